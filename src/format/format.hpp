@@ -1,0 +1,56 @@
+// The encoder seam. A Format decides how rows must arrive from PostgreSQL (the COPY wire
+// format and one SELECT expression per column) and makes an Encoder per output file stream.
+// An Encoder turns COPY rows into file bytes; it never knows where the bytes go.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/byte_sink.hpp"
+#include "pg/types.hpp"
+
+namespace pgexport::format {
+
+// COPY ... TO STDOUT wire formats. Each CopyData message the server sends holds one row.
+enum class WireFormat { text, csv, binary };
+
+struct CopySpec {
+  WireFormat wire = WireFormat::text;
+  // One SELECT expression per column, in column order, already quoted; for example
+  // "\"id\"" or "\"during\"::text". The row source wraps them in COPY (SELECT ...).
+  std::vector<std::string> select_list;
+};
+
+// Whole-file compression applied outside the encoder, and codec choice inside it.
+enum class Compression { none, zstd, gzip, snappy };
+
+class Encoder {
+ public:
+  virtual ~Encoder() = default;
+  // Begins a new output file written to `out` (which outlives the file).
+  virtual void start(ByteSink& out) = 0;
+  // One row exactly as one COPY message carries it, in the CopySpec's wire format.
+  virtual void write_row(std::string_view wire_row) = 0;
+  // Completes the current file (footer, buffered rows). start() may follow for a new file.
+  virtual void finish() = 0;
+};
+
+class Format {
+ public:
+  virtual ~Format() = default;
+  // File name ending without compression suffix: "csv", "jsonl", "parquet".
+  virtual std::string extension() const = 0;
+  // True when the format compresses inside the file (Parquet pages), so no outer codec applies.
+  virtual bool compresses_internally() const { return false; }
+  virtual CopySpec copy_spec(const pg::TableSchema& table) const = 0;
+  virtual std::unique_ptr<Encoder> make_encoder(const pg::TableSchema& table) const = 0;
+  // How each column is represented in the output, for the manifest ("string", "int64", ...).
+  virtual nlohmann::json describe_column(const pg::Column& column) const = 0;
+};
+
+}  // namespace pgexport::format
