@@ -1,0 +1,63 @@
+#include "format/csv/csv_format.hpp"
+
+namespace pgexport::format {
+
+namespace {
+
+class CsvEncoder final : public Encoder {
+ public:
+  explicit CsvEncoder(std::string header) : header_(std::move(header)) {}
+
+  // Every file starts with the header row, so each part file is readable on its own.
+  void start(ByteSink& out) override {
+    out_ = &out;
+    out_->write(header_);
+  }
+  void write_row(std::string_view wire_row) override { out_->write(wire_row); }
+  void finish() override { out_ = nullptr; }
+
+ private:
+  std::string header_;
+  ByteSink* out_ = nullptr;
+};
+
+}  // namespace
+
+std::string csv_quote(std::string_view field) {
+  bool needs_quotes = field.empty() || field.find_first_of(",\"\r\n") != std::string_view::npos ||
+                      field == "\\.";
+  if (!needs_quotes) return std::string(field);
+  std::string quoted = "\"";
+  for (char c : field) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::vector<std::string> plain_select_list(const pg::TableSchema& table) {
+  std::vector<std::string> list;
+  for (const auto& column : table.columns) list.push_back(pg::quote_identifier(column.name));
+  return list;
+}
+
+CopySpec CsvFormat::copy_spec(const pg::TableSchema& table) const {
+  return CopySpec{WireFormat::csv, plain_select_list(table)};
+}
+
+std::unique_ptr<Encoder> CsvFormat::make_encoder(const pg::TableSchema& table) const {
+  std::string header;
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    if (i > 0) header += ',';
+    header += csv_quote(table.columns[i].name);
+  }
+  header += '\n';
+  return std::make_unique<CsvEncoder>(std::move(header));
+}
+
+nlohmann::json CsvFormat::describe_column(const pg::Column& column) const {
+  // Every value is PostgreSQL's own text output under the export session's settings.
+  return {{"encoding", "pg_text"}};
+}
+
+}  // namespace pgexport::format

@@ -1,0 +1,31 @@
+// One consistent view of the database for every connection of an export: a coordinator
+// exports its snapshot and holds it open; each worker imports it before reading.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "pg/connection.hpp"
+
+namespace pgexport::pg {
+
+struct SnapshotInfo {
+  std::string snapshot_id;            // pg_export_snapshot(), e.g. "00000003-0000001B-1"
+  std::string txid_snapshot;          // xmin:xmax:xip-list, for readers and for CDC hand-off
+  std::optional<std::string> wal_lsn;  // pg_current_wal_lsn() (absent on a standby)
+  std::string database;
+  std::string server_version;         // server_version setting, e.g. "16.4"
+};
+
+// Session settings every export connection uses, so that text renderings are exact and do not
+// depend on server or role defaults: ISO dates, UTC, shortest-exact floats, hex bytea.
+void apply_export_session_settings(Connection& connection);
+
+// Begins a REPEATABLE READ, READ ONLY transaction on `coordinator` and exports its snapshot.
+// The transaction must stay open until every worker has imported the snapshot.
+SnapshotInfo begin_exported_snapshot(Connection& coordinator);
+
+// Begins a REPEATABLE READ, READ ONLY transaction that sees exactly `snapshot_id`.
+void import_snapshot(Connection& worker, const std::string& snapshot_id);
+
+}  // namespace pgexport::pg
