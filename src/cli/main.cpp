@@ -1,1 +1,44 @@
-int main() { return 0; }
+// pgexport: exports a PostgreSQL database to files or S3, consistently.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "cli/export_command.hpp"
+#include "common/cancellation.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+
+int main(int argc, char** argv) {
+  using namespace pgexport;
+  CLI::App app{"pgexport: consistent exports of a PostgreSQL database to a directory or S3",
+               "pgexport"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("pgexport ") + PGEXPORT_VERSION);
+  app.set_config("--config", "", "read options from a TOML or INI file (keys are option names)");
+  cli::ExportCommand export_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    // One line: what is wrong, and where to look.
+    std::fprintf(stderr, "pgexport: %s (see pgexport --help)\n", error.what());
+    return error_kind_info(ErrorKind::usage).exit_code;
+  }
+
+  install_stop_signal_handlers();
+  try {
+    if (export_command.selected()) return export_command.run();
+    return error_kind_info(ErrorKind::usage).exit_code;
+  } catch (const Error& error) {
+    log::error(error.what(), {{"error", std::string(error_kind_info(error.kind()).name)}});
+    return error.exit_code();
+  } catch (const std::exception& error) {
+    log::error(std::string("internal error: ") + error.what(), {{"error", "internal"}});
+    return error_kind_info(ErrorKind::internal).exit_code;
+  }
+}

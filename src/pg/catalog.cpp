@@ -130,18 +130,26 @@ WHERE c.relkind IN ('r', 'p')
 ORDER BY n.nspname, c.relname
 )sql";
 
-// Leaf relations and their sizes. pg_partition_tree() of a plain table is the table itself,
-// marked as a leaf, so one query serves both kinds.
+// Leaf relations and their sizes: a plain table is its own only relation; a partitioned
+// table has its leaf partitions (pg_partition_tree() returns no rows for a plain table).
 constexpr std::string_view kRelationsQuery = R"sql(
-SELECT t.relid::oid AS table_oid, n.nspname, c.relname,
+WITH selected(relid) AS (SELECT unnest($1::oid[])),
+leaves(table_oid, leaf) AS (
+  SELECT s.relid, s.relid FROM selected s JOIN pg_class c ON c.oid = s.relid
+  WHERE c.relkind = 'r'
+  UNION ALL
+  SELECT s.relid, tree.relid FROM selected s
+  CROSS JOIN LATERAL pg_partition_tree(s.relid) AS tree
+  JOIN pg_class c ON c.oid = s.relid
+  WHERE c.relkind = 'p' AND tree.isleaf)
+SELECT l.table_oid, n.nspname, c.relname,
        pg_relation_size(c.oid) / current_setting('block_size')::bigint AS blocks,
        pg_relation_size(c.oid) AS bytes
-FROM unnest($1::oid[]) AS t(relid)
-CROSS JOIN LATERAL pg_partition_tree(t.relid) AS tree
-JOIN pg_class c ON c.oid = tree.relid
+FROM leaves l
+JOIN pg_class c ON c.oid = l.leaf
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE tree.isleaf AND c.relkind = 'r'
-ORDER BY t.relid, n.nspname, c.relname
+WHERE c.relkind = 'r'
+ORDER BY l.table_oid, n.nspname, c.relname
 )sql";
 
 constexpr std::string_view kColumnsQuery = R"sql(

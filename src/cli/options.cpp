@@ -1,0 +1,222 @@
+#include "cli/options.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include "common/error.hpp"
+
+namespace pgexport::cli {
+
+namespace {
+
+std::string describe_source(std::string_view name) {
+  return fmt::format("--{} (or {})", name, environment_name(name));
+}
+
+std::optional<int64_t> parse_integer(std::string_view text) {
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+const std::vector<OptionSpec>& export_options() {
+  // Defaults are chosen for an ECS task exporting a production database: see
+  // docs/configuration.md for the reasoning behind each.
+  static const std::vector<OptionSpec> specs = {
+      {"source", OptionType::text, "",
+       "PostgreSQL connection string or URI; empty uses libpq's PG* environment variables",
+       {}, 0, INT64_MAX, true},
+      {"destination", OptionType::text, "",
+       "where the export goes: a directory, or s3://bucket/prefix"},
+      {"format", OptionType::choice, "csv", "dataset format", {"csv", "jsonl", "parquet"}},
+      {"compression", OptionType::choice, "zstd",
+       "compression: of whole files for csv/jsonl, of pages for parquet (snappy: parquet only)",
+       {"zstd", "gzip", "snappy", "none"}},
+      {"compression-level", OptionType::integer, "",
+       "codec level; default is the codec's fast setting (zstd 1, gzip 1)", {}, -7, 22},
+      {"jobs", OptionType::integer, "2",
+       "parallel database connections reading the snapshot", {}, 1, 64},
+      {"include", OptionType::list, "",
+       "only tables matching these schema.table globs (repeatable; comma-separated in env)"},
+      {"exclude", OptionType::list, "", "skip tables matching these schema.table globs"},
+      {"run-id", OptionType::text, "",
+       "name of this run under runs/; default: the UTC start time, e.g. 20261124T203543Z"},
+      {"chunk-size", OptionType::size, "256MiB",
+       "tables larger than this are split into ctid ranges that workers share"},
+      {"max-file-size", OptionType::size, "0",
+       "start a new file once one reaches this size (0: one file per table chunk)"},
+      {"row-group-size", OptionType::integer, "1000000", "parquet: rows per row group at most",
+       {}, 1, INT64_MAX},
+      {"row-group-bytes", OptionType::size, "64MiB",
+       "parquet: bytes per row group at most, which bounds memory per worker"},
+      {"memory-limit", OptionType::size, "512MiB",
+       "upper bound for upload buffers of all workers together"},
+      {"lock-timeout", OptionType::integer, "60",
+       "seconds to wait for ACCESS SHARE locks on the tables before giving up", {}, 1, 86400},
+      {"spool", OptionType::text, "",
+       "spool directory (an EFS mount): write files there first, then upload; resumable"},
+      {"s3-endpoint", OptionType::text, "",
+       "S3 endpoint URL for S3-compatible servers (also AWS_ENDPOINT_URL)"},
+      {"s3-region", OptionType::text, "", "bucket region (default: AWS_REGION / profile)"},
+      {"s3-path-style", OptionType::flag, "false", "address buckets as https://host/bucket/key"},
+      {"s3-fips", OptionType::flag, "false", "use FIPS 140 endpoints (s3-fips.<region>...)"},
+      {"sse", OptionType::choice, "", "server-side encryption", {"AES256", "aws:kms"}},
+      {"sse-kms-key-id", OptionType::text, "", "KMS key id or ARN for --sse aws:kms"},
+      {"acl", OptionType::choice, "", "canned ACL for every object",
+       {"bucket-owner-full-control", "private"}},
+      {"expected-bucket-owner", OptionType::text, "",
+       "AWS account id that must own the bucket (sent with every request)"},
+      {"storage-class", OptionType::text, "", "S3 storage class, e.g. STANDARD_IA"},
+      {"assume-role", OptionType::text, "", "IAM role ARN to assume for the bucket"},
+      {"assume-role-external-id", OptionType::text, "", "external id for --assume-role", {}, 0,
+       INT64_MAX, true},
+      {"ca-bundle", OptionType::text, "", "CA certificates file for TLS to S3"},
+      {"part-size", OptionType::size, "8MiB",
+       "first multipart part size; grows so 10,000 parts always suffice"},
+      {"log-format", OptionType::choice, "text", "log lines on stderr", {"text", "json"}},
+      {"log-level", OptionType::choice, "info", "least severe level logged",
+       {"debug", "info", "warn", "error"}},
+  };
+  return specs;
+}
+
+std::string environment_name(std::string_view option_name) {
+  std::string name = "PGEXPORT_";
+  for (char c : option_name) {
+    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
+std::optional<uint64_t> parse_size(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0) return std::nullopt;
+  uint64_t number = 0;
+  std::from_chars(text.data(), text.data() + digits, number);
+  std::string unit(text.substr(digits));
+  std::transform(unit.begin(), unit.end(), unit.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static const std::pair<std::string_view, uint64_t> kUnits[] = {
+      {"", 1},           {"b", 1},
+      {"k", 1ull << 10}, {"kib", 1ull << 10}, {"kb", 1000},
+      {"m", 1ull << 20}, {"mib", 1ull << 20}, {"mb", 1000ull * 1000},
+      {"g", 1ull << 30}, {"gib", 1ull << 30}, {"gb", 1000ull * 1000 * 1000},
+      {"t", 1ull << 40}, {"tib", 1ull << 40}, {"tb", 1000ull * 1000 * 1000 * 1000}};
+  for (const auto& [name, multiplier] : kUnits) {
+    if (unit == name) {
+      if (number > UINT64_MAX / multiplier) return std::nullopt;
+      return number * multiplier;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Settings::text(std::string_view name) const {
+  auto found = values.find(name);
+  if (found == values.end() || found->second.empty()) return std::nullopt;
+  return found->second;
+}
+
+std::string Settings::required_text(std::string_view name) const {
+  auto value = text(name);
+  if (!value) fail(ErrorKind::usage, "{} is required", describe_source(name));
+  return *value;
+}
+
+int64_t Settings::integer(std::string_view name) const {
+  auto value = text(name);
+  auto number = value ? parse_integer(*value) : std::nullopt;
+  if (!number) fail(ErrorKind::usage, "{} must be a whole number", describe_source(name));
+  return *number;
+}
+
+uint64_t Settings::size(std::string_view name) const {
+  auto value = text(name);
+  auto bytes = value ? parse_size(*value) : std::nullopt;
+  if (!bytes) {
+    fail(ErrorKind::usage, "{} must be a size such as 512KiB, 128MiB or 2GiB",
+         describe_source(name));
+  }
+  return *bytes;
+}
+
+bool Settings::flag(std::string_view name) const {
+  auto found = flags.find(name);
+  return found != flags.end() && found->second;
+}
+
+std::vector<std::string> Settings::list(std::string_view name) const {
+  auto found = lists.find(name);
+  if (found == lists.end()) return {};
+  std::vector<std::string> items;
+  for (const auto& item : found->second) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+void bind_options(CLI::App& command, const std::vector<OptionSpec>& specs, Settings& settings) {
+  for (const auto& spec : specs) {
+    std::string flag = "--" + std::string(spec.name);
+    std::string help(spec.help);
+    if (!spec.choices.empty()) {
+      help += fmt::format(" ({})", fmt::join(spec.choices, "|"));
+    }
+    CLI::Option* option = nullptr;
+    switch (spec.type) {
+      case OptionType::flag:
+        settings.flags[std::string(spec.name)] = spec.default_value == "true";
+        option = command.add_flag(flag, settings.flags[std::string(spec.name)], help);
+        break;
+      case OptionType::list:
+        option = command.add_option(flag, settings.lists[std::string(spec.name)], help)
+                     ->delimiter(',')
+                     ->type_name("GLOB");
+        break;
+      default:
+        settings.values[std::string(spec.name)] = std::string(spec.default_value);
+        option = command.add_option(flag, settings.values[std::string(spec.name)], help);
+        option->type_name(spec.type == OptionType::integer ? "INT"
+                          : spec.type == OptionType::size  ? "SIZE"
+                          : spec.type == OptionType::choice ? "CHOICE"
+                                                            : "TEXT");
+        if (!spec.default_value.empty()) option->default_str(std::string(spec.default_value));
+        break;
+    }
+    option->envname(environment_name(spec.name));
+  }
+}
+
+void validate_options(const std::vector<OptionSpec>& specs, const Settings& settings) {
+  for (const auto& spec : specs) {
+    auto value = settings.text(spec.name);
+    if (!value) continue;
+    switch (spec.type) {
+      case OptionType::integer: {
+        int64_t number = settings.integer(spec.name);
+        if (number < spec.minimum || number > spec.maximum) {
+          fail(ErrorKind::usage, "{} must be between {} and {}, not {}",
+               describe_source(spec.name), spec.minimum, spec.maximum, number);
+        }
+        break;
+      }
+      case OptionType::size: settings.size(spec.name); break;
+      case OptionType::choice:
+        if (std::find(spec.choices.begin(), spec.choices.end(), *value) == spec.choices.end()) {
+          fail(ErrorKind::usage, "{} must be one of {}, not '{}'", describe_source(spec.name),
+               fmt::join(spec.choices, ", "), spec.secret ? "(hidden)" : *value);
+        }
+        break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace pgexport::cli

@@ -1,0 +1,72 @@
+// Every option of pgexport, declared once: name, type, default, environment variable, help.
+// Command-line flags, PGEXPORT_* variables, the --config file and --help all come from this
+// table, and so does validation of each value's type.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgexport::cli {
+
+enum class OptionType {
+  text,     // any string
+  integer,  // a whole number within [minimum, maximum]
+  size,     // bytes, with an optional unit: 512KiB, 128MiB, 2GiB, 5MB
+  choice,   // one of `choices`
+  flag,     // true/false; given without a value on the command line
+  list,     // repeatable; comma-separated in the environment
+};
+
+struct OptionSpec {
+  std::string_view name;  // long flag without dashes, also the --config key
+  OptionType type;
+  std::string_view default_value;  // "" = none
+  std::string_view help;
+  std::vector<std::string_view> choices = {};
+  int64_t minimum = 0;
+  int64_t maximum = INT64_MAX;
+  bool secret = false;  // never echoed in errors or logs
+};
+
+// The options of the export command, in --help order.
+const std::vector<OptionSpec>& export_options();
+
+// "jobs" -> "PGEXPORT_JOBS".
+std::string environment_name(std::string_view option_name);
+
+// Values after parsing: the raw text of each option that has one (given or defaulted), plus
+// typed accessors that know the table's rules. Accessors throw Error(usage) with a message that
+// names the flag and its variable.
+class Settings {
+ public:
+  std::optional<std::string> text(std::string_view name) const;
+  std::string required_text(std::string_view name) const;
+  int64_t integer(std::string_view name) const;
+  uint64_t size(std::string_view name) const;
+  bool flag(std::string_view name) const;
+  std::vector<std::string> list(std::string_view name) const;
+
+  // Used by the binder.
+  std::map<std::string, std::string, std::less<>> values;
+  std::map<std::string, std::vector<std::string>, std::less<>> lists;
+  std::map<std::string, bool, std::less<>> flags;
+};
+
+// Adds every option of `specs` to `command`, storing into `settings`.
+void bind_options(CLI::App& command, const std::vector<OptionSpec>& specs, Settings& settings);
+
+// Checks the type of every value after parsing (so that a bad PGEXPORT_JOBS fails before any
+// work starts, with the option named).
+void validate_options(const std::vector<OptionSpec>& specs, const Settings& settings);
+
+// Parses "128MiB" and friends; nullopt when the text is not a size.
+std::optional<uint64_t> parse_size(std::string_view text);
+
+}  // namespace pgexport::cli

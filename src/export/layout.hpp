@@ -1,0 +1,27 @@
+// Where things go in the destination, in one place:
+//   runs/<run-id>/<schema>.<table>/part-<task>-<file>.<ext>[.zst]   data
+//   runs/<run-id>/_manifest.json                                    commit point, written last
+//   latest.json                                                     the last committed run
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace pgexport::exporter {
+
+// Makes a schema or table name safe as one key segment: letters, digits, '_' and '-' stay;
+// every other byte (including '.', '/', spaces and non-ASCII) becomes %XX, so the
+// "<schema>.<table>" join is unambiguous and keys are portable across file systems and S3.
+std::string encode_key_segment(std::string_view name);
+
+std::string run_prefix(std::string_view run_id);
+std::string table_directory(std::string_view schema, std::string_view table);
+std::string data_file_key(std::string_view run_id, std::string_view schema, std::string_view table,
+                          int task_part, int file_index, std::string_view extension);
+std::string manifest_key(std::string_view run_id);
+inline constexpr std::string_view kLatestKey = "latest.json";
+
+// Run ids become key segments: a restricted alphabet keeps them readable and safe.
+bool is_valid_run_id(std::string_view run_id);
+
+}  // namespace pgexport::exporter

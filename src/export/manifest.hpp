@@ -1,0 +1,48 @@
+// The manifest: what a reader needs to trust and load a run. Its presence is the commit point.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "format/format.hpp"
+#include "pg/catalog.hpp"
+#include "pg/snapshot.hpp"
+#include "storage/storage.hpp"
+
+namespace pgexport::exporter {
+
+struct FileResult {
+  storage::ObjectInfo object;
+  uint64_t rows = 0;
+};
+
+struct TableResult {
+  uint64_t rows = 0;
+  std::vector<FileResult> files;
+};
+
+struct ManifestInput {
+  std::string run_id;
+  std::string started_at;
+  std::string finished_at;
+  std::string format_name;
+  std::string compression_name;
+  pg::SnapshotInfo snapshot;
+  const std::vector<pg::CatalogTable>* tables = nullptr;
+  const std::vector<TableResult>* results = nullptr;
+  const format::Format* format = nullptr;
+};
+
+// Manifest format version; bump when a reader would need to change.
+inline constexpr int kManifestVersion = 1;
+
+nlohmann::ordered_json build_manifest(const ManifestInput& input);
+
+// The small pointer object at the destination root naming the last committed run.
+nlohmann::ordered_json build_latest_pointer(const std::string& run_id,
+                                            const std::string& manifest_key,
+                                            const std::string& finished_at);
+
+}  // namespace pgexport::exporter

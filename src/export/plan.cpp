@@ -1,0 +1,65 @@
+#include "export/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace pgexport::exporter {
+
+namespace {
+// PostgreSQL's default block size; catalog sizes are reported in blocks of the server's
+// actual size, so this only converts the chunk size into a block count.
+constexpr uint64_t kBlockBytes = 8192;
+}  // namespace
+
+std::vector<ExportTask> plan_tasks(const std::vector<pg::CatalogTable>& tables,
+                                   uint64_t chunk_bytes) {
+  std::vector<ExportTask> tasks;
+  uint64_t chunk_blocks = std::max<uint64_t>(1, chunk_bytes / kBlockBytes);
+  for (size_t index = 0; index < tables.size(); ++index) {
+    int part = 0;
+    if (tables[index].relations.empty()) {
+      tasks.push_back(ExportTask{index, part++, "", std::nullopt, std::nullopt, 0});
+    }
+    for (const auto& relation : tables[index].relations) {
+      if (relation.bytes <= chunk_bytes || relation.blocks <= chunk_blocks) {
+        tasks.push_back(
+            ExportTask{index, part++, relation.qualified_sql, std::nullopt, std::nullopt,
+                       relation.bytes});
+        continue;
+      }
+      for (uint64_t first = 0; first < relation.blocks; first += chunk_blocks) {
+        ExportTask task{index, part++, relation.qualified_sql, first, std::nullopt,
+                        chunk_blocks * kBlockBytes};
+        if (first + chunk_blocks < relation.blocks) task.end_block = first + chunk_blocks;
+        if (first == 0) task.first_block.reset();
+        tasks.push_back(std::move(task));
+      }
+    }
+  }
+  // Largest first: the long tail of an export is then made of small tasks.
+  std::stable_sort(tasks.begin(), tasks.end(), [](const ExportTask& a, const ExportTask& b) {
+    return a.estimated_bytes > b.estimated_bytes;
+  });
+  return tasks;
+}
+
+std::string copy_statement(const ExportTask& task, const std::vector<std::string>& select_list,
+                           std::string_view wire_format) {
+  std::string columns = fmt::format("{}", fmt::join(select_list, ", "));
+  // ONLY: a table with inheritance children must not include the children's rows, which are
+  // exported as tables of their own.
+  std::string sql = fmt::format("COPY (SELECT {} FROM ONLY {}", columns, task.relation_sql);
+  // TID range scans (PostgreSQL 14+) read just the blocks of the range.
+  if (task.first_block && task.end_block) {
+    sql += fmt::format(" WHERE ctid >= '({},0)'::tid AND ctid < '({},0)'::tid", *task.first_block,
+                       *task.end_block);
+  } else if (task.first_block) {
+    sql += fmt::format(" WHERE ctid >= '({},0)'::tid", *task.first_block);
+  } else if (task.end_block) {
+    sql += fmt::format(" WHERE ctid < '({},0)'::tid", *task.end_block);
+  }
+  return sql + fmt::format(") TO STDOUT (FORMAT {})", wire_format);
+}
+
+}  // namespace pgexport::exporter

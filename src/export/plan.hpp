@@ -1,0 +1,35 @@
+// Turns the catalog into units of work: one task per relation, or per ctid range of a large
+// relation, so several workers can share one big table.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/catalog.hpp"
+
+namespace pgexport::exporter {
+
+struct ExportTask {
+  size_t table_index = 0;  // into the catalog vector
+  int part = 0;            // unique within the table; names the task's files
+  // The relation to read ("schema"."leaf"), or empty for a table with no storage (a
+  // partitioned table without partitions), which still gets one empty file.
+  std::string relation_sql;
+  // Half-open block range [first_block, end_block); no end means "to the end of the relation"
+  // so rows in blocks added after planning are never missed.
+  std::optional<uint64_t> first_block;
+  std::optional<uint64_t> end_block;
+  uint64_t estimated_bytes = 0;
+};
+
+// `chunk_bytes` is the heap size above which a relation is split into block ranges.
+std::vector<ExportTask> plan_tasks(const std::vector<pg::CatalogTable>& tables,
+                                   uint64_t chunk_bytes);
+
+// The COPY statement a task runs.
+std::string copy_statement(const ExportTask& task, const std::vector<std::string>& select_list,
+                           std::string_view wire_format);
+
+}  // namespace pgexport::exporter
