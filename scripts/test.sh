@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# test.sh - the whole test suite, from a fresh Debian 12 machine: installs what is needed,
+# builds, starts a throwaway PostgreSQL 15 and a local S3 server (Ceph RADOS Gateway) on
+# 127.0.0.1, runs every test through CTest, and stops the servers again.
+#
+#   scripts/test.sh [CTEST ARGS...]     e.g. scripts/test.sh -L unit   or   -R roundtrip
+#
+# The last lines printed are CTest's summary; the exit code is CTest's.
+set -euo pipefail
+PGX_TAG=test
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+cd "$PGX_ROOT"
+
+scripts/install-deps.sh --node
+pgx_log "building"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$(nproc)"
+
+export PGEXPORT_LOCAL_DIR=${PGEXPORT_LOCAL_DIR:-$PGX_ROOT/.local}
+stop_servers() {
+  scripts/ceph-s3.sh stop >/dev/null 2>&1 || true
+  scripts/pg-local.sh stop >/dev/null 2>&1 || true
+}
+trap stop_servers EXIT
+scripts/pg-local.sh start
+scripts/ceph-s3.sh start
+eval "$(scripts/pg-local.sh env)"
+eval "$(scripts/ceph-s3.sh env)"
+export PGEXPORT_TEST_S3_ENDPOINT=$AWS_ENDPOINT_URL
+export PGEXPORT_NODE_DIR=$PGX_ROOT/tests/node
+
+pgx_log "running tests"
+status=0
+ctest --test-dir build --output-on-failure -j 2 --timeout 1500 "$@" || status=$?
+stop_servers
+trap - EXIT
+exit "$status"

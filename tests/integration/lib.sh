@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# Shared helpers for the integration tests (sourced). Each test gets a clean work directory,
+# PostgreSQL through the PG* variables, and the pgexport binary in $PGEXPORT_BIN.
+set -euo pipefail
+
+: "${PGEXPORT_SOURCE_DIR:?run through ctest (scripts/test.sh)}"
+PGEXPORT_BIN=${PGEXPORT_BIN:-$PGEXPORT_SOURCE_DIR/build/pgexport}
+WORK=${PGEXPORT_TEST_WORK:-$(mktemp -d)}
+rm -rf "$WORK"
+mkdir -p "$WORK"
+SAMPLE_DB=pgexport_sample
+export PGEXPORT_LOG_LEVEL=${PGEXPORT_LOG_LEVEL:-warn}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+need_postgres() {
+  psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1 ||
+    skip "no PostgreSQL reachable through PGHOST/PGPORT (scripts/test.sh starts one)"
+}
+
+need_s3() {
+  [[ -n ${PGEXPORT_TEST_S3_ENDPOINT:-} && -n ${PGEXPORT_TEST_BUCKET:-} ]] ||
+    skip "no S3 server (PGEXPORT_TEST_S3_ENDPOINT/PGEXPORT_TEST_BUCKET; scripts/test.sh starts one)"
+}
+
+# A new, empty database named $1.
+fresh_database() {
+  psql -d postgres -qc "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\""
+}
+
+sql() { local db=$1; shift; psql -X -d "$db" -v ON_ERROR_STOP=1 -Atq "$@"; }
+
+# The decompressor for a file name.
+decompress_command() {
+  case $1 in
+    *.zst) echo "zstd -dcq" ;;
+    *.gz) echo "gzip -dc" ;;
+    *) echo "cat" ;;
+  esac
+}
+
+# Checks that every file the manifest lists exists with its recorded size and SHA-256, and
+# prints nothing on success.
+verify_manifest_objects() { # $1 = destination directory, $2 = manifest path
+  local root=$1 manifest=$2 key bytes sha
+  while IFS=$'\t' read -r key bytes sha; do
+    [[ -f $root/$key ]] || fail "manifest lists $key but the file is missing"
+    [[ $(stat -c %s "$root/$key") == "$bytes" ]] || fail "size of $key differs from the manifest"
+    [[ $(sha256sum "$root/$key" | cut -d' ' -f1) == "$sha" ]] || fail "sha256 of $key differs"
+  done < <(jq -r '.tables[].files[] | [.key, .bytes, .sha256] | @tsv' "$manifest")
+}
+
+# Loads every CSV file of a run back into PostgreSQL (COPY FROM, into copies of the source
+# tables in schema `roundtrip`) and compares each table with its source in both directions
+# with EXCEPT ALL over the whole row's text, which covers types without an equality operator
+# (point, json, xml) too. Also checks the manifest's row counts against the loaded rows.
+verify_csv_roundtrip() { # $1 = database, $2 = destination directory, $3 = manifest path
+  local db=$1 root=$2 manifest=$3 count=0
+  sql "$db" -c "DROP SCHEMA IF EXISTS roundtrip CASCADE" -c "CREATE SCHEMA roundtrip"
+  while IFS=$'\t' read -r index schema name kind rows; do
+    local copy="roundtrip.t$index" source only=""
+    source=$(sql "$db" -v s="$schema" -v n="$name" <<<"SELECT format('%I.%I', :'s', :'n')")
+    [[ $kind == table ]] && only="ONLY"
+    sql "$db" -c "CREATE TABLE $copy (LIKE $source)"
+    while read -r key; do
+      sql "$db" -c "\\copy $copy FROM PROGRAM '$(decompress_command "$key") $root/$key' (FORMAT csv, HEADER true)"
+    done < <(jq -r ".tables[$index].files[].key" "$manifest")
+    local loaded missing extra
+    loaded=$(sql "$db" -c "SELECT count(*) FROM $copy")
+    [[ $loaded == "$rows" ]] || fail "$schema.$name: manifest says $rows rows, files hold $loaded"
+    missing=$(sql "$db" -c "SELECT count(*) FROM (SELECT t::text FROM $only $source t EXCEPT ALL SELECT t::text FROM $copy t) d")
+    extra=$(sql "$db" -c "SELECT count(*) FROM (SELECT t::text FROM $copy t EXCEPT ALL SELECT t::text FROM $only $source t) d")
+    [[ $missing == 0 && $extra == 0 ]] ||
+      fail "$schema.$name: $missing source rows missing from the export, $extra rows not in the source"
+    count=$((count + 1))
+  done < <(jq -r '.tables | to_entries[] | [.key, .value.schema, .value.name, .value.kind, .value.rows] | @tsv' "$manifest")
+  echo "$count"
+}
