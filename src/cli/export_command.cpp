@@ -10,6 +10,7 @@
 #include "common/log.hpp"
 #include "common/time_format.hpp"
 #include "export/exporter.hpp"
+#include "export/spooled_export.hpp"
 
 namespace pgexport::cli {
 
@@ -79,7 +80,9 @@ int ExportCommand::run() {
   auto config = make_config(settings_);
   auto format = make_format(settings_, config);
   auto storage = make_storage(settings_);
-  auto summary = exporter::run_export(config, *format, *storage);
+  auto spool = settings_.text("spool");
+  auto summary = spool ? exporter::run_spooled_export(config, *format, *spool, *storage)
+                       : exporter::run_export(config, *format, *storage);
 
   log::info("export committed", {{"run_id", summary.run_id},
                                  {"manifest", summary.manifest_key},

@@ -113,22 +113,23 @@ class LocalObjectWriter final : public ObjectWriter {
 
 }  // namespace
 
-LocalStorage::LocalStorage(fs::path root) : root_(std::move(root)) {}
+LocalStorage::LocalStorage(fs::path root, std::string option)
+    : root_(std::move(root)), option_(std::move(option)) {}
 
 void LocalStorage::check_writable() {
   std::error_code error;
   fs::create_directories(root_, error);
   if (error) {
     fail(ErrorKind::destination_unwritable,
-         "cannot create the destination directory {}: {} (choose a writable --destination)",
-         root_.string(), error.message());
+         "cannot create the directory {}: {} (choose a writable {})", root_.string(),
+         error.message(), option_);
   }
   fs::path probe = root_ / (".pgexport-probe." + std::to_string(::getpid()));
   int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     fail(ErrorKind::destination_unwritable,
-         "cannot write to the destination directory {}: {} (choose a writable --destination)",
-         root_.string(), errno_text(errno));
+         "cannot write to the directory {}: {} (choose a writable {})", root_.string(),
+         errno_text(errno), option_);
   }
   ::close(fd);
   ::unlink(probe.c_str());

@@ -11,7 +11,8 @@ namespace pgexport::storage {
 
 class LocalStorage final : public Storage {
  public:
-  explicit LocalStorage(std::filesystem::path root);
+  // `option` names the setting that chose the directory, for error messages.
+  explicit LocalStorage(std::filesystem::path root, std::string option = "--destination");
 
   std::string describe() const override { return root_.string(); }
   void check_writable() override;
@@ -25,6 +26,7 @@ class LocalStorage final : public Storage {
 
  private:
   std::filesystem::path root_;
+  std::string option_;
 };
 
 // Marks temporary files so list() can skip them and a cleanup can find them.

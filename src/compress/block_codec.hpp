@@ -1,0 +1,37 @@
+// Block codecs: compress one whole buffer at a time into a self-contained block, as Parquet
+// compresses each page. (Whole-file stream compression is stream_compressor.hpp.)
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pgexport::compress {
+
+// The block codecs pgexport writes. The names follow Parquet's CompressionCodec; the framing of
+// each is what Parquet's Compression.md requires (raw Snappy block, one RFC 1952 gzip member,
+// one RFC 8878 zstd frame).
+enum class BlockCodecKind { uncompressed, snappy, gzip, zstd };
+
+// "uncompressed", "snappy", "gzip", "zstd".
+std::string_view block_codec_name(BlockCodecKind kind);
+
+class BlockCodec {
+ public:
+  virtual ~BlockCodec() = default;
+  virtual BlockCodecKind kind() const = 0;
+  // Replaces `output` with the compressed form of `input`. The codec keeps its working state
+  // between calls, so reuse one instance per thread. Throws pgexport::Error (internal) if the
+  // library fails, which only happens on allocation failure or a bug.
+  virtual void compress(std::string_view input, std::string& output) = 0;
+};
+
+// A codec of the given kind. `level` is the library's compression level (zstd: its full range,
+// negative levels included; gzip: 0-9); nullopt picks the library default. Snappy and
+// uncompressed have no levels and ignore it. Throws pgexport::Error (usage) for a level out of
+// range.
+std::unique_ptr<BlockCodec> make_block_codec(BlockCodecKind kind,
+                                             std::optional<int> level = std::nullopt);
+
+}  // namespace pgexport::compress

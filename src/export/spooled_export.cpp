@@ -1,0 +1,166 @@
+#include "export/spooled_export.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/cancellation.hpp"
+#include "common/digest.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "export/layout.hpp"
+#include "storage/local/local_storage.hpp"
+
+namespace pgexport::exporter {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Files are streamed to the destination in pieces of this size, so an upload needs no more
+// memory than the destination's own part buffers.
+constexpr size_t kUploadChunk = 4 << 20;
+
+// The run a spool holds, if its export phase completed (its manifest is there).
+std::optional<std::string> completed_spool_run(storage::LocalStorage& spool) {
+  for (const auto& key : spool.list("runs/")) {
+    if (key.ends_with("/_manifest.json")) {
+      return key.substr(5, key.size() - 5 - std::string_view("/_manifest.json").size());
+    }
+  }
+  return std::nullopt;
+}
+
+// Copies one spooled file to the destination and checks that what was read matches what the
+// manifest recorded when the file was written (a damaged spool must not be published).
+void upload_file(storage::LocalStorage& spool, storage::Storage& destination,
+                 const std::string& key, const std::string& expected_sha256) {
+  std::ifstream file(spool.root() / key, std::ios::binary);
+  if (!file) {
+    fail(ErrorKind::storage_error, "spooled file {} is missing; remove the spool {} and run again",
+         (spool.root() / key).string(), spool.root().string());
+  }
+  auto writer = destination.create(key);
+  std::string buffer(kUploadChunk, '\0');
+  while (file) {
+    throw_if_stop_requested();
+    file.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    if (file.gcount() > 0) writer->write(std::string_view(buffer.data(), file.gcount()));
+  }
+  if (file.bad()) {
+    fail(ErrorKind::storage_error, "cannot read spooled file {}", (spool.root() / key).string());
+  }
+  auto info = writer->commit();
+  if (info.sha256_hex != expected_sha256) {
+    destination.remove(key);
+    fail(ErrorKind::storage_error,
+         "spooled file {} does not match the checksum recorded when it was written; remove the "
+         "spool {} and run again",
+         (spool.root() / key).string(), spool.root().string());
+  }
+}
+
+// Uploads every file of the spooled run that the destination does not have yet, with `jobs`
+// parallel uploads, then the manifest and the latest pointer.
+void publish(storage::LocalStorage& spool, storage::Storage& destination,
+             const std::string& run_id, int jobs) {
+  std::string manifest_text = *spool.read(manifest_key(run_id));
+  auto manifest = nlohmann::json::parse(manifest_text);
+  // Objects become visible only when complete, so a key that exists is fully uploaded.
+  auto present_keys = destination.list(run_prefix(run_id));
+  std::set<std::string> present(present_keys.begin(), present_keys.end());
+  std::vector<std::pair<std::string, std::string>> pending;
+  for (const auto& table : manifest["tables"]) {
+    for (const auto& file : table["files"]) {
+      std::string key = file["key"];
+      if (!present.count(key)) pending.emplace_back(key, file["sha256"]);
+    }
+  }
+  log::info("uploading spooled run", {{"run_id", run_id},
+                                      log::field("files", pending.size()),
+                                      log::field("already_uploaded", present.size())});
+  std::atomic<size_t> next{0};
+  std::mutex mutex;
+  std::exception_ptr error;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < std::max(1, jobs); ++i) {
+    threads.emplace_back([&] {
+      try {
+        for (size_t index = next++; index < pending.size(); index = next++) {
+          {
+            std::lock_guard lock(mutex);
+            if (error) return;
+          }
+          upload_file(spool, destination, pending[index].first, pending[index].second);
+        }
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        if (!error) error = std::current_exception();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  if (error) std::rethrow_exception(error);
+  storage::put_object(destination, manifest_key(run_id), manifest_text);
+  storage::put_object(destination, std::string(kLatestKey), *spool.read(std::string(kLatestKey)));
+}
+
+ExportSummary summary_from_manifest(const std::string& run_id, const std::string& manifest_text) {
+  auto manifest = nlohmann::json::parse(manifest_text);
+  ExportSummary summary;
+  summary.run_id = run_id;
+  summary.manifest_key = manifest_key(run_id);
+  summary.snapshot = manifest["source"]["snapshot"]["snapshot_id"];
+  for (const auto& table : manifest["tables"]) {
+    ++summary.tables;
+    summary.rows += table["rows"].get<uint64_t>();
+    for (const auto& file : table["files"]) {
+      ++summary.files;
+      summary.stored_bytes += file["bytes"].get<uint64_t>();
+    }
+  }
+  return summary;
+}
+
+}  // namespace
+
+ExportSummary run_spooled_export(const ExportConfig& config, const format::Format& format,
+                                 const fs::path& spool_directory, storage::Storage& destination) {
+  storage::LocalStorage spool(spool_directory, "--spool");
+  spool.check_writable();
+  destination.check_writable();
+
+  ExportSummary summary;
+  std::optional<std::string> run_id = completed_spool_run(spool);
+  if (run_id) {
+    log::info("resuming the upload of a spooled run; the database is not read again",
+              {{"run_id", *run_id}, {"spool", spool_directory.string()}});
+    summary = summary_from_manifest(*run_id, *spool.read(manifest_key(*run_id)));
+  } else {
+    // Leftovers of an export phase that died before its manifest are useless: its snapshot
+    // is gone. Start over.
+    spool.remove_prefix("runs/");
+    spool.remove(std::string(kLatestKey));
+    if (!destination.list(run_prefix(config.run_id)).empty()) {
+      fail(ErrorKind::run_exists,
+           "{} already holds run '{}' (choose another --run-id, or remove that run first)",
+           destination.describe(), config.run_id);
+    }
+    summary = run_export(config, format, spool);
+    run_id = config.run_id;
+  }
+  if (destination.read(manifest_key(*run_id))) {
+    log::info("the spooled run is already published", {{"run_id", *run_id}});
+  } else {
+    publish(spool, destination, *run_id, config.jobs);
+  }
+  spool.remove_prefix("runs/");
+  spool.remove(std::string(kLatestKey));
+  return summary;
+}
+
+}  // namespace pgexport::exporter

@@ -1,0 +1,175 @@
+#include "format/parquet/column_writer.hpp"
+
+#include <cstring>
+
+#include "common/error.hpp"
+#include "format/parquet/rle_encoder.hpp"
+
+namespace pgexport::format::parquet {
+namespace {
+
+int32_t page_size(size_t bytes) {
+  // Page sizes are i32 in the page header. PostgreSQL values are at most 1 GiB, so only a
+  // bug could get here.
+  if (bytes > INT32_MAX) fail(ErrorKind::internal, "a Parquet page of {} bytes is too large", bytes);
+  return static_cast<int32_t>(bytes);
+}
+
+// Scratch buffers that grew past this for one huge value are released after use, so a single
+// 100 MB value does not pin 100 MB per column for the rest of the file.
+constexpr size_t kScratchKeepBytes = 4u << 20;
+
+void release_if_large(std::string& buffer) {
+  if (buffer.capacity() > kScratchKeepBytes) std::string().swap(buffer);
+}
+
+}  // namespace
+
+PrimitiveColumnWriter::PrimitiveColumnWriter(PhysicalType physical, LeafSchema schema,
+                                             const ColumnWriterSettings& settings)
+    : settings_(settings), physical_(physical), schema_(std::move(schema)) {}
+
+void PrimitiveColumnWriter::write_absent(uint8_t definition_level, uint8_t repetition_level) {
+  start_slot(repetition_level);
+  add_levels(definition_level, repetition_level);
+  ++chunk_nulls_;
+}
+
+void PrimitiveColumnWriter::add_null(uint8_t repetition_level) {
+  if (schema_.repetition == Repetition::required) {
+    fail(ErrorKind::data_error,
+         "a NULL arrived for a column the catalog declares NOT NULL; the table changed during "
+         "the export");
+  }
+  add_levels(schema_.max_definition_level - 1, repetition_level);
+  ++chunk_nulls_;
+}
+
+void PrimitiveColumnWriter::add_levels(uint8_t definition_level, uint8_t repetition_level) {
+  if (schema_.max_definition_level > 0) definition_levels_.push_back(definition_level);
+  if (schema_.max_repetition_level > 0) repetition_levels_.push_back(repetition_level);
+  count_buffered((schema_.max_definition_level > 0) + (schema_.max_repetition_level > 0));
+  ++page_slots_;
+}
+
+void PrimitiveColumnWriter::start_slot(uint8_t repetition_level) {
+  if (repetition_level != 0) return;
+  on_row_boundary();
+  uint64_t buffered =
+      page_value_bytes() + definition_levels_.size() + repetition_levels_.size();
+  if (page_slots_ > 0 && buffered >= settings_.page_bytes) flush_page();
+}
+
+void PrimitiveColumnWriter::append_levels(std::string& page, const std::vector<uint8_t>& levels,
+                                          uint8_t max_level) {
+  // Data page V1 prefixes each level run with its byte length, 4 bytes little endian.
+  size_t length_at = page.size();
+  page.append(4, '\0');
+  append_rle_hybrid(page, levels, bit_width(max_level));
+  uint32_t length = static_cast<uint32_t>(page.size() - length_at - 4);
+  std::memcpy(page.data() + length_at, &length, 4);
+}
+
+void PrimitiveColumnWriter::append_page(std::string& out, PageHeader header,
+                                        std::string_view body) {
+  settings_.codec->compress(body, compressed_);
+  header.uncompressed_page_size = page_size(body.size());
+  header.compressed_page_size = page_size(compressed_.size());
+  size_t header_at = out.size();
+  serialize(header, out);
+  size_t header_bytes = out.size() - header_at;
+  out += compressed_;
+  uncompressed_bytes_ += static_cast<int64_t>(header_bytes + body.size());
+  compressed_bytes_ += static_cast<int64_t>(header_bytes + compressed_.size());
+}
+
+void PrimitiveColumnWriter::flush_page() {
+  if (page_slots_ == 0) return;
+  page_body_.clear();
+  if (schema_.max_repetition_level > 0) {
+    append_levels(page_body_, repetition_levels_, schema_.max_repetition_level);
+  }
+  if (schema_.max_definition_level > 0) {
+    append_levels(page_body_, definition_levels_, schema_.max_definition_level);
+  }
+  Encoding encoding = append_page_values(page_body_);
+  PageHeader header;
+  header.type = PageType::data_page;
+  header.data_page_header = DataPageHeader{.num_values = page_slots_, .encoding = encoding};
+  append_page(chunk_pages_, header, page_body_);
+  (encoding == Encoding::rle_dictionary ? dictionary_pages_ : plain_pages_) += 1;
+  chunk_slots_ += page_slots_;
+  page_slots_ = 0;
+  definition_levels_.clear();
+  repetition_levels_.clear();
+  release_if_large(page_body_);
+  release_if_large(compressed_);
+}
+
+ColumnChunk PrimitiveColumnWriter::write_chunk(ByteSink& out, int64_t offset) {
+  flush_page();
+  ColumnChunk chunk;
+  ColumnMetaData& meta = chunk.meta_data;
+  meta.type = physical_;
+  meta.path_in_schema = schema_.path;
+  meta.codec = settings_.codec_id;
+  meta.num_values = chunk_slots_;
+
+  int64_t position = offset;
+  auto dictionary = take_dictionary();
+  if (dictionary && dictionary_pages_ > 0) {
+    std::string page;
+    PageHeader header;
+    header.type = PageType::dictionary_page;
+    header.dictionary_page_header = DictionaryPageHeader{.num_values = dictionary->second};
+    append_page(page, header, dictionary->first);
+    out.write(page);
+    meta.dictionary_page_offset = position;
+    position += static_cast<int64_t>(page.size());
+    meta.encoding_stats.push_back({PageType::dictionary_page, Encoding::plain, 1});
+  }
+  meta.data_page_offset = position;
+  out.write(chunk_pages_);
+
+  if (meta.dictionary_page_offset || plain_pages_ > 0) meta.encodings.push_back(Encoding::plain);
+  if (schema_.max_definition_level > 0 || schema_.max_repetition_level > 0) {
+    meta.encodings.push_back(Encoding::rle);
+  }
+  if (dictionary_pages_ > 0) {
+    meta.encodings.push_back(Encoding::rle_dictionary);
+    meta.encoding_stats.push_back({PageType::data_page, Encoding::rle_dictionary, dictionary_pages_});
+  }
+  if (plain_pages_ > 0) {
+    meta.encoding_stats.push_back({PageType::data_page, Encoding::plain, plain_pages_});
+  }
+  meta.total_uncompressed_size = uncompressed_bytes_;
+  meta.total_compressed_size = compressed_bytes_;
+  Statistics statistics;
+  statistics.null_count = chunk_nulls_;
+  take_value_statistics(statistics);
+  meta.statistics = std::move(statistics);
+
+  std::string().swap(chunk_pages_);  // the budget is per row group: give the memory back
+  chunk_slots_ = chunk_nulls_ = uncompressed_bytes_ = compressed_bytes_ = 0;
+  plain_pages_ = dictionary_pages_ = 0;
+  return chunk;
+}
+
+void PrimitiveColumnWriter::append_schema(std::vector<SchemaElement>& schema) const {
+  SchemaElement element;
+  element.type = physical_;
+  element.type_length = schema_.type_length;
+  element.repetition = schema_.repetition;
+  element.name = schema_.path.back();
+  element.converted_type = schema_.converted_type;
+  element.scale = schema_.decimal_scale;
+  element.precision = schema_.decimal_precision;
+  element.logical_type = schema_.logical_type;
+  schema.push_back(std::move(element));
+}
+
+void PrimitiveColumnWriter::collect_leaves(std::vector<PrimitiveColumnWriter*>& leaves) {
+  leaves.push_back(this);
+}
+
+}  // namespace pgexport::format::parquet

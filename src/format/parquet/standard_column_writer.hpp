@@ -1,0 +1,243 @@
+// One leaf writer template for every physical type; a policy (value_policies.hpp) says how the
+// physical type is stored and ordered and how a PostgreSQL binary value converts to it.
+//
+// Encoding: each chunk starts dictionary-encoded (RLE_DICTIONARY pages, one PLAIN dictionary
+// page), and falls back to PLAIN for the rest of the chunk at the next row boundary once the
+// dictionary passes its byte limit. Pages already written keep using the dictionary, which is
+// still written first in the chunk.
+#pragma once
+
+#include <cmath>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "format/parquet/column_writer.hpp"
+#include "format/parquet/rle_encoder.hpp"
+
+namespace pgexport::format::parquet {
+
+// Lets the dictionary of byte arrays be probed with a string_view, without building a string.
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view value) const { return std::hash<std::string_view>{}(value); }
+};
+
+template <typename Policy>
+class StandardColumnWriter final : public PrimitiveColumnWriter {
+ public:
+  using Value = typename Policy::Value;
+
+  StandardColumnWriter(Policy policy, LeafSchema schema, const ColumnWriterSettings& settings)
+      : PrimitiveColumnWriter(Policy::kPhysical, std::move(schema), settings),
+        policy_(std::move(policy)) {
+    reset_dictionary();
+  }
+
+  void write(std::optional<std::string_view> value, uint8_t repetition_level) override {
+    start_slot(repetition_level);
+    if (!value) {
+      add_null(repetition_level);
+      return;
+    }
+    Value converted = policy_.convert(*value);
+    update_statistics(converted);
+    if (use_dictionary_) {
+      append_index(converted);
+    } else {
+      append_plain(converted);
+    }
+    add_value_levels(repetition_level);
+  }
+
+ protected:
+  Encoding append_page_values(std::string& page) override {
+    if (!indices_.empty()) {
+      // Dictionary indices: one byte of bit width, then the hybrid runs with no length prefix.
+      int width = std::max(1, bit_width(dictionary_count_ - 1));
+      page.push_back(static_cast<char>(width));
+      append_rle_hybrid(page, indices_, width);
+      indices_.clear();
+      return Encoding::rle_dictionary;
+    }
+    if constexpr (kIsBoolean) {
+      append_bit_packed(page, booleans_, 1);
+      booleans_.clear();
+    } else {
+      page += plain_values_;
+      plain_values_.clear();
+    }
+    return Encoding::plain;
+  }
+
+  uint64_t page_value_bytes() const override {
+    return plain_values_.size() + booleans_.size() / 8 + indices_.size() * sizeof(uint32_t);
+  }
+
+  void on_row_boundary() override {
+    if (!fallback_pending_) return;
+    // Finish the dictionary-encoded page, then write PLAIN for the rest of the chunk. The
+    // dictionary's entries stay for the dictionary page; its index is no longer needed.
+    flush_page();
+    use_dictionary_ = false;
+    fallback_pending_ = false;
+    DictionaryIndex().swap(dictionary_index_);
+  }
+
+  std::optional<std::pair<std::string, int32_t>> take_dictionary() override {
+    std::optional<std::pair<std::string, int32_t>> result;
+    if (dictionary_count_ > 0) {
+      result.emplace(std::move(dictionary_plain_), static_cast<int32_t>(dictionary_count_));
+    }
+    reset_dictionary();
+    return result;
+  }
+
+  void take_value_statistics(Statistics& statistics) override {
+    if constexpr (kIsFloating) statistics.nan_count = nan_count_;
+    if (has_min_max_) {
+      Stored min = min_, max = max_;
+      if constexpr (kIsFloating) {
+        // parquet.thrift, ColumnOrder: a zero minimum is written as -0.0 and a zero maximum as
+        // +0.0, because readers cannot tell which zeros the chunk holds.
+        if (min == 0) min = -static_cast<Stored>(0);
+        if (max == 0) max = static_cast<Stored>(0);
+      }
+      std::string min_bytes = statistic_bytes(min), max_bytes = statistic_bytes(max);
+      if constexpr (Policy::kPhysical == PhysicalType::byte_array) {
+        if (min_bytes.size() > kMaxStatisticBytes) {
+          // A prefix is still a lower bound; a long maximum has no cheap exact upper bound.
+          min_bytes.resize(utf8_boundary(min_bytes, kMaxStatisticBytes));
+          statistics.is_min_value_exact = false;
+        } else {
+          statistics.is_min_value_exact = true;
+        }
+        statistics.min_value = std::move(min_bytes);
+        if (max_bytes.size() <= kMaxStatisticBytes) {
+          statistics.max_value = std::move(max_bytes);
+          statistics.is_max_value_exact = true;
+        }
+      } else {
+        statistics.min_value = std::move(min_bytes);
+        statistics.max_value = std::move(max_bytes);
+        statistics.is_min_value_exact = statistics.is_max_value_exact = true;
+      }
+    }
+    has_min_max_ = false;
+    min_ = max_ = Stored{};
+    nan_count_ = 0;
+  }
+
+ private:
+  static constexpr bool kIsBoolean = std::is_same_v<Value, bool>;
+  static constexpr bool kIsFloating = std::is_floating_point_v<Value>;
+  static constexpr bool kIsBytes = std::is_same_v<Value, std::string_view>;
+  using Stored = std::conditional_t<kIsBytes, std::string, Value>;
+  using DictionaryIndex =
+      std::conditional_t<kIsBytes,
+                         std::unordered_map<std::string, uint32_t, StringViewHash, std::equal_to<>>,
+                         std::unordered_map<typename Policy::Key, uint32_t>>;
+
+  // Byte-array bounds longer than this are shortened (minimum) or left out (maximum), so
+  // long text values do not bloat the footer.
+  static constexpr size_t kMaxStatisticBytes = 256;
+  // What a new dictionary entry costs beyond its PLAIN bytes: the hash node and key copy.
+  static constexpr uint64_t kDictionaryEntryOverhead = 48;
+
+  void reset_dictionary() {
+    use_dictionary_ = Policy::kDictionary && settings_.dictionary_bytes > 0;
+    fallback_pending_ = false;
+    dictionary_plain_.clear();
+    dictionary_count_ = 0;
+    DictionaryIndex().swap(dictionary_index_);
+  }
+
+  void append_index(Value value) {
+    auto key = Policy::key(value);
+    auto found = dictionary_index_.find(key);
+    uint32_t index;
+    if (found != dictionary_index_.end()) {
+      index = found->second;
+    } else {
+      index = static_cast<uint32_t>(dictionary_count_++);
+      dictionary_index_.emplace(key, index);
+      Policy::append_plain(dictionary_plain_, value);
+      count_buffered(Policy::plain_size(value) + kDictionaryEntryOverhead);
+      if (dictionary_plain_.size() > settings_.dictionary_bytes) fallback_pending_ = true;
+    }
+    indices_.push_back(index);
+    count_buffered(sizeof(uint32_t));
+  }
+
+  void append_plain(Value value) {
+    if constexpr (kIsBoolean) {
+      booleans_.push_back(value ? 1 : 0);
+      count_buffered(1);
+    } else {
+      Policy::append_plain(plain_values_, value);
+      count_buffered(Policy::plain_size(value));
+    }
+  }
+
+  void update_statistics(Value value) {
+    if constexpr (kIsFloating) {
+      if (std::isnan(value)) {  // NaN has no place in an order: counted, never a bound
+        ++nan_count_;
+        return;
+      }
+    }
+    if (!has_min_max_) {
+      min_ = Stored(value);
+      max_ = Stored(value);
+      has_min_max_ = true;
+    } else if (Policy::less(value, min_)) {
+      min_ = Stored(value);
+    } else if (Policy::less(max_, value)) {
+      max_ = Stored(value);
+    }
+  }
+
+  static std::string statistic_bytes(const Stored& value) {
+    // Statistics are PLAIN-encoded, except that byte arrays carry no length prefix.
+    if constexpr (kIsBytes) {
+      return value;
+    } else {
+      std::string bytes;
+      Policy::append_plain(bytes, value);
+      return bytes;
+    }
+  }
+
+  // The longest prefix of at most `limit` bytes that does not split a UTF-8 sequence.
+  static size_t utf8_boundary(const std::string& text, size_t limit) {
+    size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    return cut;
+  }
+
+  Policy policy_;
+  bool use_dictionary_ = false;
+  bool fallback_pending_ = false;
+
+  // The current page's values: dictionary indices, or PLAIN bytes (booleans: one per byte,
+  // bit-packed when the page is closed).
+  std::vector<uint32_t> indices_;
+  std::string plain_values_;
+  std::vector<uint8_t> booleans_;
+
+  // The chunk's dictionary: entries PLAIN-encoded in index order, and value -> index.
+  std::string dictionary_plain_;
+  uint64_t dictionary_count_ = 0;
+  DictionaryIndex dictionary_index_;
+
+  // Chunk statistics.
+  bool has_min_max_ = false;
+  Stored min_{};
+  Stored max_{};
+  int64_t nan_count_ = 0;
+};
+
+}  // namespace pgexport::format::parquet
