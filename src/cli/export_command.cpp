@@ -36,8 +36,8 @@ std::string human_bytes(uint64_t bytes) {
 exporter::ExportConfig make_config(const Settings& settings) {
   exporter::ExportConfig config;
   config.source = settings.text("source").value_or("");
-  config.run_id = settings.text("run-id").value_or(
-      format_utc_compact(std::chrono::system_clock::now()));
+  config.run_id =
+      settings.text("run-id").value_or(format_utc_compact(std::chrono::system_clock::now()));
   config.jobs = static_cast<int>(settings.integer("jobs"));
   config.filter.include = settings.list("include");
   config.filter.exclude = settings.list("exclude");
@@ -68,15 +68,14 @@ ExportCommand::ExportCommand(CLI::App& app) {
 
 int ExportCommand::run() {
   validate_options(export_options(), settings_);
-  log::configure(settings_.required_text("log-format") == "json" ? log::Format::json
-                                                                 : log::Format::text,
-                 [&] {
-                   auto level = settings_.required_text("log-level");
-                   if (level == "debug") return log::Level::debug;
-                   if (level == "warn") return log::Level::warn;
-                   if (level == "error") return log::Level::error;
-                   return log::Level::info;
-                 }());
+  log::configure(
+      settings_.required_text("log-format") == "json" ? log::Format::json : log::Format::text, [&] {
+        auto level = settings_.required_text("log-level");
+        if (level == "debug") return log::Level::debug;
+        if (level == "warn") return log::Level::warn;
+        if (level == "error") return log::Level::error;
+        return log::Level::info;
+      }());
   auto config = make_config(settings_);
   auto format = make_format(settings_, config);
   auto storage = make_storage(settings_);
@@ -99,9 +98,8 @@ int ExportCommand::run() {
       "({} {}, {} stored) in {:.1f} s ({:.0f} MB/s). The run is committed: its manifest is "
       "{}/{}.\n",
       summary.tables, summary.rows, human_bytes(summary.wire_bytes), summary.snapshot,
-      summary.files, config.format_name, config.compression_name,
-      human_bytes(summary.stored_bytes), summary.seconds, megabytes_per_second,
-      storage->describe(), summary.manifest_key);
+      summary.files, config.format_name, config.compression_name, human_bytes(summary.stored_bytes),
+      summary.seconds, megabytes_per_second, storage->describe(), summary.manifest_key);
   std::fputs(paragraph.c_str(), stdout);
   return 0;
 }

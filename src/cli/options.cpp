@@ -29,19 +29,36 @@ const std::vector<OptionSpec>& export_options() {
   // Defaults are chosen for an ECS task exporting a production database: see
   // docs/configuration.md for the reasoning behind each.
   static const std::vector<OptionSpec> specs = {
-      {"source", OptionType::text, "",
+      {"source",
+       OptionType::text,
+       "",
        "PostgreSQL connection string or URI; empty uses libpq's PG* environment variables",
-       {}, 0, INT64_MAX, true},
+       {},
+       0,
+       INT64_MAX,
+       true},
       {"destination", OptionType::text, "",
        "where the export goes: a directory, or s3://bucket/prefix"},
       {"format", OptionType::choice, "csv", "dataset format", {"csv", "jsonl", "parquet"}},
-      {"compression", OptionType::choice, "zstd",
+      {"compression",
+       OptionType::choice,
+       "zstd",
        "compression: of whole files for csv/jsonl, of pages for parquet (snappy: parquet only)",
        {"zstd", "gzip", "snappy", "none"}},
-      {"compression-level", OptionType::integer, "",
-       "codec level; default is the codec's fast setting (zstd 1, gzip 1)", {}, -7, 22},
-      {"jobs", OptionType::integer, "2",
-       "parallel database connections reading the snapshot", {}, 1, 64},
+      {"compression-level",
+       OptionType::integer,
+       "",
+       "codec level; default is the codec's fast setting (zstd 1, gzip 1)",
+       {},
+       -7,
+       22},
+      {"jobs",
+       OptionType::integer,
+       "2",
+       "parallel database connections reading the snapshot",
+       {},
+       1,
+       64},
       {"include", OptionType::list, "",
        "only tables matching these schema.table globs (repeatable; comma-separated in env)"},
       {"exclude", OptionType::list, "", "skip tables matching these schema.table globs"},
@@ -51,14 +68,24 @@ const std::vector<OptionSpec>& export_options() {
        "tables larger than this are split into ctid ranges that workers share"},
       {"max-file-size", OptionType::size, "0",
        "start a new file once one reaches this size (0: one file per table chunk)"},
-      {"row-group-size", OptionType::integer, "1000000", "parquet: rows per row group at most",
-       {}, 1, INT64_MAX},
+      {"row-group-size",
+       OptionType::integer,
+       "1000000",
+       "parquet: rows per row group at most",
+       {},
+       1,
+       INT64_MAX},
       {"row-group-bytes", OptionType::size, "64MiB",
        "parquet: bytes per row group at most, which bounds memory per worker"},
       {"memory-limit", OptionType::size, "512MiB",
        "upper bound for upload buffers of all workers together"},
-      {"lock-timeout", OptionType::integer, "60",
-       "seconds to wait for ACCESS SHARE locks on the tables before giving up", {}, 1, 86400},
+      {"lock-timeout",
+       OptionType::integer,
+       "60",
+       "seconds to wait for ACCESS SHARE locks on the tables before giving up",
+       {},
+       1,
+       86400},
       {"spool", OptionType::text, "",
        "spool directory (an EFS mount): write files there first, then upload; resumable"},
       {"s3-endpoint", OptionType::text, "",
@@ -68,19 +95,31 @@ const std::vector<OptionSpec>& export_options() {
       {"s3-fips", OptionType::flag, "false", "use FIPS 140 endpoints (s3-fips.<region>...)"},
       {"sse", OptionType::choice, "", "server-side encryption", {"AES256", "aws:kms"}},
       {"sse-kms-key-id", OptionType::text, "", "KMS key id or ARN for --sse aws:kms"},
-      {"acl", OptionType::choice, "", "canned ACL for every object",
+      {"acl",
+       OptionType::choice,
+       "",
+       "canned ACL for every object",
        {"bucket-owner-full-control", "private"}},
       {"expected-bucket-owner", OptionType::text, "",
        "AWS account id that must own the bucket (sent with every request)"},
       {"storage-class", OptionType::text, "", "S3 storage class, e.g. STANDARD_IA"},
       {"assume-role", OptionType::text, "", "IAM role ARN to assume for the bucket"},
-      {"assume-role-external-id", OptionType::text, "", "external id for --assume-role", {}, 0,
-       INT64_MAX, true},
+      {"assume-role-external-id",
+       OptionType::text,
+       "",
+       "external id for --assume-role",
+       {},
+       0,
+       INT64_MAX,
+       true},
       {"ca-bundle", OptionType::text, "", "CA certificates file for TLS to S3"},
       {"part-size", OptionType::size, "8MiB",
        "first multipart part size; grows so 10,000 parts always suffice"},
       {"log-format", OptionType::choice, "text", "log lines on stderr", {"text", "json"}},
-      {"log-level", OptionType::choice, "info", "least severe level logged",
+      {"log-level",
+       OptionType::choice,
+       "info",
+       "least severe level logged",
        {"debug", "info", "warn", "error"}},
   };
   return specs;
@@ -104,11 +143,20 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   std::transform(unit.begin(), unit.end(), unit.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   static const std::pair<std::string_view, uint64_t> kUnits[] = {
-      {"", 1},           {"b", 1},
-      {"k", 1ull << 10}, {"kib", 1ull << 10}, {"kb", 1000},
-      {"m", 1ull << 20}, {"mib", 1ull << 20}, {"mb", 1000ull * 1000},
-      {"g", 1ull << 30}, {"gib", 1ull << 30}, {"gb", 1000ull * 1000 * 1000},
-      {"t", 1ull << 40}, {"tib", 1ull << 40}, {"tb", 1000ull * 1000 * 1000 * 1000}};
+      {"", 1},
+      {"b", 1},
+      {"k", 1ull << 10},
+      {"kib", 1ull << 10},
+      {"kb", 1000},
+      {"m", 1ull << 20},
+      {"mib", 1ull << 20},
+      {"mb", 1000ull * 1000},
+      {"g", 1ull << 30},
+      {"gib", 1ull << 30},
+      {"gb", 1000ull * 1000 * 1000},
+      {"t", 1ull << 40},
+      {"tib", 1ull << 40},
+      {"tb", 1000ull * 1000 * 1000 * 1000}};
   for (const auto& [name, multiplier] : kUnits) {
     if (unit == name) {
       if (number > UINT64_MAX / multiplier) return std::nullopt;
@@ -183,8 +231,8 @@ void bind_options(CLI::App& command, const std::vector<OptionSpec>& specs, Setti
       default:
         settings.values[std::string(spec.name)] = std::string(spec.default_value);
         option = command.add_option(flag, settings.values[std::string(spec.name)], help);
-        option->type_name(spec.type == OptionType::integer ? "INT"
-                          : spec.type == OptionType::size  ? "SIZE"
+        option->type_name(spec.type == OptionType::integer  ? "INT"
+                          : spec.type == OptionType::size   ? "SIZE"
                           : spec.type == OptionType::choice ? "CHOICE"
                                                             : "TEXT");
         if (!spec.default_value.empty()) option->default_str(std::string(spec.default_value));
@@ -202,19 +250,22 @@ void validate_options(const std::vector<OptionSpec>& specs, const Settings& sett
       case OptionType::integer: {
         int64_t number = settings.integer(spec.name);
         if (number < spec.minimum || number > spec.maximum) {
-          fail(ErrorKind::usage, "{} must be between {} and {}, not {}",
-               describe_source(spec.name), spec.minimum, spec.maximum, number);
+          fail(ErrorKind::usage, "{} must be between {} and {}, not {}", describe_source(spec.name),
+               spec.minimum, spec.maximum, number);
         }
         break;
       }
-      case OptionType::size: settings.size(spec.name); break;
+      case OptionType::size:
+        settings.size(spec.name);
+        break;
       case OptionType::choice:
         if (std::find(spec.choices.begin(), spec.choices.end(), *value) == spec.choices.end()) {
           fail(ErrorKind::usage, "{} must be one of {}, not '{}'", describe_source(spec.name),
                fmt::join(spec.choices, ", "), spec.secret ? "(hidden)" : *value);
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
 }

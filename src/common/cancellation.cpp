@@ -16,9 +16,15 @@ extern "C" void on_stop_signal(int signal) {
 }
 }  // namespace
 
-void request_stop() noexcept { g_stop.store(true); }
-bool stop_requested() noexcept { return g_stop.load(std::memory_order_relaxed); }
-int stop_signal() noexcept { return g_signal; }
+void request_stop() noexcept {
+  g_stop.store(true);
+}
+bool stop_requested() noexcept {
+  return g_stop.load(std::memory_order_relaxed);
+}
+int stop_signal() noexcept {
+  return g_signal;
+}
 
 void install_stop_signal_handlers() {
   struct sigaction action {};

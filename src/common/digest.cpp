@@ -26,16 +26,26 @@ std::array<unsigned char, N> finish_context(EVP_MD_CTX* context) {
 }  // namespace
 
 Sha256::Sha256() : context_(new_context(EVP_sha256())) {}
-Sha256::~Sha256() { EVP_MD_CTX_free(context_); }
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(context_);
+}
 void Sha256::update(std::string_view bytes) {
   EVP_DigestUpdate(context_, bytes.data(), bytes.size());
 }
-Sha256Digest Sha256::finish() { return finish_context<32>(context_); }
+Sha256Digest Sha256::finish() {
+  return finish_context<32>(context_);
+}
 
 Md5::Md5() : context_(new_context(EVP_md5())) {}
-Md5::~Md5() { EVP_MD_CTX_free(context_); }
-void Md5::update(std::string_view bytes) { EVP_DigestUpdate(context_, bytes.data(), bytes.size()); }
-Md5Digest Md5::finish() { return finish_context<16>(context_); }
+Md5::~Md5() {
+  EVP_MD_CTX_free(context_);
+}
+void Md5::update(std::string_view bytes) {
+  EVP_DigestUpdate(context_, bytes.data(), bytes.size());
+}
+Md5Digest Md5::finish() {
+  return finish_context<16>(context_);
+}
 
 Sha256Digest sha256(std::string_view bytes) {
   Sha256 hash;

@@ -18,10 +18,14 @@ std::mutex g_mutex;
 
 std::string_view level_name(Level level) {
   switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
@@ -40,7 +44,9 @@ void configure(Format format, Level minimum_level) {
   g_minimum = minimum_level;
 }
 
-bool enabled(Level level) { return level >= g_minimum.load(); }
+bool enabled(Level level) {
+  return level >= g_minimum.load();
+}
 
 void write(Level level, std::string_view message, const Fields& fields) {
   if (!enabled(level)) return;
@@ -57,8 +63,9 @@ void write(Level level, std::string_view message, const Fields& fields) {
     line = fmt::format("{} {:<5} {}", time, level_name(level), message);
     for (const auto& [key, value] : fields) {
       if (needs_quotes(value)) {
-        line += fmt::format(" {}={}", key, nlohmann::json(value).dump(-1, ' ', false,
-                                                                   nlohmann::json::error_handler_t::replace));
+        line += fmt::format(
+            " {}={}", key,
+            nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       } else {
         line += fmt::format(" {}={}", key, value);
       }

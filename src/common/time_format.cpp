@@ -17,7 +17,8 @@ std::tm utc_parts(std::chrono::system_clock::time_point time) {
 
 std::string format_utc_timestamp(std::chrono::system_clock::time_point time) {
   std::tm t = utc_parts(time);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.tm_year + 1900, t.tm_mon + 1,
                      t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, millis);
 }

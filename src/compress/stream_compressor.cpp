@@ -97,20 +97,26 @@ std::unique_ptr<StreamCompressor> make_stream_compressor(StreamCodec codec,
                                                          std::optional<int> level,
                                                          ByteSink& downstream) {
   switch (codec) {
-    case StreamCodec::none: return std::make_unique<PassThrough>(downstream);
+    case StreamCodec::none:
+      return std::make_unique<PassThrough>(downstream);
     // Level 1 by default for both: on one core it keeps pace with what PostgreSQL's COPY
     // produces (~110 MB/s zstd), and the ratio gained by higher levels is a few percent.
-    case StreamCodec::zstd: return std::make_unique<ZstdCompressor>(level.value_or(1), downstream);
-    case StreamCodec::gzip: return std::make_unique<GzipCompressor>(level.value_or(1), downstream);
+    case StreamCodec::zstd:
+      return std::make_unique<ZstdCompressor>(level.value_or(1), downstream);
+    case StreamCodec::gzip:
+      return std::make_unique<GzipCompressor>(level.value_or(1), downstream);
   }
   fail(ErrorKind::internal, "unknown stream codec");
 }
 
 std::string stream_codec_suffix(StreamCodec codec) {
   switch (codec) {
-    case StreamCodec::none: return "";
-    case StreamCodec::zstd: return ".zst";
-    case StreamCodec::gzip: return ".gz";
+    case StreamCodec::none:
+      return "";
+    case StreamCodec::zstd:
+      return ".zst";
+    case StreamCodec::gzip:
+      return ".gz";
   }
   return "";
 }

@@ -26,9 +26,12 @@ using Clock = std::chrono::steady_clock;
 
 std::string_view wire_format_name(format::WireFormat wire) {
   switch (wire) {
-    case format::WireFormat::text: return "text";
-    case format::WireFormat::csv: return "csv";
-    case format::WireFormat::binary: return "binary";
+    case format::WireFormat::text:
+      return "text";
+    case format::WireFormat::csv:
+      return "csv";
+    case format::WireFormat::binary:
+      return "binary";
   }
   return "text";
 }
@@ -56,8 +59,12 @@ class ExportRun {
  public:
   ExportRun(const ExportConfig& config, const format::Format& format, storage::Storage& storage,
             const std::vector<pg::CatalogTable>& tables, std::vector<ExportTask> tasks)
-      : config_(config), format_(format), storage_(storage), tables_(tables),
-        tasks_(std::move(tasks)), results_(tables.size()) {}
+      : config_(config),
+        format_(format),
+        storage_(storage),
+        tables_(tables),
+        tasks_(std::move(tasks)),
+        results_(tables.size()) {}
 
   void run(const std::string& snapshot_id) {
     int workers = std::max(1, std::min<int>(config_.jobs, static_cast<int>(tasks_.size())));
@@ -230,14 +237,13 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   auto tables = pg::read_catalog(coordinator, config.filter);
   lock_tables(coordinator, tables, config.lock_timeout);
   auto tasks = plan_tasks(tables, config.chunk_bytes);
-  log::info("export started",
-            {{"run_id", config.run_id},
-             {"destination", storage.describe()},
-             log::field("tables", tables.size()),
-             log::field("tasks", tasks.size()),
-             log::field("jobs", config.jobs),
-             {"snapshot", snapshot.snapshot_id},
-             {"wal_lsn", snapshot.wal_lsn.value_or("")}});
+  log::info("export started", {{"run_id", config.run_id},
+                               {"destination", storage.describe()},
+                               log::field("tables", tables.size()),
+                               log::field("tasks", tasks.size()),
+                               log::field("jobs", config.jobs),
+                               {"snapshot", snapshot.snapshot_id},
+                               {"wal_lsn", snapshot.wal_lsn.value_or("")}});
   for (const auto& table : tables) log::debug("selected", {{"table", table.schema.display_name()}});
 
   ExportRun run(config, format, storage, tables, std::move(tasks));
@@ -258,18 +264,22 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   coordinator.exec("COMMIT");
 
   std::string finished_at = format_utc_timestamp(std::chrono::system_clock::now());
-  ManifestInput input{config.run_id,          format_utc_timestamp(started_wall),
-                      finished_at,            config.format_name,
-                      config.compression_name, snapshot,
-                      &tables,                &run.results(),
+  ManifestInput input{config.run_id,
+                      format_utc_timestamp(started_wall),
+                      finished_at,
+                      config.format_name,
+                      config.compression_name,
+                      snapshot,
+                      &tables,
+                      &run.results(),
                       &format};
   std::string manifest = build_manifest(input).dump(2) + "\n";
   std::string manifest_location = manifest_key(config.run_id);
   // The commit point: before this object exists, the run does not exist for readers.
   storage::put_object(storage, manifest_location, manifest);
-  storage::put_object(storage, std::string(kLatestKey),
-                      build_latest_pointer(config.run_id, manifest_location, finished_at).dump(2) +
-                          "\n");
+  storage::put_object(
+      storage, std::string(kLatestKey),
+      build_latest_pointer(config.run_id, manifest_location, finished_at).dump(2) + "\n");
 
   ExportSummary summary;
   summary.run_id = config.run_id;

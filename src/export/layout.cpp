@@ -18,7 +18,9 @@ std::string encode_key_segment(std::string_view name) {
   return encoded;
 }
 
-std::string run_prefix(std::string_view run_id) { return fmt::format("runs/{}/", run_id); }
+std::string run_prefix(std::string_view run_id) {
+  return fmt::format("runs/{}/", run_id);
+}
 
 std::string table_directory(std::string_view schema, std::string_view table) {
   return encode_key_segment(schema) + "." + encode_key_segment(table);
@@ -26,8 +28,8 @@ std::string table_directory(std::string_view schema, std::string_view table) {
 
 std::string data_file_key(std::string_view run_id, std::string_view schema, std::string_view table,
                           int task_part, int file_index, std::string_view extension) {
-  return fmt::format("{}{}/part-{:05}-{:03}.{}", run_prefix(run_id),
-                     table_directory(schema, table), task_part, file_index, extension);
+  return fmt::format("{}{}/part-{:05}-{:03}.{}", run_prefix(run_id), table_directory(schema, table),
+                     task_part, file_index, extension);
 }
 
 std::string manifest_key(std::string_view run_id) {

@@ -30,13 +30,12 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
     entry["schema"] = table.schema.schema;
     entry["name"] = table.schema.name;
     entry["kind"] = table.partitioned ? "partitioned" : "table";
-    entry["directory"] = run_prefix(input.run_id) +
-                         table_directory(table.schema.schema, table.schema.name) + "/";
+    entry["directory"] =
+        run_prefix(input.run_id) + table_directory(table.schema.schema, table.schema.name) + "/";
     auto columns = nlohmann::ordered_json::array();
     for (const auto& column : table.schema.columns) {
-      nlohmann::ordered_json described = {{"name", column.name},
-                                          {"pg_type", column.type.name},
-                                          {"nullable", !column.not_null}};
+      nlohmann::ordered_json described = {
+          {"name", column.name}, {"pg_type", column.type.name}, {"nullable", !column.not_null}};
       if (column.type.base_name != column.type.name) {
         described["pg_base_type"] = column.type.base_name;
       }
@@ -46,9 +45,8 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
     entry["columns"] = std::move(columns);
     entry["rows"] = result.rows;
     auto files = result.files;
-    std::sort(files.begin(), files.end(), [](const FileResult& a, const FileResult& b) {
-      return a.object.key < b.object.key;
-    });
+    std::sort(files.begin(), files.end(),
+              [](const FileResult& a, const FileResult& b) { return a.object.key < b.object.key; });
     auto file_list = nlohmann::ordered_json::array();
     uint64_t bytes = 0;
     for (const auto& file : files) {

@@ -23,14 +23,13 @@ std::vector<ExportTask> plan_tasks(const std::vector<pg::CatalogTable>& tables,
     }
     for (const auto& relation : tables[index].relations) {
       if (relation.bytes <= chunk_bytes || relation.blocks <= chunk_blocks) {
-        tasks.push_back(
-            ExportTask{index, part++, relation.qualified_sql, std::nullopt, std::nullopt,
-                       relation.bytes});
+        tasks.push_back(ExportTask{index, part++, relation.qualified_sql, std::nullopt,
+                                   std::nullopt, relation.bytes});
         continue;
       }
       for (uint64_t first = 0; first < relation.blocks; first += chunk_blocks) {
-        ExportTask task{index, part++, relation.qualified_sql, first, std::nullopt,
-                        chunk_blocks * kBlockBytes};
+        ExportTask task{index, part++,       relation.qualified_sql,
+                        first, std::nullopt, chunk_blocks * kBlockBytes};
         if (first + chunk_blocks < relation.blocks) task.end_block = first + chunk_blocks;
         if (first == 0) task.first_block.reset();
         tasks.push_back(std::move(task));

@@ -66,8 +66,8 @@ void upload_file(storage::LocalStorage& spool, storage::Storage& destination,
 
 // Uploads every file of the spooled run that the destination does not have yet, with `jobs`
 // parallel uploads, then the manifest and the latest pointer.
-void publish(storage::LocalStorage& spool, storage::Storage& destination,
-             const std::string& run_id, int jobs) {
+void publish(storage::LocalStorage& spool, storage::Storage& destination, const std::string& run_id,
+             int jobs) {
   std::string manifest_text = *spool.read(manifest_key(run_id));
   auto manifest = nlohmann::json::parse(manifest_text);
   // Objects become visible only when complete, so a key that exists is fully uploaded.

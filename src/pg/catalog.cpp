@@ -42,9 +42,9 @@ bool pattern_matches(const std::string& pattern, const std::string& schema,
 struct PgTypeRow {
   char typtype;
   char category;
-  Oid base;        // typbasetype (domains)
+  Oid base;  // typbasetype (domains)
   int32_t base_typmod;
-  Oid element;     // typelem (arrays)
+  Oid element;  // typelem (arrays)
 };
 
 class TypeResolver {
@@ -53,11 +53,10 @@ class TypeResolver {
     auto result = connection.exec(
         "SELECT oid, typtype, typcategory, typbasetype, typtypmod, typelem FROM pg_type");
     for (int row = 0; row < result.rows(); ++row) {
-      types_[static_cast<Oid>(result.integer(row, 0))] =
-          PgTypeRow{result.value(row, 1)[0], result.value(row, 2)[0],
-                    static_cast<Oid>(result.integer(row, 3)),
-                    static_cast<int32_t>(result.integer(row, 4)),
-                    static_cast<Oid>(result.integer(row, 5))};
+      types_[static_cast<Oid>(result.integer(row, 0))] = PgTypeRow{
+          result.value(row, 1)[0], result.value(row, 2)[0],
+          static_cast<Oid>(result.integer(row, 3)), static_cast<int32_t>(result.integer(row, 4)),
+          static_cast<Oid>(result.integer(row, 5))};
     }
   }
 
@@ -77,12 +76,24 @@ class TypeResolver {
     desc.base_name = oid == declared ? desc.name : format_type(oid, typmod);
     const PgTypeRow& info = row(oid);
     switch (info.typtype) {
-      case 'e': desc.kind = TypeKind::enumeration; break;
-      case 'c': desc.kind = TypeKind::composite; break;
-      case 'r': desc.kind = TypeKind::range; break;
-      case 'm': desc.kind = TypeKind::multirange; break;
-      case 'p': desc.kind = TypeKind::pseudo; break;
-      default: desc.kind = TypeKind::base; break;
+      case 'e':
+        desc.kind = TypeKind::enumeration;
+        break;
+      case 'c':
+        desc.kind = TypeKind::composite;
+        break;
+      case 'r':
+        desc.kind = TypeKind::range;
+        break;
+      case 'm':
+        desc.kind = TypeKind::multirange;
+        break;
+      case 'p':
+        desc.kind = TypeKind::pseudo;
+        break;
+      default:
+        desc.kind = TypeKind::base;
+        break;
     }
     // Arrays are the 'A' category with an element type; point and friends have typelem too,
     // but are not arrays from a reader's point of view.
@@ -230,9 +241,9 @@ std::vector<CatalogTable> read_catalog(Connection& connection, const TableFilter
     column.attnum = static_cast<int>(columns.integer(row, 1));
     column.name = columns.text(row, 2);
     column.not_null = columns.boolean(row, 3);
-    column.type = resolver.resolve(static_cast<Oid>(columns.integer(row, 4)),
-                                   static_cast<int32_t>(columns.integer(row, 5)),
-                                   columns.text(row, 6));
+    column.type =
+        resolver.resolve(static_cast<Oid>(columns.integer(row, 4)),
+                         static_cast<int32_t>(columns.integer(row, 5)), columns.text(row, 6));
     table.schema.columns.push_back(std::move(column));
   }
   return selected;

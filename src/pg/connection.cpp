@@ -62,7 +62,9 @@ Connection Connection::open(const std::string& conninfo, std::string_view purpos
   return connection;
 }
 
-std::string Connection::last_error() const { return first_line(PQerrorMessage(conn_.get())); }
+std::string Connection::last_error() const {
+  return first_line(PQerrorMessage(conn_.get()));
+}
 
 Result Connection::exec(std::string_view sql) {
   Result result(PQexec(conn_.get(), std::string(sql).c_str()));

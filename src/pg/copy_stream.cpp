@@ -64,8 +64,8 @@ bool CopyStream::next(std::string_view& row) {
     }
     if (length < 0) {
       done_ = true;
-      fail(ErrorKind::database_error, "COPY failed on the {} connection: {}",
-           connection_.purpose(), connection_.last_error());
+      fail(ErrorKind::database_error, "COPY failed on the {} connection: {}", connection_.purpose(),
+           connection_.last_error());
     }
     std::string_view message(buffer_, static_cast<size_t>(length));
     if (binary_) {

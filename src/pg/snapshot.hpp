@@ -10,11 +10,11 @@
 namespace pgexport::pg {
 
 struct SnapshotInfo {
-  std::string snapshot_id;            // pg_export_snapshot(), e.g. "00000003-0000001B-1"
-  std::string txid_snapshot;          // xmin:xmax:xip-list, for readers and for CDC hand-off
+  std::string snapshot_id;             // pg_export_snapshot(), e.g. "00000003-0000001B-1"
+  std::string txid_snapshot;           // xmin:xmax:xip-list, for readers and for CDC hand-off
   std::optional<std::string> wal_lsn;  // pg_current_wal_lsn() (absent on a standby)
   std::string database;
-  std::string server_version;         // server_version setting, e.g. "16.4"
+  std::string server_version;  // server_version setting, e.g. "16.4"
 };
 
 // Session settings every export connection uses, so that text renderings are exact and do not

@@ -28,6 +28,8 @@ std::string TableSchema::qualified_sql() const {
   return quote_identifier(schema) + "." + quote_identifier(name);
 }
 
-std::string TableSchema::display_name() const { return schema + "." + name; }
+std::string TableSchema::display_name() const {
+  return schema + "." + name;
+}
 
 }  // namespace pgexport::pg

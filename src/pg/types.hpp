@@ -26,12 +26,12 @@ inline constexpr Oid kBool = 16, kBytea = 17, kChar = 18, kName = 19, kInt8 = 20
 enum class TypeKind { base, enumeration, composite, range, multirange, array, pseudo };
 
 struct TypeDesc {
-  Oid oid = 0;               // after domain resolution
-  Oid declared_oid = 0;      // as the column declares it (a domain's own oid, for example)
-  std::string name;          // format_type(declared, typmod): "numeric(12,2)", "public.mood"
-  std::string base_name;     // format_type(oid, typmod) after domain resolution
+  Oid oid = 0;            // after domain resolution
+  Oid declared_oid = 0;   // as the column declares it (a domain's own oid, for example)
+  std::string name;       // format_type(declared, typmod): "numeric(12,2)", "public.mood"
+  std::string base_name;  // format_type(oid, typmod) after domain resolution
   TypeKind kind = TypeKind::base;
-  int32_t typmod = -1;       // of the base type; for numeric: ((precision << 16) | scale) + 4
+  int32_t typmod = -1;  // of the base type; for numeric: ((precision << 16) | scale) + 4
   std::shared_ptr<const TypeDesc> element;  // arrays only: the element type, domains resolved
 
   // numeric(p,s) precision and scale, when the type declares them.

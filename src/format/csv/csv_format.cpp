@@ -24,8 +24,8 @@ class CsvEncoder final : public Encoder {
 }  // namespace
 
 std::string csv_quote(std::string_view field) {
-  bool needs_quotes = field.empty() || field.find_first_of(",\"\r\n") != std::string_view::npos ||
-                      field == "\\.";
+  bool needs_quotes =
+      field.empty() || field.find_first_of(",\"\r\n") != std::string_view::npos || field == "\\.";
   if (!needs_quotes) return std::string(field);
   std::string quoted = "\"";
   for (char c : field) {

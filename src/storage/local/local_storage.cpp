@@ -21,7 +21,9 @@ namespace {
 // Writes reach the kernel in blocks of this size: few syscalls, and little memory per file.
 constexpr size_t kWriteBuffer = 1 << 20;
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
 
 void fsync_directory(const fs::path& directory) {
   int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -32,8 +34,8 @@ void fsync_directory(const fs::path& directory) {
 
 class LocalObjectWriter final : public ObjectWriter {
  public:
-  LocalObjectWriter(fs::path final_path, std::string key) : final_(std::move(final_path)),
-                                                            key_(std::move(key)) {
+  LocalObjectWriter(fs::path final_path, std::string key)
+      : final_(std::move(final_path)), key_(std::move(key)) {
     static std::atomic<uint64_t> counter{0};
     temporary_ = final_.parent_path() /
                  ("." + final_.filename().string() + "." + std::to_string(::getpid()) + "." +
@@ -97,8 +99,8 @@ class LocalObjectWriter final : public ObjectWriter {
 
   [[noreturn]] void fail_io(const char* operation) {
     int error = errno;
-    fail(ErrorKind::storage_error,
-         "{} of {} failed: {}", operation, final_.string(), errno_text(error));
+    fail(ErrorKind::storage_error, "{} of {} failed: {}", operation, final_.string(),
+         errno_text(error));
   }
 
   fs::path final_;
