@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "format/csv/csv_format.hpp"
+#include "format/jsonl/jsonl_format.hpp"
 #include "storage/local/local_storage.hpp"
 
 namespace pgexport::cli {
@@ -10,6 +11,7 @@ std::unique_ptr<format::Format> make_format(const Settings& settings,
                                             const exporter::ExportConfig& config) {
   std::string name = settings.required_text("format");
   if (name == "csv") return std::make_unique<format::CsvFormat>();
+  if (name == "jsonl") return std::make_unique<format::JsonlFormat>();
   fail(ErrorKind::usage, "--format {} is not available in this build", name);
 }
 

@@ -9,7 +9,13 @@ WORK=${PGEXPORT_TEST_WORK:-$(mktemp -d)}
 rm -rf "$WORK"
 mkdir -p "$WORK"
 SAMPLE_DB=pgexport_sample
+# Exports are loaded back into schema `roundtrip` of the database they came from; a leftover
+# from an earlier run must not be exported itself.
+if psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+  psql -d "$SAMPLE_DB" -qc 'DROP SCHEMA IF EXISTS roundtrip CASCADE' >/dev/null 2>&1 || true
+fi
 export PGEXPORT_LOG_LEVEL=${PGEXPORT_LOG_LEVEL:-warn}
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
@@ -74,6 +80,32 @@ verify_csv_roundtrip() { # $1 = database, $2 = destination directory, $3 = manif
     extra=$(sql "$db" -c "SELECT count(*) FROM (SELECT t::text FROM $copy t EXCEPT ALL SELECT t::text FROM $only $source t) d")
     [[ $missing == 0 && $extra == 0 ]] ||
       fail "$schema.$name: $missing source rows missing from the export, $extra rows not in the source"
+    count=$((count + 1))
+  done < <(jq -r '.tables | to_entries[] | [.key, .value.schema, .value.name, .value.kind, .value.rows] | @tsv' "$manifest")
+  echo "$count"
+}
+
+# Parses every JSON Lines file of a run with PostgreSQL's JSON parser, rebuilds each row with
+# json_populate_record() and compares with the source (tests/sql/jsonl_check.sql).
+verify_jsonl_roundtrip() { # $1 = database, $2 = destination directory, $3 = manifest path
+  local db=$1 root=$2 manifest=$3 count=0
+  sql "$db" -f "$PGEXPORT_SOURCE_DIR/tests/sql/jsonl_check.sql" >/dev/null
+  sql "$db" -c "DROP SCHEMA IF EXISTS roundtrip CASCADE" -c "CREATE SCHEMA roundtrip"
+  while IFS=$'\t' read -r index schema name kind rows; do
+    local lines="roundtrip.lines$index" source only=false result
+    source=$(sql "$db" -v s="$schema" -v n="$name" <<<"SELECT format('%I.%I', :'s', :'n')")
+    [[ $kind == table ]] && only=true
+    sql "$db" -c "CREATE TABLE $lines (line json NOT NULL)"
+    while read -r key; do
+      # CSV mode with quote and delimiter bytes that JSON never contains raw: one line, one value.
+      sql "$db" -c "\\copy $lines FROM PROGRAM '$(decompress_command "$key") $root/$key' (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
+    done < <(jq -r ".tables[$index].files[].key" "$manifest")
+    sql "$db" -c "UPDATE $lines SET line = jsonl_check.without_nul_escape(line::text)::json"
+    result=$(sql "$db" -F ' ' -c "SELECT missing, extra, line_count FROM jsonl_check.compare('$source', '$lines', $only)")
+    read -r missing extra line_count <<<"$result"
+    [[ $line_count == "$rows" ]] || fail "$schema.$name: manifest says $rows rows, files hold $line_count lines"
+    [[ $missing == 0 && $extra == 0 ]] ||
+      fail "$schema.$name: $missing source rows missing from the JSON lines, $extra lines not in the source"
     count=$((count + 1))
   done < <(jq -r '.tables | to_entries[] | [.key, .value.schema, .value.name, .value.kind, .value.rows] | @tsv' "$manifest")
   echo "$count"

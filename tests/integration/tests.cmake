@@ -16,6 +16,8 @@ foreach(script ${PGEXPORT_INTEGRATION_SCRIPTS})
   add_test(NAME integration.${name} COMMAND bash ${script})
   set_tests_properties(integration.${name} PROPERTIES
     FIXTURES_REQUIRED sample_database
+    # The tests load exports back into the sample database (schema roundtrip): one at a time.
+    RESOURCE_LOCK sample_database
     LABELS integration
     SKIP_RETURN_CODE 77
     ENVIRONMENT "PGEXPORT_BIN=$<TARGET_FILE:pgexport>;PGEXPORT_SOURCE_DIR=${CMAKE_SOURCE_DIR};PGEXPORT_TEST_WORK=${CMAKE_BINARY_DIR}/integration/${name}")

@@ -38,7 +38,9 @@ constexpr std::array<int8_t, 256> make_hex_table() {
 }
 constexpr std::array<int8_t, 256> kHexValue = make_hex_table();
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Writes the four base64 characters of three bytes (a 24-bit group) at `to`.
 inline char* put_group(char* to, uint32_t group) {
@@ -58,7 +60,9 @@ inline char* put_tail(char* to, uint32_t group, size_t bytes) {
   return to + 4;
 }
 
-size_t base64_length(size_t bytes) { return (bytes + 2) / 3 * 4; }
+size_t base64_length(size_t bytes) {
+  return (bytes + 2) / 3 * 4;
+}
 
 }  // namespace
 

@@ -48,8 +48,14 @@ class JsonlEncoder final : public Encoder {
   void write_row(std::string_view wire_row) override {
     if (out_ == nullptr) fail(ErrorKind::internal, "JSON Lines encoder: write_row before start");
     ++row_number_;
+    const size_t row_start = buffer_.size();
     buffer_.push_back('{');
-    if (!columns_.empty()) encode_fields(wire_row);
+    try {
+      if (!columns_.empty()) encode_fields(wire_row);
+    } catch (...) {
+      buffer_.resize(row_start);  // never leave half a line behind
+      throw;
+    }
     buffer_.append("}\n");
     if (buffer_.size() >= kFlushBytes) flush();
   }

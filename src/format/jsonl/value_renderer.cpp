@@ -22,17 +22,24 @@ constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;
 
 Rendering scalar_rendering(pg::Oid oid) {
   switch (oid) {
-    case pg::oid::kBool: return Rendering::boolean;
+    case pg::oid::kBool:
+      return Rendering::boolean;
     case pg::oid::kInt2:
     case pg::oid::kInt4:
-    case pg::oid::kOid: return Rendering::integer;
-    case pg::oid::kInt8: return Rendering::int8;
+    case pg::oid::kOid:
+      return Rendering::integer;
+    case pg::oid::kInt8:
+      return Rendering::int8;
     case pg::oid::kFloat4:
-    case pg::oid::kFloat8: return Rendering::floating;
+    case pg::oid::kFloat8:
+      return Rendering::floating;
     case pg::oid::kJson:
-    case pg::oid::kJsonb: return Rendering::json;
-    case pg::oid::kBytea: return Rendering::bytea;
-    default: return Rendering::text;
+    case pg::oid::kJsonb:
+      return Rendering::json;
+    case pg::oid::kBytea:
+      return Rendering::bytea;
+    default:
+      return Rendering::text;
   }
 }
 
@@ -88,13 +95,20 @@ ValuePlan plan_value(const pg::TypeDesc& type) {
 
 nlohmann::json describe_value(const ValuePlan& plan) {
   switch (plan.rendering) {
-    case Rendering::boolean: return {{"json_type", "boolean"}};
-    case Rendering::integer: return {{"json_type", "number"}};
-    case Rendering::int8: return {{"json_type", "number"}, {"unsafe_integers", "string"}};
-    case Rendering::floating: return {{"json_type", "number"}, {"special_values", "string"}};
-    case Rendering::json: return {{"json_type", "json"}, {"sql_null", "key_omitted"}};
-    case Rendering::json_text: return {{"json_type", "string"}, {"encoding", "json_text"}};
-    case Rendering::bytea: return {{"json_type", "string"}, {"encoding", "base64"}};
+    case Rendering::boolean:
+      return {{"json_type", "boolean"}};
+    case Rendering::integer:
+      return {{"json_type", "number"}};
+    case Rendering::int8:
+      return {{"json_type", "number"}, {"unsafe_integers", "string"}};
+    case Rendering::floating:
+      return {{"json_type", "number"}, {"special_values", "string"}};
+    case Rendering::json:
+      return {{"json_type", "json"}, {"sql_null", "key_omitted"}};
+    case Rendering::json_text:
+      return {{"json_type", "string"}, {"encoding", "json_text"}};
+    case Rendering::bytea:
+      return {{"json_type", "string"}, {"encoding", "base64"}};
     case Rendering::array: {
       ValuePlan element;
       element.rendering = plan.element;
@@ -102,7 +116,8 @@ nlohmann::json describe_value(const ValuePlan& plan) {
               {"element", describe_value(element)},
               {"nondefault_lower_bounds", "object"}};
     }
-    case Rendering::text: break;
+    case Rendering::text:
+      break;
   }
   return {{"json_type", "string"}, {"encoding", "pg_text"}};
 }
@@ -185,8 +200,8 @@ void ValueRenderer::render_bytea(std::string_view text, std::string& out) {
     } else if (i + 3 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '3' &&
                text[i + 2] >= '0' && text[i + 2] <= '7' && text[i + 3] >= '0' &&
                text[i + 3] <= '7') {
-      bytes_.push_back(static_cast<char>(((text[i + 1] - '0') << 6) |
-                                         ((text[i + 2] - '0') << 3) | (text[i + 3] - '0')));
+      bytes_.push_back(static_cast<char>(((text[i + 1] - '0') << 6) | ((text[i + 2] - '0') << 3) |
+                                         (text[i + 3] - '0')));
       i += 3;
     } else {
       malformed("not an escape-format bytea", text);
@@ -199,8 +214,7 @@ void ValueRenderer::render_bytea(std::string_view text, std::string& out) {
 // Walks an array literal as array_out writes it, emitting JSON as it goes:
 //   [lower:upper][lower:upper]={{e,e},{e,"quoted \"e\""},{NULL,e}}
 // The dimension decoration appears only when some lower bound is not 1.
-void ValueRenderer::render_array(const ValuePlan& plan, std::string_view text,
-                                 std::string& out) {
+void ValueRenderer::render_array(const ValuePlan& plan, std::string_view text, std::string& out) {
   const char* position = text.data();
   const char* const end = text.data() + text.size();
   const char delimiter = plan.element_delimiter;
@@ -285,8 +299,8 @@ void ValueRenderer::render_array(const ValuePlan& plan, std::string_view text,
         ++position;  // the closing quote
       } else {
         const char* start = position;
-        while (position != end && *position != delimiter && *position != '}' &&
-               *position != '\\' && *position != '"' && *position != '{') {
+        while (position != end && *position != delimiter && *position != '}' && *position != '\\' &&
+               *position != '"' && *position != '{') {
           ++position;
         }
         if (position == end || position == start || *position == '\\' || *position == '"' ||
