@@ -33,7 +33,9 @@ bool is_authentication_failure(std::string_view message) {
   return message.find("password authentication failed") != std::string_view::npos ||
          message.find("authentication failed") != std::string_view::npos ||
          message.find("no password supplied") != std::string_view::npos ||
-         message.find("no pg_hba.conf entry") != std::string_view::npos;
+         message.find("no pg_hba.conf entry") != std::string_view::npos ||
+         message.find("is not permitted to log in") != std::string_view::npos ||
+         message.find("does not exist") != std::string_view::npos;
 }
 }  // namespace
 

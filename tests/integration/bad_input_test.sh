@@ -7,8 +7,9 @@ export PGDATABASE=$SAMPLE_DB
 # expect CODE PATTERN ARGS... : runs an export, checks exit code, one-line error, no manifest.
 expect() {
   local code=$1 pattern=$2; shift 2
-  local dest=$WORK/dest-$RANDOM status=0
-  "$PGEXPORT_BIN" export --destination "$dest" --run-id bad "$@" >"$WORK/stdout" 2>"$WORK/stderr" || status=$?
+  local dest=$WORK/dest-$RANDOM status=0 run_id=(--run-id bad)
+  [[ " $* " == *" --run-id "* ]] && run_id=()
+  "$PGEXPORT_BIN" export --destination "$dest" "${run_id[@]}" "$@" >"$WORK/stdout" 2>"$WORK/stderr" || status=$?
   [[ $status == "$code" ]] || { cat "$WORK/stderr"; fail "exit $status, expected $code for: $*"; }
   local lines
   lines=$(grep -vc '^$' "$WORK/stderr" || true)
@@ -20,11 +21,14 @@ expect() {
 }
 
 expect 3 "cannot connect to the database" --source "host=127.0.0.1 port=1 connect_timeout=3"
-# A role with a password, and a server that checks passwords over TCP: add a role and connect
-# through a hostaddr so pg_hba's scram/md5 rule applies; the trust-only local cluster accepts
-# anything over the socket, so use a role that cannot log in instead when no TCP is configured.
+# The local cluster checks passwords for this one role (scripts/pg-local.sh); a role that may
+# not log in at all must be reported the same way.
+sql postgres -c "DROP ROLE IF EXISTS pgexport_password_check" \
+  -c "CREATE ROLE pgexport_password_check LOGIN PASSWORD 'the-right-one'"
+expect 4 "password authentication failed" --source "user=pgexport_password_check password=wrong-secret-value"
+grep -q "wrong-secret-value" "$WORK/stderr" && fail "the password appeared in the error message"
 sql postgres -c "DROP ROLE IF EXISTS pgexport_nologin" -c "CREATE ROLE pgexport_nologin NOLOGIN"
-expect 4 "cannot log in|not permitted to log in" --source "user=pgexport_nologin"
+expect 4 "not permitted to log in" --source "user=pgexport_nologin"
 expect 5 "matches no table" --include 'no_such_schema.*'
 expect 2 "must be one of csv, jsonl, parquet" --format xml
 expect 2 "must be one of" --compression brotli
