@@ -4,6 +4,7 @@
 #include "format/csv/csv_format.hpp"
 #include "format/jsonl/jsonl_format.hpp"
 #include "storage/local/local_storage.hpp"
+#include "storage/s3/s3_storage.hpp"
 
 namespace pgexport::cli {
 
@@ -18,7 +19,24 @@ std::unique_ptr<format::Format> make_format(const Settings& settings,
 std::unique_ptr<storage::Storage> make_storage(const Settings& settings) {
   std::string destination = settings.required_text("destination");
   if (destination.starts_with("s3://")) {
-    fail(ErrorKind::usage, "s3:// destinations are not available in this build");
+    s3::S3Options options;
+    options.url = destination;
+    options.region = settings.text("s3-region").value_or("");
+    options.endpoint = settings.text("s3-endpoint").value_or("");
+    if (settings.flag("s3-path-style")) options.path_style = true;
+    options.fips = settings.flag("s3-fips");
+    options.sse = settings.text("sse").value_or("");
+    options.kms_key_id = settings.text("sse-kms-key-id").value_or("");
+    options.acl = settings.text("acl").value_or("");
+    options.expected_bucket_owner = settings.text("expected-bucket-owner").value_or("");
+    options.storage_class = settings.text("storage-class").value_or("");
+    options.assume_role_arn = settings.text("assume-role").value_or("");
+    options.assume_role_external_id = settings.text("assume-role-external-id").value_or("");
+    options.ca_bundle = settings.text("ca-bundle").value_or("");
+    options.part_size = settings.size("part-size");
+    // One budget for the upload buffers of every worker together.
+    options.memory_budget = std::make_shared<MemoryBudget>(settings.size("memory-limit"));
+    return s3::make_s3_storage(options);
   }
   if (destination.find("://") != std::string::npos) {
     fail(ErrorKind::usage,

@@ -110,3 +110,47 @@ verify_jsonl_roundtrip() { # $1 = database, $2 = destination directory, $3 = man
   done < <(jq -r '.tables | to_entries[] | [.key, .value.schema, .value.name, .value.kind, .value.rows] | @tsv' "$manifest")
   echo "$count"
 }
+
+# Debian's aws ignores AWS_ENDPOINT_URL; always name the endpoint.
+aws_s3() { aws --endpoint-url "$PGEXPORT_TEST_S3_ENDPOINT" "$@"; }
+
+# Unfinished multipart uploads under a prefix of the test bucket (JSON list, [] when none).
+pending_uploads() {
+  aws_s3 s3api list-multipart-uploads --bucket "$PGEXPORT_TEST_BUCKET" --prefix "$1" \
+    --output json | jq -c '[.Uploads // [] | .[].Key]'
+}
+
+# A database with one table large enough for multipart uploads: $2 rows of ~100 bytes of
+# incompressible-looking text.
+make_big_table_database() { # $1 = database, $2 = rows
+  fresh_database "$1"
+  sql "$1" -c "CREATE TABLE big (id bigint PRIMARY KEY, payload text NOT NULL)" \
+    -c "INSERT INTO big SELECT i, md5(i::text) || md5((i * 7)::text) || md5((i * 13)::text) FROM generate_series(1, $2) i" \
+    -c "CREATE TABLE small (id int, note text)" -c "INSERT INTO small VALUES (1, 'a'), (2, NULL)"
+}
+
+# Starts tests/tools/fault_proxy.py in front of the S3 server; sets PROXY_PID and PROXY_URL.
+start_fault_proxy() { # extra arguments go to the proxy, e.g. --rate 0.1
+  rm -f "$WORK/proxy.port"
+  python3 "$PGEXPORT_SOURCE_DIR/tests/tools/fault_proxy.py" --upstream "$PGEXPORT_TEST_S3_ENDPOINT" \
+    --port-file "$WORK/proxy.port" --stats-file "$WORK/proxy.stats" --lifetime 900 "$@" &
+  PROXY_PID=$!
+  for _ in $(seq 1 50); do [[ -s $WORK/proxy.port ]] && break; sleep 0.1; done
+  [[ -s $WORK/proxy.port ]] || fail "the fault proxy did not start"
+  PROXY_URL=http://127.0.0.1:$(cat "$WORK/proxy.port")
+}
+stop_fault_proxy() { [[ -n ${PROXY_PID:-} ]] && kill "$PROXY_PID" 2>/dev/null; wait "${PROXY_PID:-}" 2>/dev/null || true; PROXY_PID=; }
+
+# Fails when a secret value of the test's credentials appears in any of the given files.
+assert_no_secrets() {
+  local file
+  for file in "$@"; do
+    if grep -qF -- "$AWS_SECRET_ACCESS_KEY" "$file" ||
+       { [[ -n ${AWS_SESSION_TOKEN:-} ]] && grep -qF -- "$AWS_SESSION_TOKEN" "$file"; }; then
+      fail "a secret appeared in $file"
+    fi
+  done
+}
+
+# How many objects exist under an s3:// URL prefix (aws s3 ls exits 1 when there are none).
+count_objects() { { aws_s3 s3 ls --recursive "$1" || true; } | wc -l; }

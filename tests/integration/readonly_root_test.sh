@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The streaming export needs no writable file system: it succeeds inside a mount namespace
+# whose root file system is read-only (as an ECS task with readonlyRootFilesystem). Spool mode
+# pointed at a read-only place fails with one clear line and exit 6, publishing nothing.
+source "$(dirname "$0")/lib.sh"
+need_postgres
+need_s3
+(( EUID == 0 )) || skip "needs root to create a mount namespace"
+command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+prefix=readonly-$$-$RANDOM
+
+# Runs a command with / re-mounted read-only in a private mount namespace. The first step
+# proves the root really is read-only there, so a pass cannot come from a writable root.
+readonly_root() {
+  unshare --mount --propagation private bash -c '
+    mount --bind / / && mount -o remount,bind,ro / / || exit 90
+    if touch /pgexport-write-probe 2>/dev/null || touch /tmp/pgexport-write-probe 2>/dev/null; then
+      echo "root is still writable" >&2; exit 91
+    fi
+    exec "$@"' readonly-root "$@"
+}
+
+PGDATABASE=$SAMPLE_DB readonly_root "$PGEXPORT_BIN" export --run-id ro --jobs 2 \
+  --destination "s3://$PGEXPORT_TEST_BUCKET/$prefix" >"$WORK/ro.out" 2>"$WORK/ro.err" ||
+  { cat "$WORK/ro.err"; fail "the streaming export failed with a read-only root (exit $?)"; }
+aws_s3 s3 cp --only-show-errors "s3://$PGEXPORT_TEST_BUCKET/$prefix/runs/ro/_manifest.json" "$WORK/manifest.json"
+tables=$(jq '.tables | length' "$WORK/manifest.json")
+(( tables > 10 )) || fail "the manifest lists only $tables tables"
+pass "streaming export to S3 with a read-only root: $tables tables committed"
+
+status=0
+PGDATABASE=$SAMPLE_DB readonly_root "$PGEXPORT_BIN" export --run-id ro-spool \
+  --spool /var/tmp/pgexport-spool-$$ --destination "s3://$PGEXPORT_TEST_BUCKET/$prefix" \
+  >/dev/null 2>"$WORK/spool.err" || status=$?
+[[ $status == 6 ]] || { cat "$WORK/spool.err"; fail "spool on a read-only place: exit $status, expected 6"; }
+[[ $(grep -c . "$WORK/spool.err") == 1 ]] || fail "expected one line on stderr: $(cat "$WORK/spool.err")"
+grep -q -- "--spool" "$WORK/spool.err" || fail "the message does not name --spool: $(cat "$WORK/spool.err")"
+[[ $(count_objects "s3://$PGEXPORT_TEST_BUCKET/$prefix/runs/ro-spool/") == 0 ]] ||
+  fail "the failed spool run left objects in the bucket"
+pass "spool on a read-only file system: exit 6, '$(cut -d' ' -f3- "$WORK/spool.err" | cut -c1-120)'"
+aws_s3 s3 rm --recursive --only-show-errors "s3://$PGEXPORT_TEST_BUCKET/$prefix" >/dev/null

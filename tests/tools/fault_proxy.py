@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""A test-only HTTP proxy on 127.0.0.1 that forwards to an S3 server and injects faults.
+
+For a chosen fraction of requests it answers 500 InternalError or 503 SlowDown, resets the
+connection, or stalls (holds the connection silent, then drops it). Everything else is
+forwarded unchanged, Host header included, so SigV4 signatures stay valid. It never listens on
+anything but 127.0.0.1, and it exits by itself after --lifetime seconds.
+
+    fault_proxy.py --upstream http://127.0.0.1:7480 --rate 0.1 --port-file /tmp/port
+
+Standard library only (Debian's python3, which awscli brings along).
+"""
+import argparse
+import http.client
+import json
+import random
+import re
+import socket
+import socketserver
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+
+FAULTS = ("500", "503", "reset", "stall")
+
+ERROR_BODY = {
+    "500": (500, "InternalError", "We encountered an internal error. Please try again."),
+    "503": (503, "SlowDown", "Please reduce your request rate."),
+}
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts = {"forwarded": 0, **{fault: 0 for fault in FAULTS}}
+
+    def add(self, what):
+        with self.lock:
+            self.counts[what] += 1
+
+
+def read_request(stream):
+    """Returns (request line, header list, body) or None at end of connection."""
+    line = stream.readline(65536)
+    if not line or line in (b"\r\n", b"\n"):
+        return None
+    headers = []
+    while True:
+        header = stream.readline(65536)
+        if header in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = header.decode("latin-1").partition(":")
+        headers.append((name.strip(), value.strip()))
+    length = next((int(v) for n, v in headers if n.lower() == "content-length"), 0)
+    body = stream.read(length) if length else b""
+    return line.decode("latin-1").rstrip("\r\n"), headers, body
+
+
+class Handler(socketserver.StreamRequestHandler):
+    def handle(self):
+        config = self.server.config
+        while True:
+            try:
+                request = read_request(self.rfile)
+            except (ConnectionError, OSError):
+                return
+            if request is None:
+                return
+            method, target, _ = request[0].split(" ", 2)
+            fault = None
+            matches = config.match is None or re.search(config.match, f"{method} {target}")
+            with self.server.random_lock:
+                if matches and self.server.random.random() < config.rate:
+                    fault = self.server.random.choice(config.faults)
+            if fault:
+                self.server.stats.add(fault)
+                if fault in ERROR_BODY:
+                    status, code, message = ERROR_BODY[fault]
+                    body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+                            f"<Message>{message}</Message></Error>").encode()
+                    self.send(status, code, [("Content-Type", "application/xml")], body)
+                    continue
+                if fault == "stall":
+                    time.sleep(config.stall_seconds)
+                # A reset: SO_LINGER with a zero timeout makes close() send RST.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.connection.close()
+                return
+            self.server.stats.add("forwarded")
+            if config.delay > 0:
+                time.sleep(config.delay)
+            upstream = http.client.HTTPConnection(config.host, config.port, timeout=120)
+            try:
+                upstream.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+                for name, value in request[1]:
+                    upstream.putheader(name, value)
+                upstream.endheaders(request[2])
+                response = upstream.getresponse()
+                body = response.read()
+                headers = [(n, v) for n, v in response.getheaders()
+                           if n.lower() not in ("transfer-encoding", "content-length", "connection")]
+                self.send(response.status, response.reason, headers, body)
+            finally:
+                upstream.close()
+
+    def send(self, status, reason, headers, body):
+        head = [f"HTTP/1.1 {status} {reason}"] + [f"{n}: {v}" for n, v in headers]
+        head.append(f"Content-Length: {len(body)}")
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        self.wfile.flush()
+
+
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--upstream", required=True, help="e.g. http://127.0.0.1:7480")
+    parser.add_argument("--rate", type=float, default=0.1, help="fraction of requests to fail")
+    parser.add_argument("--faults", default=",".join(FAULTS), help="comma-separated subset")
+    parser.add_argument("--stall-seconds", type=float, default=5.0)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before forwarding")
+    parser.add_argument("--match", help="only requests whose 'METHOD target' matches this regex")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--port-file", required=True, help="where to write the port chosen")
+    parser.add_argument("--stats-file", help="JSON counts written on exit")
+    parser.add_argument("--lifetime", type=float, default=1800, help="exit after this long")
+    config = parser.parse_args()
+    config.faults = [f for f in config.faults.split(",") if f]
+    upstream = urllib.parse.urlsplit(config.upstream)
+    config.host, config.port = upstream.hostname, upstream.port or 80
+    if config.host not in ("127.0.0.1", "localhost", "::1"):
+        sys.exit("fault_proxy: the upstream must be on this machine")
+
+    server = Server(("127.0.0.1", 0), Handler)
+    server.config = config
+    server.stats = Stats()
+    server.random = random.Random(config.seed)
+    server.random_lock = threading.Lock()
+    with open(config.port_file, "w") as port_file:
+        port_file.write(str(server.server_address[1]))
+
+    def write_stats():
+        if config.stats_file:
+            with server.stats.lock, open(config.stats_file, "w") as stats_file:
+                json.dump(server.stats.counts, stats_file)
+
+    def stats_loop():
+        deadline = time.monotonic() + config.lifetime
+        while time.monotonic() < deadline:
+            write_stats()
+            time.sleep(0.5)
+        server.shutdown()
+
+    threading.Thread(target=stats_loop, daemon=True).start()
+    try:
+        server.serve_forever()
+    finally:
+        write_stats()
+
+
+if __name__ == "__main__":
+    main()
