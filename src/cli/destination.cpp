@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "format/csv/csv_format.hpp"
 #include "format/jsonl/jsonl_format.hpp"
+#include "format/parquet/parquet_format.hpp"
 #include "storage/local/local_storage.hpp"
 #include "storage/s3/s3_storage.hpp"
 
@@ -13,6 +14,25 @@ std::unique_ptr<format::Format> make_format(const Settings& settings,
   std::string name = settings.required_text("format");
   if (name == "csv") return std::make_unique<format::CsvFormat>();
   if (name == "jsonl") return std::make_unique<format::JsonlFormat>();
+  if (name == "parquet") {
+    format::parquet::ParquetOptions options;
+    std::string codec = settings.required_text("compression");
+    options.compression = codec == "zstd"     ? format::Compression::zstd
+                          : codec == "gzip"   ? format::Compression::gzip
+                          : codec == "snappy" ? format::Compression::snappy
+                                              : format::Compression::none;
+    // The same fast default levels as whole-file compression (see stream_compressor.cpp).
+    if (codec == "zstd" || codec == "gzip") {
+      options.compression_level = config.compression_level.value_or(1);
+    }
+    options.row_group_rows = static_cast<uint64_t>(settings.integer("row-group-size"));
+    options.row_group_bytes = settings.size("row-group-bytes");
+    options.numeric_as_text = settings.flag("parquet-numeric-as-text");
+    options.arrays_as_text = settings.flag("parquet-arrays-as-text");
+    options.timestamps_as_text = settings.flag("parquet-timestamps-as-text");
+    options.metadata = {{"pgexport.run_id", config.run_id}};
+    return std::make_unique<format::parquet::ParquetFormat>(options);
+  }
   fail(ErrorKind::usage, "--format {} is not available in this build", name);
 }
 

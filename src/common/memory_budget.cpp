@@ -31,7 +31,7 @@ MemoryLease MemoryBudget::acquire(uint64_t bytes) {
   if (bytes > total_) {
     fail(ErrorKind::usage,
          "a buffer of {} bytes does not fit in the memory limit of {} bytes: raise "
-         "--memory-limit or lower the part size",
+         "--memory-limit or lower --part-size",
          bytes, total_);
   }
   std::unique_lock lock(mutex_);

@@ -65,8 +65,8 @@ void run_with_retry(const RetryPolicy& policy, std::string_view what,
     try {
       attempt(number);
       if (number > 1) {
-        log::info("succeeded after retry", {log::field("operation", what),
-                                             log::field("attempts", number)});
+        log::info("succeeded after retry",
+                  {log::field("operation", what), log::field("attempts", number)});
       }
       return;
     } catch (const Error& error) {
@@ -80,18 +80,19 @@ void run_with_retry(const RetryPolicy& policy, std::string_view what,
       } else if (retryable && number < max_attempts) {
         const auto backoff = clock.jitter(backoff_ceiling(policy, number + 1));
         if (clock.now() + backoff < deadline) {
-          log::warn("retrying", {log::field("operation", what), log::field("attempt", number),
-                                 log::field("error", error.what()),
-                                 log::field("backoff_ms", backoff.count())});
+          log::warn("retrying",
+                    {log::field("operation", what), log::field("attempt", number),
+                     log::field("error", error.what()), log::field("backoff_ms", backoff.count())});
           clock.sleep_for(backoff);
           continue;
         }
-        stopped_early = fmt::format(
-            " (gave up: retry deadline of {} s reached)",
-            std::chrono::duration_cast<std::chrono::seconds>(policy.deadline).count());
+        stopped_early =
+            fmt::format(" (gave up: retry deadline of {} s reached)",
+                        std::chrono::duration_cast<std::chrono::seconds>(policy.deadline).count());
       }
       if (number == 1) {
-        throw Error(error.kind(), fmt::format("{} failed: {}{}", what, error.what(), stopped_early));
+        throw Error(error.kind(),
+                    fmt::format("{} failed: {}{}", what, error.what(), stopped_early));
       }
       throw Error(error.kind(), fmt::format("{} failed after {} attempts: {}{}", what, number,
                                             join_attempts(failures), stopped_early));

@@ -54,9 +54,10 @@ void run_with_retry(const RetryPolicy& policy, std::string_view what,
 }  // namespace detail
 
 // Calls `attempt` until it succeeds, retrying failures the policy deems retryable, and
-// returns its result. Retrying also stops when a stop was requested (common/cancellation). `attempt` takes no arguments or the 1-based attempt number (so it can,
-// for instance, tell a first try from a retry). `what` names the operation for the final
-// error ("PUT s3://bucket/key"); attempt errors should be short ("503 SlowDown").
+// returns its result. Retrying also stops when a stop was requested (common/cancellation).
+// `attempt` takes no arguments or the 1-based attempt number (so it can tell a first try
+// from a retry). `what` names the operation for the final error ("PUT s3://bucket/key");
+// attempt errors should be short ("503 SlowDown").
 template <typename Attempt>
 auto retry(const RetryPolicy& policy, std::string_view what, Attempt&& attempt,
            RetryClock& clock = system_retry_clock()) {

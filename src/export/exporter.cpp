@@ -256,7 +256,7 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
     try {
       storage.remove_prefix(run_prefix(config.run_id));
     } catch (const std::exception& cleanup_error) {
-      log::warn("cleanup incomplete; `pgexport cleanup` can finish it",
+      log::warn("cleanup incomplete; the run has no manifest, so readers ignore what is left",
                 {{"error", cleanup_error.what()}});
     }
     throw;

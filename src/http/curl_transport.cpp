@@ -44,7 +44,7 @@ struct Exchange {
   const Request* request = nullptr;
   CURL* curl = nullptr;
   Response response;
-  size_t body_offset = 0;  // of request->body
+  size_t body_offset = 0;      // of request->body
   std::exception_ptr failure;  // thrown inside a callback; rethrown after curl returns
   bool stopped = false;
 };
@@ -106,8 +106,9 @@ size_t write_header(char* data, size_t size, size_t count, void* user) {
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   // Polled about once a second even when no data flows: lets SIGTERM end a stalled upload.
-  if (stop_requested()) {
-    static_cast<Exchange*>(user)->stopped = true;
+  auto* exchange = static_cast<Exchange*>(user);
+  if (exchange->request->interruptible && stop_requested()) {
+    exchange->stopped = true;
     return 1;
   }
   return 0;
@@ -149,7 +150,8 @@ std::string describe_failure(CURLcode code, const Request& request, const char* 
       return fmt::format("timed out ({})", extra);
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
-      if (extra.find("reset") != std::string::npos) return fmt::format("connection reset ({})", extra);
+      if (extra.find("reset") != std::string::npos)
+        return fmt::format("connection reset ({})", extra);
       return fmt::format("connection broken ({})", extra);
     case CURLE_GOT_NOTHING:
       return "connection closed without a response";
@@ -231,11 +233,13 @@ Response CurlTransport::perform(const Request& request) {
   curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  if (!options_.ca_bundle.empty())
+    curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   if (request.bypass_proxy) curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
 
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeouts.connect.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.timeouts.connect.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeouts.total.count()));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT,
                    static_cast<long>(request.timeouts.low_speed_bytes_per_second));
@@ -293,8 +297,7 @@ Response CurlTransport::perform(const Request& request) {
   if (exchange.stopped) fail(ErrorKind::interrupted, "stop requested");
   if (code != CURLE_OK) {
     const std::string message = describe_failure(code, request, error_buffer);
-    throw Error(retryable(code) ? ErrorKind::storage_transient : ErrorKind::storage_error,
-                message);
+    throw Error(retryable(code) ? ErrorKind::storage_transient : ErrorKind::storage_error, message);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &exchange.response.status);
   return_handle(std::move(handle));

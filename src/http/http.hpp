@@ -58,6 +58,9 @@ struct Request {
   // Talk to the host directly even if HTTPS_PROXY/HTTP_PROXY is set: instance metadata and
   // container credential endpoints are link-local and must never go through a proxy.
   bool bypass_proxy = false;
+  // Whether a stop request (SIGTERM) cuts the transfer short. Cleanup requests, such as
+  // aborting a multipart upload while the task shuts down, must be allowed to finish.
+  bool interruptible = true;
 };
 
 struct Response {

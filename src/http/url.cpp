@@ -3,7 +3,6 @@
 #include <cctype>
 #include <charconv>
 
-
 namespace pgexport::http {
 
 namespace {
@@ -21,7 +20,9 @@ std::string Url::authority() const {
   return out;
 }
 
-std::string Url::origin() const { return scheme + "://" + authority(); }
+std::string Url::origin() const {
+  return scheme + "://" + authority();
+}
 
 std::optional<Url> parse_url(std::string_view text) {
   Url url;
@@ -53,7 +54,8 @@ std::optional<Url> parse_url(std::string_view text) {
   if (url.host.empty()) return std::nullopt;
   if (!port_text.empty()) {
     int port = 0;
-    auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    auto [end, error] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (error != std::errc() || end != port_text.data() + port_text.size() || port <= 0 ||
         port > 65535) {
       return std::nullopt;

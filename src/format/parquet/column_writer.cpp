@@ -11,12 +11,13 @@ namespace {
 int32_t page_size(size_t bytes) {
   // Page sizes are i32 in the page header. PostgreSQL values are at most 1 GiB, so only a
   // bug could get here.
-  if (bytes > INT32_MAX) fail(ErrorKind::internal, "a Parquet page of {} bytes is too large", bytes);
+  if (bytes > INT32_MAX)
+    fail(ErrorKind::internal, "a Parquet page of {} bytes is too large", bytes);
   return static_cast<int32_t>(bytes);
 }
 
 // Scratch buffers that grew past this for one huge value are released after use, so a single
-// 100 MB value does not pin 100 MB per column for the rest of the file.
+// 100 MB value does not pin 100 MB for the rest of the file.
 constexpr size_t kScratchKeepBytes = 4u << 20;
 
 void release_if_large(std::string& buffer) {
@@ -52,14 +53,6 @@ void PrimitiveColumnWriter::add_levels(uint8_t definition_level, uint8_t repetit
   ++page_slots_;
 }
 
-void PrimitiveColumnWriter::start_slot(uint8_t repetition_level) {
-  if (repetition_level != 0) return;
-  on_row_boundary();
-  uint64_t buffered =
-      page_value_bytes() + definition_levels_.size() + repetition_levels_.size();
-  if (page_slots_ > 0 && buffered >= settings_.page_bytes) flush_page();
-}
-
 void PrimitiveColumnWriter::append_levels(std::string& page, const std::vector<uint8_t>& levels,
                                           uint8_t max_level) {
   // Data page V1 prefixes each level run with its byte length, 4 bytes little endian.
@@ -72,38 +65,41 @@ void PrimitiveColumnWriter::append_levels(std::string& page, const std::vector<u
 
 void PrimitiveColumnWriter::append_page(std::string& out, PageHeader header,
                                         std::string_view body) {
-  settings_.codec->compress(body, compressed_);
+  std::string& compressed = settings_.scratch->compressed;
+  settings_.codec->compress(body, compressed);
   header.uncompressed_page_size = page_size(body.size());
-  header.compressed_page_size = page_size(compressed_.size());
+  header.compressed_page_size = page_size(compressed.size());
   size_t header_at = out.size();
   serialize(header, out);
   size_t header_bytes = out.size() - header_at;
-  out += compressed_;
+  out += compressed;
   uncompressed_bytes_ += static_cast<int64_t>(header_bytes + body.size());
-  compressed_bytes_ += static_cast<int64_t>(header_bytes + compressed_.size());
+  compressed_bytes_ += static_cast<int64_t>(header_bytes + compressed.size());
+  release_if_large(compressed);
 }
 
 void PrimitiveColumnWriter::flush_page() {
   if (page_slots_ == 0) return;
-  page_body_.clear();
+  std::string& body = settings_.scratch->body;
+  body.clear();
   if (schema_.max_repetition_level > 0) {
-    append_levels(page_body_, repetition_levels_, schema_.max_repetition_level);
+    append_levels(body, repetition_levels_, schema_.max_repetition_level);
   }
   if (schema_.max_definition_level > 0) {
-    append_levels(page_body_, definition_levels_, schema_.max_definition_level);
+    append_levels(body, definition_levels_, schema_.max_definition_level);
   }
-  Encoding encoding = append_page_values(page_body_);
+  Encoding encoding = append_page_values(body);
   PageHeader header;
   header.type = PageType::data_page;
   header.data_page_header = DataPageHeader{.num_values = page_slots_, .encoding = encoding};
-  append_page(chunk_pages_, header, page_body_);
+  append_page(chunk_pages_, header, body);
   (encoding == Encoding::rle_dictionary ? dictionary_pages_ : plain_pages_) += 1;
   chunk_slots_ += page_slots_;
   page_slots_ = 0;
+  page_buffered_bytes_ = 0;
   definition_levels_.clear();
   repetition_levels_.clear();
-  release_if_large(page_body_);
-  release_if_large(compressed_);
+  release_if_large(body);
 }
 
 ColumnChunk PrimitiveColumnWriter::write_chunk(ByteSink& out, int64_t offset) {
@@ -137,7 +133,8 @@ ColumnChunk PrimitiveColumnWriter::write_chunk(ByteSink& out, int64_t offset) {
   }
   if (dictionary_pages_ > 0) {
     meta.encodings.push_back(Encoding::rle_dictionary);
-    meta.encoding_stats.push_back({PageType::data_page, Encoding::rle_dictionary, dictionary_pages_});
+    meta.encoding_stats.push_back(
+        {PageType::data_page, Encoding::rle_dictionary, dictionary_pages_});
   }
   if (plain_pages_ > 0) {
     meta.encoding_stats.push_back({PageType::data_page, Encoding::plain, plain_pages_});

@@ -22,6 +22,13 @@ namespace pgexport::format::parquet {
 
 class PrimitiveColumnWriter;
 
+// Buffers for building one page at a time. Shared by all columns of a file writer, so memory
+// for page assembly does not grow with the number of columns.
+struct PageScratch {
+  std::string body;        // one page before compression
+  std::string compressed;  // the same page after compression
+};
+
 // Settings shared by every column writer of one file writer.
 struct ColumnWriterSettings {
   compress::BlockCodec* codec = nullptr;  // compresses every page; not owned
@@ -34,6 +41,7 @@ struct ColumnWriterSettings {
   uint64_t dictionary_bytes = 1 << 20;
   // The row group's running size: every writer adds the bytes it buffers. Not owned.
   uint64_t* buffered_bytes = nullptr;
+  PageScratch* scratch = nullptr;  // not owned
 };
 
 class ColumnWriter {
@@ -83,27 +91,31 @@ class PrimitiveColumnWriter : public ColumnWriter {
 
  protected:
   // Call first for every slot: at a row boundary (repetition level 0) this closes a full page,
-  // so pages always start at a row, and lets the subclass act on a row boundary.
-  void start_slot(uint8_t repetition_level);
+  // so pages always start at a row.
+  void start_slot(uint8_t repetition_level) {
+    if (repetition_level == 0 && page_buffered_bytes_ >= settings_.page_bytes) flush_page();
+  }
   // Records a NULL at this leaf (definition level one below a present value).
   void add_null(uint8_t repetition_level);
   // Records the levels of a present value.
   void add_value_levels(uint8_t repetition_level) {
     add_levels(schema_.max_definition_level, repetition_level);
   }
-  void count_buffered(uint64_t bytes) { *settings_.buffered_bytes += bytes; }
+  // Counts bytes buffered for the current page (and so for the row group).
+  void count_buffered(uint64_t bytes) {
+    page_buffered_bytes_ += bytes;
+    *settings_.buffered_bytes += bytes;
+  }
+  // Counts bytes held for the whole chunk, such as dictionary entries.
+  void count_chunk_memory(uint64_t bytes) { *settings_.buffered_bytes += bytes; }
   // Closes the current data page, if it has any slots.
   void flush_page();
 
   // --- for the typed subclass ---
   // Moves the page's buffered values into `page` in the page's encoding and returns it.
   virtual Encoding append_page_values(std::string& page) = 0;
-  // Bytes of values buffered for the current page.
-  virtual uint64_t page_value_bytes() const = 0;
-  // Called at each row boundary before the page-size check.
-  virtual void on_row_boundary() {}
-  // The chunk's dictionary (PLAIN-encoded entries and their count), if a page used it; resets
-  // the dictionary.
+  // The chunk's dictionary (PLAIN-encoded entries and their count) if a data page used it;
+  // resets the dictionary for the next chunk.
   virtual std::optional<std::pair<std::string, int32_t>> take_dictionary() = 0;
   // Fills min/max (and nan_count) of the chunk statistics and resets them.
   virtual void take_value_statistics(Statistics& statistics) = 0;
@@ -120,6 +132,7 @@ class PrimitiveColumnWriter : public ColumnWriter {
   std::vector<uint8_t> definition_levels_;  // kept only when max_definition_level > 0
   std::vector<uint8_t> repetition_levels_;  // kept only when max_repetition_level > 0
   int32_t page_slots_ = 0;
+  uint64_t page_buffered_bytes_ = 0;  // values and levels of the current page
 
   // The current chunk: finished data pages (header + compressed body), and their accounting.
   std::string chunk_pages_;
@@ -129,9 +142,6 @@ class PrimitiveColumnWriter : public ColumnWriter {
   int64_t compressed_bytes_ = 0;
   int32_t plain_pages_ = 0;
   int32_t dictionary_pages_ = 0;
-
-  std::string page_body_;   // scratch: one page before compression
-  std::string compressed_;  // scratch: the page after compression
 };
 
 }  // namespace pgexport::format::parquet

@@ -42,7 +42,7 @@ void ListColumnWriter::write(std::optional<std::string_view> value, uint8_t repe
     fail(ErrorKind::data_error,
          "the array has {} dimension(s) with lower bound {}; a Parquet LIST keeps only "
          "one-dimensional arrays that start at 1, so this value would lose its shape. Export "
-         "arrays as PostgreSQL text instead (ParquetOptions::arrays_as_text)",
+         "arrays as PostgreSQL text instead (--parquet-arrays-as-text)",
          header.dimensions, header.lower_bound);
   }
   if (std::find(element_oids_.begin(), element_oids_.end(), header.element_oid) ==

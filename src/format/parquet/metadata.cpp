@@ -9,7 +9,9 @@ namespace {
 using thrift::CompactType;
 using thrift::CompactWriter;
 
-int32_t as_i32(auto value) { return static_cast<int32_t>(value); }
+int32_t as_i32(auto value) {
+  return static_cast<int32_t>(value);
+}
 
 uint32_t list_size(size_t size) {
   if (size > INT32_MAX) fail(ErrorKind::internal, "thrift: list of {} elements is too long", size);
@@ -142,7 +144,7 @@ void write_row_group(CompactWriter& writer, const RowGroup& group) {
   writer.field_i64(3, group.num_rows);
   writer.field_i64(5, group.file_offset);
   writer.field_i64(6, group.total_compressed_size);
-  writer.field_i16(7, group.ordinal);
+  if (group.ordinal) writer.field_i16(7, *group.ordinal);
   writer.end_struct();
 }
 
@@ -190,8 +192,7 @@ void serialize(const FileMetaData& metadata, std::string& out) {
   writer.begin_list_field(4, CompactType::struct_, list_size(metadata.row_groups.size()));
   for (const auto& group : metadata.row_groups) write_row_group(writer, group);
   if (!metadata.key_value_metadata.empty()) {
-    writer.begin_list_field(5, CompactType::struct_,
-                            list_size(metadata.key_value_metadata.size()));
+    writer.begin_list_field(5, CompactType::struct_, list_size(metadata.key_value_metadata.size()));
     for (const auto& entry : metadata.key_value_metadata) {
       writer.begin_struct_element();
       writer.field_binary(1, entry.key);

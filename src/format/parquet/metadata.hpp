@@ -45,18 +45,29 @@ enum class PageType : int32_t { data_page = 0, dictionary_page = 2 };
 
 // The LogicalType union. Only the members pgexport writes exist; `kind` selects one.
 struct LogicalType {
-  enum class Kind { string, list, enumeration, decimal, date, time, timestamp, integer, json, uuid };
+  enum class Kind {
+    string,
+    list,
+    enumeration,
+    decimal,
+    date,
+    time,
+    timestamp,
+    integer,
+    json,
+    uuid
+  };
   Kind kind = Kind::string;
-  int32_t decimal_scale = 0;       // decimal
-  int32_t decimal_precision = 0;   // decimal
-  bool adjusted_to_utc = false;    // time, timestamp (unit is always MICROS)
-  int8_t integer_bit_width = 0;    // integer
-  bool integer_signed = true;      // integer
+  int32_t decimal_scale = 0;      // decimal
+  int32_t decimal_precision = 0;  // decimal
+  bool adjusted_to_utc = false;   // time, timestamp (unit is always MICROS)
+  int8_t integer_bit_width = 0;   // integer
+  bool integer_signed = true;     // integer
 };
 
 struct SchemaElement {
-  std::optional<PhysicalType> type;  // leaves only
-  std::optional<int32_t> type_length;  // FIXED_LEN_BYTE_ARRAY only
+  std::optional<PhysicalType> type;      // leaves only
+  std::optional<int32_t> type_length;    // FIXED_LEN_BYTE_ARRAY only
   std::optional<Repetition> repetition;  // all but the root
   std::string name;
   std::optional<int32_t> num_children;  // groups only
@@ -133,7 +144,7 @@ struct RowGroup {
   int64_t num_rows = 0;
   int64_t file_offset = 0;
   int64_t total_compressed_size = 0;
-  int16_t ordinal = 0;
+  std::optional<int16_t> ordinal;  // an i16: left out past 32767 row groups
 };
 
 struct FileMetaData {

@@ -26,6 +26,33 @@ constexpr std::array<u128, kMaxDecimalPrecision + 1> powers_of_ten() {
 }
 constexpr auto kPowersOfTen = powers_of_ten();
 
+// A finite PostgreSQL timestamp as "YYYY-MM-DD HH:MM:SS.ffffff" (AD years only), for messages.
+// Days to a proleptic Gregorian date by counting 400-year eras from 0000-03-01, as in Howard
+// Hinnant's civil-date algorithms.
+std::string describe_timestamp(int64_t postgres_micros) {
+  int64_t days = postgres_micros / kMicrosPerDay;
+  int64_t micros = postgres_micros % kMicrosPerDay;
+  if (micros < 0) {
+    micros += kMicrosPerDay;
+    --days;
+  }
+  constexpr int64_t kDaysFrom0000_03_01To1970 = 719468;
+  constexpr int64_t kDaysPerEra = 146097;  // 400 Gregorian years
+  int64_t z = days + kPostgresEpochDays + kDaysFrom0000_03_01To1970;
+  int64_t era = (z >= 0 ? z : z - kDaysPerEra + 1) / kDaysPerEra;
+  int64_t day_of_era = z - era * kDaysPerEra;
+  int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  int64_t month_index = (5 * day_of_year + 2) / 153;  // 0 = March
+  int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
+  int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
+  int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+  int64_t seconds = micros / 1'000'000;
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}", year, month, day, seconds / 3600,
+                     seconds / 60 % 60, seconds % 60, micros % 1'000'000);
+}
+
 }  // namespace
 
 void expect_size(std::string_view bytes, size_t size, std::string_view type_name) {
@@ -142,10 +169,12 @@ void append_numeric_text(std::string& out, const NumericView& numeric) {
 
 __int128 numeric_to_unscaled(const NumericView& numeric, int precision, int scale) {
   if (numeric.is_special()) {
-    fail(ErrorKind::data_error, "the numeric value {} has no Parquet DECIMAL form",
-         numeric.sign == kNumericNaN                 ? "NaN"
+    fail(ErrorKind::data_error,
+         "the numeric value {} has no Parquet DECIMAL form; export numeric columns as "
+         "PostgreSQL text instead (--parquet-numeric-as-text)",
+         numeric.sign == kNumericNaN                ? "NaN"
          : numeric.sign == kNumericPositiveInfinity ? "Infinity"
-                                                     : "-Infinity");
+                                                    : "-Infinity");
   }
   if (precision < 1 || precision > kMaxDecimalPrecision || scale < 0) {
     fail(ErrorKind::internal, "DECIMAL({},{}) is not a valid Parquet decimal", precision, scale);
@@ -206,22 +235,24 @@ int decimal_byte_width(int precision) {
 }
 
 int32_t date_to_unix_days(int32_t postgres_days) {
-  if (postgres_days == kDateMinusInfinity || postgres_days == kDateInfinity) return postgres_days;
+  if (postgres_days == kPostgresDateNoBegin) return kDateMinusInfinity;
+  if (postgres_days == kPostgresDateNoEnd) return kDateInfinity;
   // PostgreSQL's last date (5874897-12-31) is 2145031948 days after 2000-01-01, so adding
   // the epoch shift stays well below INT32_MAX.
   return postgres_days + kPostgresEpochDays;
 }
 
 int64_t timestamp_to_unix_micros(int64_t postgres_micros) {
-  if (postgres_micros == kTimestampMinusInfinity || postgres_micros == kTimestampInfinity) {
-    return postgres_micros;
-  }
+  if (postgres_micros == kPostgresTimestampNoBegin) return kTimestampMinusInfinity;
+  if (postgres_micros == kPostgresTimestampNoEnd) return kTimestampInfinity;
   // Strictly below INT64_MAX - shift, so a finite value never becomes the infinity sentinel.
+  // (At the other end PostgreSQL stops at 4714 BC, far from -INT64_MAX.)
   if (postgres_micros >= kTimestampInfinity - kPostgresEpochMicros) {
     fail(ErrorKind::data_error,
-         "the timestamp {} microseconds after 2000-01-01 is beyond 294247-01-10, the last "
-         "instant a Parquet TIMESTAMP(MICROS) can hold",
-         postgres_micros);
+         "the timestamp {} is after 294247-01-10 04:00:54.775806, the last instant a Parquet "
+         "TIMESTAMP(MICROS) can hold; export timestamps as PostgreSQL text instead "
+         "(--parquet-timestamps-as-text)",
+         describe_timestamp(postgres_micros));
   }
   return postgres_micros + kPostgresEpochMicros;
 }
@@ -237,7 +268,8 @@ ArrayHeader parse_array_header(std::string_view bytes) {
   if (header.dimensions < 0 || (flags != 0 && flags != 1)) {
     fail(ErrorKind::data_error, "a binary array has an invalid header");
   }
-  size_t header_bytes = kFixedHeaderBytes + kDimensionBytes * static_cast<size_t>(header.dimensions);
+  size_t header_bytes =
+      kFixedHeaderBytes + kDimensionBytes * static_cast<size_t>(header.dimensions);
   if (bytes.size() < header_bytes) fail(ErrorKind::data_error, "a binary array is truncated");
   if (header.dimensions > 0) {
     header.length = read_i32(bytes.data() + kFixedHeaderBytes);

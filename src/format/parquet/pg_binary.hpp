@@ -28,9 +28,15 @@ inline uint64_t read_u64(const char* p) {
   std::memcpy(&v, p, sizeof v);
   return __builtin_bswap64(v);
 }
-inline int16_t read_i16(const char* p) { return static_cast<int16_t>(read_u16(p)); }
-inline int32_t read_i32(const char* p) { return static_cast<int32_t>(read_u32(p)); }
-inline int64_t read_i64(const char* p) { return static_cast<int64_t>(read_u64(p)); }
+inline int16_t read_i16(const char* p) {
+  return static_cast<int16_t>(read_u16(p));
+}
+inline int32_t read_i32(const char* p) {
+  return static_cast<int32_t>(read_u32(p));
+}
+inline int64_t read_i64(const char* p) {
+  return static_cast<int64_t>(read_u64(p));
+}
 
 // Throws data_error unless `bytes` has exactly `size` bytes (a fixed-width type's wire size).
 void expect_size(std::string_view bytes, size_t size, std::string_view type_name);
@@ -64,7 +70,7 @@ struct NumericView {
   int16_t ndigits = 0;
   int16_t weight = 0;
   uint16_t sign = kNumericPositive;
-  int16_t dscale = 0;  // digits after the decimal point in the text form
+  int16_t dscale = 0;            // digits after the decimal point in the text form
   const char* digits = nullptr;  // ndigits big-endian int16s
 
   int16_t digit(int index) const {
@@ -99,20 +105,28 @@ inline constexpr int32_t kPostgresEpochDays = 10957;
 inline constexpr int64_t kMicrosPerDay = 86'400'000'000;
 inline constexpr int64_t kPostgresEpochMicros = kPostgresEpochDays * kMicrosPerDay;
 
-// PostgreSQL's -infinity / infinity: DT_NOBEGIN/DT_NOEND for timestamps, DATEVAL_NOBEGIN/
-// DATEVAL_NOEND for dates. They are kept as these same sentinels after the epoch shift.
-inline constexpr int64_t kTimestampMinusInfinity = INT64_MIN;
+// PostgreSQL's -infinity and infinity in binary: DT_NOBEGIN/DT_NOEND for timestamps,
+// DATEVAL_NOBEGIN/DATEVAL_NOEND for dates.
+inline constexpr int64_t kPostgresTimestampNoBegin = INT64_MIN;
+inline constexpr int64_t kPostgresTimestampNoEnd = INT64_MAX;
+inline constexpr int32_t kPostgresDateNoBegin = INT32_MIN;
+inline constexpr int32_t kPostgresDateNoEnd = INT32_MAX;
+
+// What pgexport writes for them: plus and minus the largest value. DuckDB reads exactly these as
+// infinity and -infinity; INT64_MIN would read as a date in 290309 BC there, and as NaT (a
+// missing value) in pandas and NumPy. No finite PostgreSQL value maps to either.
+inline constexpr int64_t kTimestampMinusInfinity = -INT64_MAX;
 inline constexpr int64_t kTimestampInfinity = INT64_MAX;
-inline constexpr int32_t kDateMinusInfinity = INT32_MIN;
+inline constexpr int32_t kDateMinusInfinity = -INT32_MAX;
 inline constexpr int32_t kDateInfinity = INT32_MAX;
 
-// date_send (days since 2000-01-01) to days since 1970-01-01; sentinels unchanged. Every finite
-// PostgreSQL date fits after the shift.
+// date_send (days since 2000-01-01) to days since 1970-01-01, and PostgreSQL's infinities to
+// ours. Every finite PostgreSQL date fits after the shift.
 int32_t date_to_unix_days(int32_t postgres_days);
 
-// timestamp_send (microseconds since 2000-01-01) to microseconds since 1970-01-01; sentinels
-// unchanged. Throws data_error for the finite timestamps after 294247-01-10 04:00:54 UTC whose Unix
-// value would overflow or collide with the infinity sentinel.
+// timestamp_send (microseconds since 2000-01-01) to microseconds since 1970-01-01, and
+// PostgreSQL's infinities to ours. Throws data_error for the finite timestamps after 294247-01-10
+// 04:00:54 UTC whose Unix value would overflow or collide with the infinity sentinel.
 int64_t timestamp_to_unix_micros(int64_t postgres_micros);
 
 // --- arrays ------------------------------------------------------------------------------------
@@ -122,8 +136,8 @@ int64_t timestamp_to_unix_micros(int64_t postgres_micros);
 struct ArrayHeader {
   int32_t dimensions = 0;  // 0 for an empty array
   uint32_t element_oid = 0;
-  int32_t length = 0;       // first dimension (0 when empty)
-  int32_t lower_bound = 1;  // first dimension
+  int32_t length = 0;         // first dimension (0 when empty)
+  int32_t lower_bound = 1;    // first dimension
   std::string_view elements;  // the element data after the header
 };
 

@@ -71,7 +71,9 @@ void encode_hybrid(std::string& out, std::span<const T> values, int width) {
 
 }  // namespace
 
-int bit_width(uint64_t max_value) { return max_value == 0 ? 0 : std::bit_width(max_value); }
+int bit_width(uint64_t max_value) {
+  return max_value == 0 ? 0 : std::bit_width(max_value);
+}
 
 void append_rle_hybrid(std::string& out, std::span<const uint32_t> values, int width) {
   encode_hybrid(out, values, width);

@@ -2,29 +2,24 @@
 // physical type is stored and ordered and how a PostgreSQL binary value converts to it.
 //
 // Encoding: each chunk starts dictionary-encoded (RLE_DICTIONARY pages, one PLAIN dictionary
-// page), and falls back to PLAIN for the rest of the chunk at the next row boundary once the
-// dictionary passes its byte limit. Pages already written keep using the dictionary, which is
-// still written first in the chunk.
+// page) and falls back to PLAIN for the rest of the chunk when the dictionary passes its byte
+// limit, or early when a sample shows it would not be smaller than PLAIN (unique keys, times).
+// On fallback the current page is rewritten as PLAIN; pages already written keep using the
+// dictionary, which is still written first in the chunk, and if there are none it is dropped.
 #pragma once
 
 #include <cmath>
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "format/parquet/column_writer.hpp"
+#include "format/parquet/dictionary.hpp"
 #include "format/parquet/rle_encoder.hpp"
 
 namespace pgexport::format::parquet {
-
-// Lets the dictionary of byte arrays be probed with a string_view, without building a string.
-struct StringViewHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view value) const { return std::hash<std::string_view>{}(value); }
-};
 
 template <typename Policy>
 class StandardColumnWriter final : public PrimitiveColumnWriter {
@@ -33,7 +28,8 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
 
   StandardColumnWriter(Policy policy, LeafSchema schema, const ColumnWriterSettings& settings)
       : PrimitiveColumnWriter(Policy::kPhysical, std::move(schema), settings),
-        policy_(std::move(policy)) {
+        policy_(std::move(policy)),
+        dictionary_(Policy::kPhysical == PhysicalType::byte_array) {
     reset_dictionary();
   }
 
@@ -43,7 +39,7 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
       add_null(repetition_level);
       return;
     }
-    Value converted = policy_.convert(*value);
+    const Value converted = policy_.convert(*value);
     update_statistics(converted);
     if (use_dictionary_) {
       append_index(converted);
@@ -57,10 +53,11 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
   Encoding append_page_values(std::string& page) override {
     if (!indices_.empty()) {
       // Dictionary indices: one byte of bit width, then the hybrid runs with no length prefix.
-      int width = std::max(1, bit_width(dictionary_count_ - 1));
+      int width = std::max(1, bit_width(dictionary_.size() - 1));
       page.push_back(static_cast<char>(width));
       append_rle_hybrid(page, indices_, width);
       indices_.clear();
+      ++dictionary_encoded_pages_;
       return Encoding::rle_dictionary;
     }
     if constexpr (kIsBoolean) {
@@ -73,24 +70,11 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
     return Encoding::plain;
   }
 
-  uint64_t page_value_bytes() const override {
-    return plain_values_.size() + booleans_.size() / 8 + indices_.size() * sizeof(uint32_t);
-  }
-
-  void on_row_boundary() override {
-    if (!fallback_pending_) return;
-    // Finish the dictionary-encoded page, then write PLAIN for the rest of the chunk. The
-    // dictionary's entries stay for the dictionary page; its index is no longer needed.
-    flush_page();
-    use_dictionary_ = false;
-    fallback_pending_ = false;
-    DictionaryIndex().swap(dictionary_index_);
-  }
-
   std::optional<std::pair<std::string, int32_t>> take_dictionary() override {
     std::optional<std::pair<std::string, int32_t>> result;
-    if (dictionary_count_ > 0) {
-      result.emplace(std::move(dictionary_plain_), static_cast<int32_t>(dictionary_count_));
+    if (dictionary_encoded_pages_ > 0) {
+      int32_t count = static_cast<int32_t>(dictionary_.size());
+      result.emplace(dictionary_.take_plain(), count);
     }
     reset_dictionary();
     return result;
@@ -136,43 +120,67 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
   static constexpr bool kIsFloating = std::is_floating_point_v<Value>;
   static constexpr bool kIsBytes = std::is_same_v<Value, std::string_view>;
   using Stored = std::conditional_t<kIsBytes, std::string, Value>;
-  using DictionaryIndex =
-      std::conditional_t<kIsBytes,
-                         std::unordered_map<std::string, uint32_t, StringViewHash, std::equal_to<>>,
-                         std::unordered_map<typename Policy::Key, uint32_t>>;
 
   // Byte-array bounds longer than this are shortened (minimum) or left out (maximum), so
   // long text values do not bloat the footer.
   static constexpr size_t kMaxStatisticBytes = 256;
-  // What a new dictionary entry costs beyond its PLAIN bytes: the hash node and key copy.
-  static constexpr uint64_t kDictionaryEntryOverhead = 48;
+  // What a new dictionary entry costs beyond its PLAIN bytes: its offset, hash and two slots.
+  static constexpr uint64_t kDictionaryEntryOverhead = 24;
+  // After this many values a chunk checks that its dictionary pays for itself; unique keys and
+  // timestamps do not, and would otherwise fill a dictionary before falling back anyway.
+  static constexpr uint64_t kDictionaryProbeValues = 10'000;
 
   void reset_dictionary() {
     use_dictionary_ = Policy::kDictionary && settings_.dictionary_bytes > 0;
-    fallback_pending_ = false;
-    dictionary_plain_.clear();
-    dictionary_count_ = 0;
-    DictionaryIndex().swap(dictionary_index_);
+    dictionary_.clear();
+    dictionary_encoded_pages_ = 0;
+    dictionary_values_ = 0;
+    dictionary_value_bytes_ = 0;
   }
 
-  void append_index(Value value) {
-    auto key = Policy::key(value);
-    auto found = dictionary_index_.find(key);
-    uint32_t index;
-    if (found != dictionary_index_.end()) {
-      index = found->second;
+  // The value's bytes as the dictionary keys them: its PLAIN encoding without a length prefix.
+  static std::string_view key_bytes(const Value& value) {
+    if constexpr (kIsBytes) {
+      return value;
     } else {
-      index = static_cast<uint32_t>(dictionary_count_++);
-      dictionary_index_.emplace(key, index);
-      Policy::append_plain(dictionary_plain_, value);
-      count_buffered(Policy::plain_size(value) + kDictionaryEntryOverhead);
-      if (dictionary_plain_.size() > settings_.dictionary_bytes) fallback_pending_ = true;
+      return std::string_view(reinterpret_cast<const char*>(&value), sizeof(Value));
     }
+  }
+
+  void append_index(const Value& value) {
+    bool added = false;
+    uint32_t index = dictionary_.index_of(key_bytes(value), added);
     indices_.push_back(index);
     count_buffered(sizeof(uint32_t));
+    ++dictionary_values_;
+    dictionary_value_bytes_ += Policy::plain_size(value);
+    if (added) {
+      count_chunk_memory(Policy::plain_size(value) + kDictionaryEntryOverhead);
+      if (dictionary_.plain().size() > settings_.dictionary_bytes) return fall_back();
+    }
+    if (dictionary_values_ == kDictionaryProbeValues && !dictionary_pays()) fall_back();
   }
 
-  void append_plain(Value value) {
+  // Whether dictionary encoding (entries plus bit-packed indices) has been smaller than PLAIN.
+  bool dictionary_pays() const {
+    uint64_t indices_bytes = dictionary_values_ * bit_width(dictionary_.size()) / 8;
+    return dictionary_.plain().size() + indices_bytes < dictionary_value_bytes_;
+  }
+
+  // Switches the rest of the chunk to PLAIN, starting with the current page's values.
+  void fall_back() {
+    for (uint32_t index : indices_) plain_values_.append(dictionary_.plain_entry(index));
+    count_buffered(plain_values_.size());
+    indices_.clear();
+    use_dictionary_ = false;
+    if (dictionary_encoded_pages_ == 0) {
+      dictionary_.clear();  // no page refers to it
+    } else {
+      dictionary_.drop_index();  // only the entries are needed, for the dictionary page
+    }
+  }
+
+  void append_plain(const Value& value) {
     if constexpr (kIsBoolean) {
       booleans_.push_back(value ? 1 : 0);
       count_buffered(1);
@@ -220,7 +228,6 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
 
   Policy policy_;
   bool use_dictionary_ = false;
-  bool fallback_pending_ = false;
 
   // The current page's values: dictionary indices, or PLAIN bytes (booleans: one per byte,
   // bit-packed when the page is closed).
@@ -228,10 +235,11 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
   std::string plain_values_;
   std::vector<uint8_t> booleans_;
 
-  // The chunk's dictionary: entries PLAIN-encoded in index order, and value -> index.
-  std::string dictionary_plain_;
-  uint64_t dictionary_count_ = 0;
-  DictionaryIndex dictionary_index_;
+  // The chunk's dictionary, how many pages used it, and what it has encoded so far.
+  Dictionary dictionary_;
+  int32_t dictionary_encoded_pages_ = 0;
+  uint64_t dictionary_values_ = 0;
+  uint64_t dictionary_value_bytes_ = 0;  // their PLAIN size
 
   // Chunk statistics.
   bool has_min_max_ = false;

@@ -74,18 +74,26 @@ void CompactWriter::begin_list_field(int16_t id, CompactType element_type, uint3
   }
 }
 
-void CompactWriter::element_i32(int32_t value) { append_varint(out_, zigzag(value)); }
+void CompactWriter::element_i32(int32_t value) {
+  append_varint(out_, zigzag(value));
+}
 
-void CompactWriter::element_i64(int64_t value) { append_varint(out_, zigzag(value)); }
+void CompactWriter::element_i64(int64_t value) {
+  append_varint(out_, zigzag(value));
+}
 
 void CompactWriter::element_binary(std::string_view value) {
   append_varint(out_, value.size());
   out_.append(value);
 }
 
-void CompactWriter::begin_struct_element() { begin_struct(); }
+void CompactWriter::begin_struct_element() {
+  begin_struct();
+}
 
-void CompactWriter::begin_struct() { last_field_ids_.push_back(0); }
+void CompactWriter::begin_struct() {
+  last_field_ids_.push_back(0);
+}
 
 void CompactWriter::end_struct() {
   if (last_field_ids_.empty()) fail(ErrorKind::internal, "thrift: unbalanced end_struct");

@@ -29,8 +29,6 @@ struct BooleanTraits {
   static bool less(bool a, bool b) { return a < b; }
   static void append_plain(std::string& out, bool value) { out.push_back(value ? 1 : 0); }
   static size_t plain_size(bool) { return 1; }
-  using Key = bool;  // unused: no dictionary
-  static bool key(bool value) { return value; }
 };
 
 // INT32, INT64, FLOAT, DOUBLE: PLAIN is the little-endian bytes of the value.
@@ -45,11 +43,9 @@ struct FixedWidthTraits {
     std::memcpy(bytes, &value, sizeof(T));
     out.append(bytes, sizeof(T));
   }
-  static size_t plain_size(T) { return sizeof(T); }
-  // Dictionary entries are keyed by bit pattern, so NaN payloads and -0.0 stay distinct and
+  // Dictionary entries are keyed by their bytes, so NaN payloads and -0.0 stay distinct and
   // come back bit for bit.
-  using Key = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
-  static Key key(T value) { return std::bit_cast<Key>(value); }
+  static size_t plain_size(T) { return sizeof(T); }
 };
 
 using Int32Traits = FixedWidthTraits<int32_t, PhysicalType::int32>;
@@ -72,8 +68,6 @@ struct ByteArrayTraits {
     out.append(value);
   }
   static size_t plain_size(std::string_view value) { return 4 + value.size(); }
-  using Key = std::string_view;
-  static std::string_view key(std::string_view value) { return value; }
 };
 
 // FIXED_LEN_BYTE_ARRAY: PLAIN is the bytes themselves; unsigned byte order (UUID).
@@ -84,8 +78,6 @@ struct FixedLenByteArrayTraits {
   static bool less(std::string_view a, std::string_view b) { return a < b; }
   static void append_plain(std::string& out, std::string_view value) { out.append(value); }
   static size_t plain_size(std::string_view value) { return value.size(); }
-  using Key = std::string_view;
-  static std::string_view key(std::string_view value) { return value; }
 };
 
 // --- conversions from PostgreSQL binary --------------------------------------------------------

@@ -1,5 +1,7 @@
 #include "storage/s3/credentials.hpp"
 
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 
 #include "common/error.hpp"
@@ -29,6 +31,29 @@ std::string redacted(const Credentials& credentials) {
   if (!credentials.source.empty()) out += ", from " + credentials.source;
   out += ')';
   return out;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_aws_timestamp(std::string_view text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, consumed = 0;
+  const std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
+                  &second, &consumed) != 6) {
+    return std::nullopt;
+  }
+  std::string_view rest = text.substr(static_cast<size_t>(consumed));
+  if (rest.starts_with('.')) {
+    rest.remove_prefix(1);
+    while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front()))) {
+      rest.remove_prefix(1);
+    }
+  }
+  if (rest != "Z" && rest != "+00:00" && rest != "z") return std::nullopt;
+  using namespace std::chrono;
+  const year_month_day date{std::chrono::year{year},
+                            std::chrono::month{static_cast<unsigned>(month)},
+                            std::chrono::day{static_cast<unsigned>(day)}};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  return sys_days{date} + hours{hour} + minutes{minute} + seconds{second};
 }
 
 EnvironmentLookup process_environment() {

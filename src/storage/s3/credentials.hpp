@@ -12,6 +12,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pgexport::s3 {
@@ -32,6 +33,10 @@ std::string redacted(const Credentials& credentials);
 inline std::ostream& operator<<(std::ostream& out, const Credentials& credentials) {
   return out << redacted(credentials);
 }
+
+// Parses the timestamps AWS puts in "Expiration": "2026-11-24T20:35:43Z", optionally with
+// fractional seconds or a "+00:00" offset. nullopt when it is not one.
+std::optional<std::chrono::system_clock::time_point> parse_aws_timestamp(std::string_view text);
 
 // Reads an environment variable; injectable so tests need not touch the process environment.
 using EnvironmentLookup = std::function<std::optional<std::string>(const std::string& name)>;

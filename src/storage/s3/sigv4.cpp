@@ -97,8 +97,7 @@ Sha256Digest signing_key(std::string_view secret, std::string_view date, std::st
   static std::mutex mutex;
   static std::map<Key, Sha256Digest> cache;
 
-  Key key{hex_encode(sha256(secret)), std::string(date), std::string(region),
-          std::string(service)};
+  Key key{hex_encode(sha256(secret)), std::string(date), std::string(region), std::string(service)};
   {
     std::lock_guard lock(mutex);
     if (auto found = cache.find(key); found != cache.end()) return found->second;
@@ -191,14 +190,11 @@ SigningResult sign_v4(const SigningInput& input, const Credentials& credentials)
     canonical_headers += '\n';
   }
 
-  result.canonical_request =
-      fmt::format("{}\n{}\n{}\n{}\n{}\n{}", input.method,
-                  canonical_uri(input.path, input.path_rules),
-                  canonical_query_string(input.query), canonical_headers, signed_headers,
-                  input.payload_sha256);
+  result.canonical_request = fmt::format(
+      "{}\n{}\n{}\n{}\n{}\n{}", input.method, canonical_uri(input.path, input.path_rules),
+      canonical_query_string(input.query), canonical_headers, signed_headers, input.payload_sha256);
 
-  const std::string scope =
-      fmt::format("{}/{}/{}/aws4_request", date, input.region, input.service);
+  const std::string scope = fmt::format("{}/{}/{}/aws4_request", date, input.region, input.service);
   result.string_to_sign = fmt::format("{}\n{}\n{}\n{}", kAlgorithm, timestamp, scope,
                                       hex_encode(sha256(result.canonical_request)));
 

@@ -1,0 +1,83 @@
+// Writes Parquet files: "PAR1", row groups of column chunks, the FileMetaData footer, its
+// length and "PAR1" again. Row groups are buffered in memory (compressed, page by page) and
+// closed by a row cap or a byte cap, whichever comes first, so memory does not grow with the
+// table.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/byte_sink.hpp"
+#include "compress/block_codec.hpp"
+#include "format/parquet/column_writer.hpp"
+#include "format/parquet/metadata.hpp"
+
+namespace pgexport::format::parquet {
+
+struct FileWriterOptions {
+  compress::BlockCodecKind codec = compress::BlockCodecKind::zstd;
+  std::optional<int> compression_level;  // the codec's default when absent
+  // A row group closes after this many rows...
+  uint64_t row_group_rows = 1'000'000;
+  // ...or once the data it buffers (encoded, before compression) reaches this many bytes.
+  // 64 MiB keeps a worker's memory small while leaving readers large, efficient chunks.
+  uint64_t row_group_bytes = 64u << 20;
+  // Data pages close at the first row boundary past this size. 1 MiB is the size most
+  // writers use: big enough to compress well, small enough to skip pages by statistics.
+  uint64_t page_bytes = 1u << 20;
+  // A column chunk's dictionary stops at this many bytes of entries (then PLAIN). 0: none.
+  uint64_t dictionary_bytes = 1u << 20;
+};
+
+class FileWriter {
+ public:
+  explicit FileWriter(FileWriterOptions options);
+  FileWriter(const FileWriter&) = delete;  // column writers point at our settings
+  FileWriter& operator=(const FileWriter&) = delete;
+
+  // The settings to build this file's column writers with.
+  const ColumnWriterSettings& column_settings() const { return settings_; }
+  // Adds the next top-level column. All columns are added before the first start().
+  void add_column(std::unique_ptr<ColumnWriter> column);
+  // Entries for FileMetaData.key_value_metadata, written in every file.
+  void set_key_value_metadata(std::vector<KeyValue> entries);
+
+  // Begins a file written to `out`, which must outlive it.
+  void start(ByteSink& out);
+  // The writer of top-level column `index`, to write the current row's value to.
+  ColumnWriter& column(size_t index) { return *columns_[index]; }
+  size_t column_count() const { return columns_.size(); }
+  // Ends the current row; may write a row group.
+  void end_row();
+  // Writes the last row group and the footer. start() may follow for a new file.
+  void finish();
+
+  // Of the current (or last finished) file.
+  uint64_t bytes_written() const { return bytes_written_; }
+  uint64_t rows_written() const { return rows_written_; }
+  size_t row_groups_written() const { return row_groups_.size(); }
+
+ private:
+  void flush_row_group();
+  void write(std::string_view bytes);
+
+  FileWriterOptions options_;
+  std::unique_ptr<compress::BlockCodec> codec_;
+  uint64_t buffered_bytes_ = 0;  // the current row group's, counted by the column writers
+  PageScratch scratch_;
+  ColumnWriterSettings settings_;
+  std::vector<std::unique_ptr<ColumnWriter>> columns_;
+  std::vector<PrimitiveColumnWriter*> leaves_;
+  std::vector<KeyValue> key_value_metadata_;
+
+  ByteSink* out_ = nullptr;  // set between start() and finish()
+  uint64_t bytes_written_ = 0;
+  uint64_t rows_written_ = 0;
+  uint64_t rows_in_group_ = 0;
+  std::vector<RowGroup> row_groups_;
+};
+
+}  // namespace pgexport::format::parquet

@@ -1,0 +1,136 @@
+#include "format/parquet/parquet_format.hpp"
+
+#include "common/error.hpp"
+#include "format/parquet/pg_binary.hpp"
+
+namespace pgexport::format::parquet {
+namespace {
+
+constexpr std::string_view kColumnsKey = "pgexport.columns";
+constexpr std::string_view kTableKey = "pgexport.table";
+constexpr std::string_view kVersionKey = "pgexport.version";
+
+MappingOptions mapping_options(const ParquetOptions& options) {
+  return {.numeric_as_text = options.numeric_as_text,
+          .arrays_as_text = options.arrays_as_text,
+          .timestamps_as_text = options.timestamps_as_text};
+}
+
+FileWriterOptions file_writer_options(const ParquetOptions& options) {
+  return {.codec = block_codec_kind(options.compression),
+          .compression_level = options.compression_level,
+          .row_group_rows = options.row_group_rows,
+          .row_group_bytes = options.row_group_bytes,
+          .page_bytes = options.page_bytes,
+          .dictionary_bytes = options.dictionary_bytes};
+}
+
+// pgexport.columns: for each column its name, PostgreSQL type and Parquet representation, so a
+// reader can restore the exact PostgreSQL type (a "string" column may be an interval).
+std::string columns_metadata(const pg::TableSchema& table, const MappingOptions& mapping) {
+  nlohmann::json columns = nlohmann::json::array();
+  for (const auto& column : table.columns) {
+    nlohmann::json entry = {{"name", column.name}, {"postgres_type", column.type.name}};
+    if (column.type.base_name != column.type.name && !column.type.base_name.empty()) {
+      entry["postgres_base_type"] = column.type.base_name;  // a domain's underlying type
+    }
+    entry["not_null"] = column.not_null;
+    entry["parquet"] = describe_plan(plan_column(column, mapping));
+    columns.push_back(std::move(entry));
+  }
+  return columns.dump();
+}
+
+}  // namespace
+
+compress::BlockCodecKind block_codec_kind(Compression compression) {
+  switch (compression) {
+    case Compression::none:
+      return compress::BlockCodecKind::uncompressed;
+    case Compression::zstd:
+      return compress::BlockCodecKind::zstd;
+    case Compression::gzip:
+      return compress::BlockCodecKind::gzip;
+    case Compression::snappy:
+      return compress::BlockCodecKind::snappy;
+  }
+  fail(ErrorKind::internal, "unknown compression");
+}
+
+ParquetFormat::ParquetFormat(ParquetOptions options) : options_(std::move(options)) {
+  // Fail at configuration time, not in the first worker: build a codec and a writer once.
+  FileWriter check(file_writer_options(options_));
+  for (const auto& [key, value] : options_.metadata) {
+    if (key.starts_with(kColumnsKey) || key == kTableKey || key == kVersionKey) {
+      fail(ErrorKind::usage, "Parquet metadata key \"{}\" is reserved for pgexport", key);
+    }
+  }
+}
+
+MappingOptions ParquetFormat::mapping() const {
+  return mapping_options(options_);
+}
+
+CopySpec ParquetFormat::copy_spec(const pg::TableSchema& table) const {
+  CopySpec spec;
+  spec.wire = WireFormat::binary;
+  for (const auto& column : table.columns) {
+    spec.select_list.push_back(plan_column(column, mapping()).select_expression);
+  }
+  return spec;
+}
+
+std::unique_ptr<Encoder> ParquetFormat::make_encoder(const pg::TableSchema& table) const {
+  return std::make_unique<ParquetEncoder>(table, options_);
+}
+
+nlohmann::json ParquetFormat::describe_column(const pg::Column& column) const {
+  return describe_plan(plan_column(column, mapping()));
+}
+
+ParquetEncoder::ParquetEncoder(const pg::TableSchema& table, const ParquetOptions& options)
+    : table_(table), writer_(file_writer_options(options)) {
+  const MappingOptions mapping = mapping_options(options);
+  for (const auto& column : table_.columns) {
+    writer_.add_column(
+        make_column_writer(column, plan_column(column, mapping), writer_.column_settings()));
+  }
+  std::vector<KeyValue> metadata = {
+      {std::string(kTableKey), table_.display_name()},
+      {std::string(kVersionKey), PGEXPORT_VERSION},
+      {std::string(kColumnsKey), columns_metadata(table_, mapping)},
+  };
+  for (const auto& [key, value] : options.metadata) metadata.push_back({key, value});
+  writer_.set_key_value_metadata(std::move(metadata));
+}
+
+void ParquetEncoder::start(ByteSink& out) {
+  writer_.start(out);
+}
+
+void ParquetEncoder::write_row(std::string_view wire_row) {
+  const size_t count = writer_.column_count();
+  size_t column = 0;
+  try {
+    pg_binary::TupleReader fields(wire_row, count);
+    for (; column < count; ++column) writer_.column(column).write(fields.next(), 0);
+    fields.expect_end();
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::data_error) throw;
+    const uint64_t row = writer_.rows_written() + 1;
+    if (column < count) {
+      const pg::Column& failed = table_.columns[column];
+      fail(ErrorKind::data_error, "table {}, column {} ({}), row {} of this file: {}",
+           table_.display_name(), failed.name, failed.type.name, row, error.what());
+    }
+    fail(ErrorKind::data_error, "table {}, row {} of this file: {}", table_.display_name(), row,
+         error.what());
+  }
+  writer_.end_row();
+}
+
+void ParquetEncoder::finish() {
+  writer_.finish();
+}
+
+}  // namespace pgexport::format::parquet

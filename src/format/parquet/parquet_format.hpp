@@ -1,0 +1,82 @@
+// Parquet output: the Format that asks PostgreSQL for binary COPY rows and the Encoder that
+// decodes each row straight into column writers. See docs/types.md for how each PostgreSQL type
+// is represented.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "format/format.hpp"
+#include "format/parquet/file_writer.hpp"
+#include "format/parquet/type_mapping.hpp"
+
+namespace pgexport::format::parquet {
+
+struct ParquetOptions {
+  // The page codec. `none` writes uncompressed pages.
+  Compression compression = Compression::zstd;
+  std::optional<int> compression_level;                          // the codec's default when absent
+  uint64_t row_group_rows = FileWriterOptions{}.row_group_rows;  // --row-group-size
+  uint64_t row_group_bytes = FileWriterOptions{}.row_group_bytes;  // see FileWriterOptions
+  uint64_t page_bytes = FileWriterOptions{}.page_bytes;
+  uint64_t dictionary_bytes = FileWriterOptions{}.dictionary_bytes;
+  // Representation switches for data that the default mapping refuses (see MappingOptions).
+  bool numeric_as_text = false;
+  bool arrays_as_text = false;
+  bool timestamps_as_text = false;
+  // Extra FileMetaData key-value entries for every file, such as the run id and snapshot.
+  // Keys starting with "pgexport.columns" or equal to "pgexport.table" are reserved.
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+
+// The Compression of format.hpp as a block codec.
+compress::BlockCodecKind block_codec_kind(Compression compression);
+
+class ParquetFormat final : public Format {
+ public:
+  // Throws pgexport::Error (usage) for invalid options, such as a level the codec lacks.
+  explicit ParquetFormat(ParquetOptions options = {});
+
+  std::string extension() const override { return "parquet"; }
+  bool compresses_internally() const override { return true; }
+  // Binary COPY; types without an exact native Parquet form are cast to text by the server.
+  CopySpec copy_spec(const pg::TableSchema& table) const override;
+  std::unique_ptr<Encoder> make_encoder(const pg::TableSchema& table) const override;
+  // {"type", "parquet_physical_type", "parquet_logical_type", "exact_text", ...}; lists
+  // describe their element under "element". See describe_plan().
+  nlohmann::json describe_column(const pg::Column& column) const override;
+
+  const ParquetOptions& options() const { return options_; }
+
+ private:
+  MappingOptions mapping() const;
+  ParquetOptions options_;
+};
+
+// Turns binary COPY tuples (one per write_row, without the COPY file header or trailer) into
+// Parquet files. After an exception the current file is unusable: discard the encoder.
+class ParquetEncoder final : public Encoder {
+ public:
+  ParquetEncoder(const pg::TableSchema& table, const ParquetOptions& options);
+
+  void start(ByteSink& out) override;
+  // Throws pgexport::Error (data_error) naming the table, column and row for a value that
+  // cannot be stored exactly.
+  void write_row(std::string_view wire_row) override;
+  void finish() override;
+
+  // Of the current (or last finished) file.
+  uint64_t bytes_written() const { return writer_.bytes_written(); }
+  uint64_t rows_written() const { return writer_.rows_written(); }
+  size_t row_groups_written() const { return writer_.row_groups_written(); }
+
+ private:
+  pg::TableSchema table_;
+  FileWriter writer_;
+};
+
+}  // namespace pgexport::format::parquet

@@ -1,0 +1,374 @@
+#include "storage/s3/s3_client.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "common/digest.hpp"
+#include "common/log.hpp"
+#include "storage/s3/checksum.hpp"
+#include "storage/s3/s3_error.hpp"
+#include "storage/s3/sigv4.hpp"
+#include "storage/s3/xml.hpp"
+
+namespace pgexport::s3 {
+
+namespace {
+
+// S3's limit for one DeleteObjects request.
+constexpr size_t kMaxKeysPerDelete = 1000;
+
+std::string strip_quotes(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return std::string(etag);
+}
+
+uint64_t parse_size(std::string_view text) {
+  uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+}  // namespace
+
+ServerSideEncryption parse_server_side_encryption(std::string_view text) {
+  if (text.empty() || text == "none") return ServerSideEncryption::none;
+  if (text == "AES256") return ServerSideEncryption::aes256;
+  if (text == "aws:kms") return ServerSideEncryption::aws_kms;
+  fail(ErrorKind::usage, "unknown server-side encryption '{}': use AES256 or aws:kms", text);
+}
+
+// One request, as the operations describe it; send() turns it into signed HTTP.
+struct S3Client::Call {
+  std::string method = "GET";
+  std::string key;  // empty: the bucket itself
+  std::vector<NameValue> query;
+  std::vector<NameValue> headers;  // signed
+  std::string_view body;
+  std::string body_sha256;  // hex; computed from body when empty
+  // 404 answers with these codes are results, not errors ("NotFound": no body, as for HEAD).
+  // Any other 404 (NoSuchBucket above all) is an error.
+  std::vector<std::string_view> absent_codes;
+  http::Timeouts timeouts;
+  bool interruptible = true;
+};
+
+S3Client::S3Client(Endpoint endpoint, S3ClientOptions options)
+    : endpoint_(std::move(endpoint)), options_(std::move(options)) {}
+
+std::string S3Client::describe(std::string_view key) const {
+  return fmt::format("s3://{}/{}", endpoint_.bucket(), key);
+}
+
+http::Response S3Client::send(const Call& call) {
+  const Credentials credentials = options_.credentials->get();
+  SigningInput input;
+  input.method = call.method;
+  const std::string path = endpoint_.path(call.key);
+  input.path = path;
+  input.query = call.query;
+  input.headers = call.headers;
+  input.headers.emplace_back("host", endpoint_.host());
+  if (!options_.expected_bucket_owner.empty()) {
+    input.headers.emplace_back("x-amz-expected-bucket-owner", options_.expected_bucket_owner);
+  }
+  input.payload_sha256 = call.body_sha256;
+  input.region = endpoint_.region();
+  input.service = "s3";
+  input.time = options_.clock ? options_.clock() : std::chrono::system_clock::now();
+  input.path_rules = PathRules::s3;
+  const SigningResult signature = sign_v4(input, credentials);
+
+  http::Request request;
+  request.method = call.method;
+  request.url = endpoint_.url(call.key, call.query);
+  for (const auto& [name, value] : input.headers) request.headers.push_back({name, value});
+  for (const auto& [name, value] : signature.headers) request.headers.push_back({name, value});
+  request.body = call.body;
+  request.timeouts = call.timeouts;
+  request.interruptible = call.interruptible;
+
+  const auto start = std::chrono::steady_clock::now();
+  http::Response response = options_.transport->perform(request);
+  if (log::enabled(log::Level::debug)) {
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    log::debug("s3 request",
+               {log::field("method", call.method), log::field("object", describe(call.key)),
+                log::field("status", response.status), log::field("bytes", call.body.size()),
+                log::field("ms", elapsed.count())});
+  }
+  if (response.status >= 200 && response.status < 300) return response;
+  const S3ErrorDetails details = parse_s3_error(response);
+  if (response.status == 404 && std::find(call.absent_codes.begin(), call.absent_codes.end(),
+                                          details.code) != call.absent_codes.end()) {
+    return response;
+  }
+  if (credentials_expired(details)) options_.credentials->invalidate();
+  throw s3_error(details);
+}
+
+http::Response S3Client::execute(const std::string& what, const Call& call) {
+  Call prepared = call;
+  if (prepared.body_sha256.empty()) prepared.body_sha256 = hex_encode(sha256(call.body));
+  return retry(
+      options_.retry, what, [&] { return send(prepared); },
+      options_.retry_clock != nullptr ? *options_.retry_clock : system_retry_clock());
+}
+
+void S3Client::add_write_options(Call& call) const {
+  const ObjectWriteOptions& write = options_.write;
+  switch (write.encryption) {
+    case ServerSideEncryption::none:
+      break;
+    case ServerSideEncryption::aes256:
+      call.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+      break;
+    case ServerSideEncryption::aws_kms:
+      call.headers.emplace_back("x-amz-server-side-encryption", "aws:kms");
+      if (!write.kms_key_id.empty()) {
+        call.headers.emplace_back("x-amz-server-side-encryption-aws-kms-key-id", write.kms_key_id);
+      }
+      break;
+  }
+  if (!write.acl.empty()) call.headers.emplace_back("x-amz-acl", write.acl);
+  if (!write.storage_class.empty()) {
+    call.headers.emplace_back("x-amz-storage-class", write.storage_class);
+  }
+}
+
+std::string S3Client::put_object(const std::string& key, std::string_view body) {
+  Call call;
+  call.method = "PUT";
+  call.key = key;
+  call.body = body;
+  call.headers = {{"content-type", "application/octet-stream"},
+                  {"content-md5", md5_base64(body)},
+                  {"x-amz-checksum-crc32c", crc32c_base64(body)}};
+  add_write_options(call);
+  const http::Response response = execute("PUT " + describe(key), call);
+  return strip_quotes(response.header("etag").value_or(""));
+}
+
+std::string S3Client::create_multipart_upload(const std::string& key) {
+  Call call;
+  call.method = "POST";
+  call.key = key;
+  call.query = {{"uploads", ""}};
+  call.headers = {{"content-type", "application/octet-stream"},
+                  {"x-amz-checksum-algorithm", "CRC32C"}};
+  add_write_options(call);
+  const http::Response response = execute("CreateMultipartUpload " + describe(key), call);
+  const XmlElement root = parse_xml(response.body);
+  std::string upload_id = root.child_text("UploadId");
+  if (upload_id.empty()) {
+    fail(ErrorKind::storage_error, "CreateMultipartUpload {}: no UploadId in the answer",
+         describe(key));
+  }
+  return upload_id;
+}
+
+CompletedPart S3Client::upload_part(const std::string& key, const std::string& upload_id,
+                                    int number, std::string_view body) {
+  CompletedPart part;
+  part.number = number;
+  part.crc32c = crc32c_base64(body);
+  Call call;
+  call.method = "PUT";
+  call.key = key;
+  call.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}};
+  call.body = body;
+  call.headers = {{"content-md5", md5_base64(body)}, {"x-amz-checksum-crc32c", part.crc32c}};
+  const http::Response response =
+      execute(fmt::format("UploadPart {} part {}", describe(key), number), call);
+  part.etag = strip_quotes(response.header("etag").value_or(""));
+  if (part.etag.empty()) {
+    fail(ErrorKind::storage_error, "UploadPart {} part {}: no ETag in the answer", describe(key),
+         number);
+  }
+  return part;
+}
+
+void S3Client::complete_multipart_upload(const std::string& key, const std::string& upload_id,
+                                         const std::vector<CompletedPart>& parts) {
+  std::string body = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (const auto& part : parts) {
+    body += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>\"{}\"</ETag>", part.number,
+                        xml_escape(part.etag));
+    if (!part.crc32c.empty()) body += "<ChecksumCRC32C>" + part.crc32c + "</ChecksumCRC32C>";
+    body += "</Part>";
+  }
+  body += "</CompleteMultipartUpload>";
+
+  Call call;
+  call.method = "POST";
+  call.key = key;
+  call.query = {{"uploadId", upload_id}};
+  call.body = body;
+  call.body_sha256 = hex_encode(sha256(body));
+  call.headers = {{"content-type", "application/xml"}};
+  // S3 may take minutes to assemble a large object; it keeps the connection alive by
+  // sending whitespace every few seconds, so only a long silence means a dead connection.
+  call.timeouts.low_speed_bytes_per_second = 1;
+  call.timeouts.low_speed_window = std::chrono::seconds(120);
+
+  const std::string what = "CompleteMultipartUpload " + describe(key);
+  retry(
+      options_.retry, what,
+      [&](int attempt) {
+        Call this_attempt = call;
+        // A retry after a lost answer may find the upload already completed and gone.
+        if (attempt > 1) this_attempt.absent_codes = {"NoSuchUpload"};
+        const http::Response response = send(this_attempt);
+        if (response.status == 404) {
+          // Completed by an earlier attempt if the object is there, made of as many parts
+          // as we sent (a multipart ETag ends in "-<parts>").
+          const auto head = head_object(key);
+          if (head && head->etag.ends_with(fmt::format("-{}", parts.size()))) return;
+          fail(ErrorKind::storage_error, "404 NoSuchUpload (the upload was aborted meanwhile)");
+        }
+        // A 200 whose body is <Error>: the failure happened after S3 had sent the status.
+        const XmlElement root = parse_xml(response.body);
+        if (root.name == "Error") throw s3_error(parse_s3_error_body(500, response.body));
+      },
+      options_.retry_clock != nullptr ? *options_.retry_clock : system_retry_clock());
+}
+
+void S3Client::abort_multipart_upload(const std::string& key, const std::string& upload_id) {
+  Call call;
+  call.method = "DELETE";
+  call.key = key;
+  call.query = {{"uploadId", upload_id}};
+  call.absent_codes = {"NoSuchUpload"};  // already aborted or completed
+  call.interruptible = false;            // runs while the task stops, to leave no parts behind
+  execute("AbortMultipartUpload " + describe(key), call);
+}
+
+ObjectListing S3Client::list_objects_page(const std::string& prefix,
+                                          const std::string& continuation_token) {
+  Call call;
+  call.query = {{"list-type", "2"}, {"prefix", prefix}};
+  if (!continuation_token.empty())
+    call.query.emplace_back("continuation-token", continuation_token);
+  const http::Response response = execute("ListObjectsV2 " + describe(prefix), call);
+  const XmlElement root = parse_xml(response.body);
+  ObjectListing listing;
+  for (const XmlElement* contents : root.children_named("Contents")) {
+    listing.objects.push_back({contents->child_text("Key"),
+                               parse_size(contents->child_text("Size")),
+                               strip_quotes(contents->child_text("ETag"))});
+  }
+  if (root.child_text("IsTruncated") == "true") {
+    listing.next_continuation_token = root.child_text("NextContinuationToken");
+    if (listing.next_continuation_token.empty()) {
+      fail(ErrorKind::storage_error,
+           "ListObjectsV2 {}: truncated listing without a continuation token", describe(prefix));
+    }
+  }
+  return listing;
+}
+
+std::vector<ObjectSummary> S3Client::list_objects(const std::string& prefix) {
+  std::vector<ObjectSummary> objects;
+  std::string token;
+  do {
+    ObjectListing page = list_objects_page(prefix, token);
+    std::move(page.objects.begin(), page.objects.end(), std::back_inserter(objects));
+    token = std::move(page.next_continuation_token);
+  } while (!token.empty());
+  return objects;
+}
+
+std::vector<MultipartUploadSummary> S3Client::list_multipart_uploads(const std::string& prefix) {
+  std::vector<MultipartUploadSummary> uploads;
+  std::string key_marker;
+  std::string upload_id_marker;
+  for (;;) {
+    Call call;
+    call.query = {{"uploads", ""}, {"prefix", prefix}};
+    if (!key_marker.empty()) call.query.emplace_back("key-marker", key_marker);
+    if (!upload_id_marker.empty()) call.query.emplace_back("upload-id-marker", upload_id_marker);
+    const http::Response response = execute("ListMultipartUploads " + describe(prefix), call);
+    const XmlElement root = parse_xml(response.body);
+    for (const XmlElement* upload : root.children_named("Upload")) {
+      uploads.push_back({upload->child_text("Key"), upload->child_text("UploadId")});
+    }
+    if (root.child_text("IsTruncated") != "true") break;
+    std::string next_key = root.child_text("NextKeyMarker");
+    std::string next_upload = root.child_text("NextUploadIdMarker");
+    if (next_key == key_marker && next_upload == upload_id_marker) {
+      fail(ErrorKind::storage_error, "ListMultipartUploads {}: pagination does not advance",
+           describe(prefix));
+    }
+    key_marker = std::move(next_key);
+    upload_id_marker = std::move(next_upload);
+  }
+  return uploads;
+}
+
+void S3Client::delete_object(const std::string& key) {
+  Call call;
+  call.method = "DELETE";
+  call.key = key;
+  call.absent_codes = {"NoSuchKey"};  // S3 answers 204 anyway; some servers say 404
+  execute("DeleteObject " + describe(key), call);
+}
+
+void S3Client::delete_objects(const std::vector<std::string>& keys) {
+  for (size_t start = 0; start < keys.size(); start += kMaxKeysPerDelete) {
+    const size_t end = std::min(keys.size(), start + kMaxKeysPerDelete);
+    // Quiet mode: the answer lists only the keys that could not be deleted.
+    std::string body =
+        "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
+    for (size_t i = start; i < end; ++i) {
+      body += "<Object><Key>" + xml_escape(keys[i]) + "</Key></Object>";
+    }
+    body += "</Delete>";
+    Call call;
+    call.method = "POST";
+    call.query = {{"delete", ""}};
+    call.body = body;
+    call.headers = {{"content-type", "application/xml"}, {"content-md5", md5_base64(body)}};
+    const http::Response response = execute(
+        fmt::format("DeleteObjects {} ({} keys)", describe(keys[start]), end - start), call);
+    const XmlElement root = parse_xml(response.body);
+    const auto errors = root.children_named("Error");
+    if (!errors.empty()) {
+      const XmlElement& first = *errors.front();
+      fail(ErrorKind::storage_error, "DeleteObjects: {} of {} keys not deleted, e.g. {}: {} {}",
+           errors.size(), end - start, describe(first.child_text("Key")), first.child_text("Code"),
+           first.child_text("Message"));
+    }
+  }
+}
+
+std::optional<std::string> S3Client::get_object(const std::string& key) {
+  Call call;
+  call.key = key;
+  call.absent_codes = {"NoSuchKey"};
+  http::Response response = execute("GET " + describe(key), call);
+  if (response.status == 404) return std::nullopt;
+  return std::move(response.body);
+}
+
+std::optional<ObjectHead> S3Client::head_object(const std::string& key) {
+  Call call;
+  call.method = "HEAD";
+  call.key = key;
+  call.absent_codes = {"NotFound"};  // HEAD answers have no body to tell NoSuchBucket apart
+  const http::Response response = execute("HEAD " + describe(key), call);
+  if (response.status == 404) return std::nullopt;
+  return ObjectHead{parse_size(response.header("content-length").value_or("0")),
+                    strip_quotes(response.header("etag").value_or(""))};
+}
+
+void S3Client::head_bucket() {
+  Call call;
+  call.method = "HEAD";
+  execute(fmt::format("HeadBucket s3://{}", endpoint_.bucket()), call);
+}
+
+}  // namespace pgexport::s3

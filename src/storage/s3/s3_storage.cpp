@@ -1,0 +1,168 @@
+#include "storage/s3/s3_storage.hpp"
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "http/curl_transport.hpp"
+#include "storage/s3/aws_config.hpp"
+#include "storage/s3/credential_sources.hpp"
+#include "storage/s3/endpoint.hpp"
+
+namespace pgexport::s3 {
+
+namespace {
+
+// S3's smallest part (except the last one).
+constexpr uint64_t kMinPartSize = 5 * kMebibyte;
+// More parts in flight per object than this only adds memory: per-connection throughput
+// to S3 is high enough that a few dozen connections fill any task's network.
+constexpr int kMaxPartsInFlight = 64;
+
+constexpr std::string_view kProbeKey = "_pgexport_probe";
+
+}  // namespace
+
+S3Storage::S3Storage(std::shared_ptr<S3Client> client, std::string prefix,
+                     MultipartConfig multipart, std::shared_ptr<MemoryBudget> memory_budget)
+    : client_(std::move(client)),
+      prefix_(std::move(prefix)),
+      multipart_(multipart),
+      memory_budget_(std::move(memory_budget)) {}
+
+std::string S3Storage::describe() const {
+  return prefix_.empty() ? fmt::format("s3://{}", client_->endpoint().bucket())
+                         : fmt::format("s3://{}/{}", client_->endpoint().bucket(), prefix_);
+}
+
+std::string S3Storage::full_key(const std::string& key) const {
+  return prefix_.empty() ? key : prefix_ + "/" + key;
+}
+
+void S3Storage::check_writable() {
+  const std::string key = full_key(std::string(kProbeKey));
+  try {
+    client_->put_object(key, "pgexport write probe; safe to delete\n");
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::interrupted) throw;
+    fail(ErrorKind::destination_unwritable, "cannot write to {}: {}", describe(), error.what());
+  }
+  try {
+    client_->delete_object(key);
+  } catch (const Error& error) {
+    log::warn("could not delete the write probe; it is harmless and may be removed by hand",
+              {log::field("object", client_->describe(key)), log::field("error", error.what())});
+  }
+}
+
+std::unique_ptr<storage::ObjectWriter> S3Storage::create(const std::string& key) {
+  return std::make_unique<MultipartObjectWriter>(client_, full_key(key), key, multipart_,
+                                                 memory_budget_);
+}
+
+std::optional<std::string> S3Storage::read(const std::string& key) {
+  return client_->get_object(full_key(key));
+}
+
+std::vector<std::string> S3Storage::list(const std::string& prefix) {
+  // Under a root prefix "p", list("") must not see "p2/...": always list below "p/".
+  const std::string root = prefix_.empty() ? "" : prefix_ + "/";
+  std::vector<std::string> keys;
+  for (auto& object : client_->list_objects(root + prefix)) {
+    if (object.key.starts_with(root)) keys.push_back(object.key.substr(root.size()));
+  }
+  return keys;
+}
+
+void S3Storage::remove(const std::string& key) {
+  client_->delete_object(full_key(key));
+}
+
+void S3Storage::remove_prefix(const std::string& prefix) {
+  const std::string root = prefix_.empty() ? "" : prefix_ + "/";
+  const std::string target = root + prefix;
+  // Uploads first: completing one of them later would resurrect an object we deleted.
+  for (const auto& upload : client_->list_multipart_uploads(target)) {
+    client_->abort_multipart_upload(upload.key, upload.upload_id);
+    log::info("aborted unfinished S3 upload",
+              {log::field("object", client_->describe(upload.key))});
+  }
+  std::vector<std::string> keys;
+  for (auto& object : client_->list_objects(target)) keys.push_back(std::move(object.key));
+  client_->delete_objects(keys);
+}
+
+std::unique_ptr<S3Storage> make_s3_storage(const S3Options& options) {
+  const S3Location location = parse_s3_url(options.url);
+  const EnvironmentLookup environment =
+      options.environment ? options.environment : process_environment();
+
+  if (options.part_size < kMinPartSize || options.part_size > MultipartConfig{}.max_part_size) {
+    fail(ErrorKind::usage, "the S3 part size must be between 5 MiB and 5 GiB, not {} bytes",
+         options.part_size);
+  }
+  if (options.max_parts_in_flight < 1 || options.max_parts_in_flight > kMaxPartsInFlight) {
+    fail(ErrorKind::usage, "parts in flight must be between 1 and {}, not {}", kMaxPartsInFlight,
+         options.max_parts_in_flight);
+  }
+  ObjectWriteOptions write;
+  write.encryption = parse_server_side_encryption(options.sse);
+  write.kms_key_id = options.kms_key_id;
+  write.acl = options.acl;
+  write.storage_class = options.storage_class;
+  if (!write.kms_key_id.empty() && write.encryption != ServerSideEncryption::aws_kms) {
+    fail(ErrorKind::usage, "a KMS key id needs --sse aws:kms");
+  }
+
+  auto files = std::make_shared<const AwsConfigFiles>(AwsConfigFiles::load(environment));
+  const std::string endpoint_url = resolve_endpoint_url(options.endpoint, environment);
+  EndpointOptions endpoint_options;
+  endpoint_options.region =
+      resolve_region(options.region, environment, *files, !endpoint_url.empty());
+  endpoint_options.endpoint_url = endpoint_url;
+  endpoint_options.path_style = options.path_style;
+  endpoint_options.fips = options.fips;
+  Endpoint endpoint(location.bucket, endpoint_options);
+
+  std::shared_ptr<http::HttpTransport> transport = options.transport;
+  if (!transport) {
+    http::CurlOptions curl;
+    curl.ca_bundle =
+        !options.ca_bundle.empty() ? options.ca_bundle : environment("AWS_CA_BUNDLE").value_or("");
+    transport = std::make_shared<http::CurlTransport>(curl);
+  }
+
+  std::shared_ptr<CredentialsProvider> credentials = options.credentials;
+  if (!credentials) {
+    CredentialsChainOptions chain;
+    chain.environment = environment;
+    chain.transport = transport;
+    chain.files = files;
+    chain.region = endpoint.region();
+    chain.fips = options.fips;
+    chain.assume_role_arn = options.assume_role_arn;
+    chain.assume_role_external_id = options.assume_role_external_id;
+    chain.assume_role_session_name = options.assume_role_session_name;
+    credentials = make_default_credentials_provider(chain);
+  }
+
+  S3ClientOptions client_options;
+  client_options.transport = transport;
+  client_options.credentials = credentials;
+  client_options.write = write;
+  client_options.expected_bucket_owner = options.expected_bucket_owner;
+  client_options.retry = options.retry;
+  client_options.retry_clock = options.retry_clock;
+  log::info("S3 destination",
+            {log::field("url", options.url), log::field("region", endpoint.region()),
+             log::field("host", endpoint.host()), log::field("path_style", endpoint.path_style())});
+  auto client = std::make_shared<S3Client>(std::move(endpoint), std::move(client_options));
+
+  MultipartConfig multipart;
+  multipart.initial_part_size = options.part_size;
+  multipart.max_parts_in_flight = options.max_parts_in_flight;
+  return std::make_unique<S3Storage>(std::move(client), location.prefix, multipart,
+                                     options.memory_budget);
+}
+
+}  // namespace pgexport::s3

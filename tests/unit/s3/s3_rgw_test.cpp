@@ -1,0 +1,254 @@
+// The S3 client and writer against a real S3 server (Ceph RADOS Gateway, scripts/ceph-s3.sh).
+// Runs only when PGEXPORT_TEST_S3_ENDPOINT, PGEXPORT_TEST_BUCKET and AWS keys are set,
+// e.g. by scripts/test.sh; otherwise every test is skipped.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+
+#include "common/digest.hpp"
+#include "storage/s3/s3_storage.hpp"
+
+namespace pgexport::s3 {
+namespace {
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+class RgwTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    endpoint_ = env("PGEXPORT_TEST_S3_ENDPOINT");
+    bucket_ = env("PGEXPORT_TEST_BUCKET");
+    if (endpoint_.empty() || bucket_.empty() || env("AWS_ACCESS_KEY_ID").empty() ||
+        env("AWS_SECRET_ACCESS_KEY").empty()) {
+      GTEST_SKIP() << "set PGEXPORT_TEST_S3_ENDPOINT, PGEXPORT_TEST_BUCKET, AWS_ACCESS_KEY_ID and "
+                      "AWS_SECRET_ACCESS_KEY (scripts/ceph-s3.sh env) to run against a real S3";
+    }
+    // A prefix of its own per test, so runs and tests never see each other's objects.
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    prefix_ = fmt::format("pgexport-unit/{}-{}/{}", ::getpid(),
+                          std::chrono::duration_cast<std::chrono::microseconds>(now).count(),
+                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    storage_ = make_s3_storage(options());
+  }
+
+  void TearDown() override {
+    if (storage_) storage_->remove_prefix("");
+  }
+
+  S3Options options() const {
+    S3Options options;
+    options.url = fmt::format("s3://{}/{}", bucket_, prefix_);
+    options.endpoint = endpoint_;
+    options.part_size = 5 * kMebibyte;  // RGW enforces S3's 5 MiB minimum, like AWS
+    return options;
+  }
+
+  std::vector<std::string> sorted_list(const std::string& prefix = "") {
+    auto keys = storage_->list(prefix);
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  }
+
+  std::vector<MultipartUploadSummary> uploads() {
+    return storage_->client().list_multipart_uploads(prefix_ + "/");
+  }
+
+  static std::string pattern(size_t size, unsigned seed) {
+    std::string bytes(size, '\0');
+    uint64_t state = seed;
+    for (auto& byte : bytes) {
+      state = state * 6364136223846793005u + 1442695040888963407u;  // LCG: not compressible
+      byte = static_cast<char>(state >> 56);
+    }
+    return bytes;
+  }
+
+  std::string endpoint_;
+  std::string bucket_;
+  std::string prefix_;
+  std::unique_ptr<S3Storage> storage_;
+};
+
+TEST_F(RgwTest, CheckWritable) {
+  storage_->check_writable();
+}
+
+TEST_F(RgwTest, SinglePutRoundTrip) {
+  const std::string data = pattern(100'000, 1);
+  auto writer = storage_->create("runs/r1/t/part-00000.csv");
+  writer->write(data.substr(0, 1000));
+  writer->write(data.substr(1000));
+  const auto info = writer->commit();
+  EXPECT_EQ(info.key, "runs/r1/t/part-00000.csv");
+  EXPECT_EQ(info.size, data.size());
+  const auto stored = storage_->read("runs/r1/t/part-00000.csv");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(hex_encode(sha256(*stored)), info.sha256_hex);
+  EXPECT_EQ(*stored, data);
+  EXPECT_TRUE(uploads().empty());  // one PutObject, no multipart upload
+}
+
+TEST_F(RgwTest, EmptyObject) {
+  const auto info = storage::put_object(*storage_, "empty", "");
+  EXPECT_EQ(info.size, 0u);
+  EXPECT_EQ(storage_->read("empty"), "");
+}
+
+TEST_F(RgwTest, MultipartRoundTrip) {
+  // 30 MiB and a bit in 5 MiB parts: six full parts and a small last one.
+  const std::string data = pattern(30 * kMebibyte + 12345, 2);
+  auto writer = storage_->create("runs/r1/big/part-00000.parquet");
+  for (size_t offset = 0; offset < data.size(); offset += 1'000'003) {
+    writer->write(std::string_view(data).substr(offset, 1'000'003));
+  }
+  const auto info = writer->commit();
+  EXPECT_EQ(info.size, data.size());
+  EXPECT_EQ(info.sha256_hex, hex_encode(sha256(data)));
+  const auto head = storage_->client().head_object(prefix_ + "/runs/r1/big/part-00000.parquet");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->size, data.size());
+  EXPECT_TRUE(head->etag.ends_with("-7")) << head->etag;  // assembled from 7 parts
+  const auto stored = storage_->read("runs/r1/big/part-00000.parquet");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(hex_encode(sha256(*stored)), info.sha256_hex);
+  EXPECT_TRUE(uploads().empty());
+}
+
+TEST_F(RgwTest, MultipartUnderATightMemoryBudget) {
+  S3Options tight = options();
+  tight.memory_budget = std::make_shared<MemoryBudget>(10 * kMebibyte);  // two parts at once
+  tight.max_parts_in_flight = 8;
+  auto storage = make_s3_storage(tight);
+  const std::string data = pattern(26 * kMebibyte, 3);
+  auto writer = storage->create("tight");
+  writer->write(data);
+  const auto info = writer->commit();
+  EXPECT_EQ(info.sha256_hex, hex_encode(sha256(data)));
+  EXPECT_LE(tight.memory_budget->peak(), 10 * kMebibyte);
+  EXPECT_EQ(storage->read("tight"), data);
+}
+
+TEST_F(RgwTest, AbortLeavesNoUploadAndNoObject) {
+  auto writer = storage_->create("aborted");
+  writer->write(pattern(12 * kMebibyte, 4));  // two parts sent: the upload exists
+  EXPECT_EQ(uploads().size(), 1u);
+  writer->abort();
+  EXPECT_TRUE(uploads().empty());
+  EXPECT_FALSE(storage_->read("aborted"));
+
+  {
+    auto abandoned = storage_->create("abandoned");
+    abandoned->write(pattern(11 * kMebibyte, 5));
+  }  // destroyed without commit
+  EXPECT_TRUE(uploads().empty());
+  EXPECT_FALSE(storage_->read("abandoned"));
+  EXPECT_TRUE(sorted_list().empty());
+}
+
+TEST_F(RgwTest, ListAndRemovePrefix) {
+  for (const char* key : {"runs/r1/a/part-0", "runs/r1/a/part-1", "runs/r1/b/part-0",
+                          "runs/r2/a/part-0", "latest.json"}) {
+    storage::put_object(*storage_, key, key);
+  }
+  // An unfinished upload under runs/r1, as a crashed run leaves behind.
+  storage_->client().create_multipart_upload(prefix_ + "/runs/r1/c/part-0");
+  EXPECT_EQ(sorted_list("runs/r1/"),
+            (std::vector<std::string>{"runs/r1/a/part-0", "runs/r1/a/part-1", "runs/r1/b/part-0"}));
+  EXPECT_EQ(sorted_list().size(), 5u);
+
+  storage_->remove_prefix("runs/r1/");
+  EXPECT_TRUE(sorted_list("runs/r1/").empty());
+  EXPECT_TRUE(uploads().empty());
+  EXPECT_EQ(sorted_list(), (std::vector<std::string>{"latest.json", "runs/r2/a/part-0"}));
+
+  storage_->remove("latest.json");
+  storage_->remove("latest.json");  // already gone: fine
+  EXPECT_EQ(sorted_list(), (std::vector<std::string>{"runs/r2/a/part-0"}));
+}
+
+TEST_F(RgwTest, KeysWithSpacesUnicodeAndSymbols) {
+  const std::vector<std::string> keys = {
+      "public.my table/part 0.csv", "caf\xc3\xa9/\xe1\x88\xb4.jsonl", "a+b=c&d;e,f@g$h!i'j(k)l*m",
+      "percent%20literal",          "tilde~under_score-dash.dot",     "quote\"<angle>"};
+  for (const auto& key : keys) storage::put_object(*storage_, key, "v:" + key);
+  auto listed = sorted_list();
+  auto expected = keys;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(listed, expected);
+  for (const auto& key : keys) EXPECT_EQ(storage_->read(key), "v:" + key) << key;
+  storage_->remove_prefix("");
+  EXPECT_TRUE(sorted_list().empty());
+}
+
+TEST_F(RgwTest, ObjectOptionsAreAccepted) {
+  S3Options with_options = options();
+  with_options.acl = "bucket-owner-full-control";
+  with_options.sse = "aws:kms";
+  with_options.kms_key_id = "testkey-1";  // the gateway's built-in testing KMS key
+  with_options.storage_class = "STANDARD";
+  auto storage = make_s3_storage(with_options);
+  storage->check_writable();
+  const std::string small = pattern(1000, 6);
+  storage::put_object(*storage, "small", small);
+  const std::string large = pattern(11 * kMebibyte, 7);
+  auto writer = storage->create("large");
+  writer->write(large);
+  writer->commit();
+  EXPECT_EQ(storage->read("small"), small);
+  EXPECT_EQ(storage->read("large"), large);
+}
+
+TEST_F(RgwTest, WrongSecretIsAClearCredentialsError) {
+  S3Options wrong = options();
+  wrong.credentials = std::make_shared<StaticCredentialsProvider>(
+      Credentials{env("AWS_ACCESS_KEY_ID"), "not-the-secret", "", std::nullopt, "test"});
+  auto storage = make_s3_storage(wrong);
+  try {
+    storage::put_object(*storage, "k", "v");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::credentials_error) << error.what();
+    EXPECT_NE(std::string(error.what()).find("SignatureDoesNotMatch"), std::string::npos)
+        << error.what();
+    EXPECT_EQ(std::string(error.what()).find("not-the-secret"), std::string::npos);
+  }
+}
+
+TEST_F(RgwTest, UnknownKeyIsAClearCredentialsError) {
+  S3Options wrong = options();
+  wrong.credentials = std::make_shared<StaticCredentialsProvider>(
+      Credentials{"AKIDUNKNOWNUNKNOWN00", "secret", "", std::nullopt, "test"});
+  try {
+    make_s3_storage(wrong)->check_writable();
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("InvalidAccessKeyId"), std::string::npos)
+        << error.what();
+  }
+}
+
+TEST_F(RgwTest, MissingBucketIsAClearError) {
+  S3Options missing = options();
+  missing.url = "s3://pgexport-no-such-bucket/x";
+  auto storage = make_s3_storage(missing);
+  try {
+    storage->read("k");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_FALSE(error.retryable());
+    EXPECT_NE(std::string(error.what()).find("NoSuchBucket"), std::string::npos) << error.what();
+  }
+  EXPECT_THROW(storage->client().head_bucket(), Error);
+  storage_->client().head_bucket();  // and the real one is there
+}
+
+}  // namespace
+}  // namespace pgexport::s3
