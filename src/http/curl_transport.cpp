@@ -65,6 +65,19 @@ size_t read_body(char* buffer, size_t size, size_t count, void* user) {
   }
 }
 
+// curl rewinds the body when a reused keep-alive connection turns out to be dead and it
+// resends on a fresh one; without this, that ends in CURLE_SEND_FAIL_REWIND.
+int seek_body(void* user, curl_off_t offset, int origin) {
+  auto* exchange = static_cast<Exchange*>(user);
+  const Request& request = *exchange->request;
+  if (request.body_reader || origin != SEEK_SET || offset < 0 ||
+      static_cast<uint64_t>(offset) > request.body.size()) {
+    return CURL_SEEKFUNC_CANTSEEK;  // the retry loop starts the request over instead
+  }
+  exchange->body_offset = static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
 size_t write_body(char* data, size_t size, size_t count, void* user) {
   auto* exchange = static_cast<Exchange*>(user);
   const size_t bytes = size * count;
@@ -124,6 +137,7 @@ bool retryable(CURLcode code) {
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
+    case CURLE_SEND_FAIL_REWIND:  // a dead connection mid-body; the next attempt starts over
     case CURLE_SSL_CONNECT_ERROR:  // handshake cut off mid-way; certificate errors differ
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
@@ -259,6 +273,8 @@ Response CurlTransport::perform(const Request& request) {
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
     curl_easy_setopt(curl, CURLOPT_READDATA, &exchange);
+    curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_body);
+    curl_easy_setopt(curl, CURLOPT_SEEKDATA, &exchange);
   }
   if (request.method != "GET" && request.method != "HEAD") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
