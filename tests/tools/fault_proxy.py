@@ -15,6 +15,7 @@ import http.client
 import json
 import random
 import re
+import signal
 import socket
 import socketserver
 import struct
@@ -157,6 +158,11 @@ def main():
             time.sleep(0.5)
         server.shutdown()
 
+    def on_terminate(signum, frame):
+        write_stats()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_terminate)
     threading.Thread(target=stats_loop, daemon=True).start()
     try:
         server.serve_forever()
