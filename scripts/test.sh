@@ -29,6 +29,9 @@ eval "$(scripts/pg-local.sh env)"
 eval "$(scripts/ceph-s3.sh env)"
 export PGEXPORT_TEST_S3_ENDPOINT=$AWS_ENDPOINT_URL
 export PGEXPORT_NODE_DIR=$PGX_ROOT/tests/node
+# The Parquet writer's own PostgreSQL round trip gets a database of its own.
+psql -d postgres -qc "DROP DATABASE IF EXISTS pgexport_unit WITH (FORCE)" -c "CREATE DATABASE pgexport_unit"
+export PGEXPORT_TEST_PG_CONNINFO="dbname=pgexport_unit"
 
 pgx_log "running tests"
 status=0

@@ -1,5 +1,7 @@
 #include "cli/destination.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
 #include "format/csv/csv_format.hpp"
 #include "format/jsonl/jsonl_format.hpp"
@@ -9,8 +11,36 @@
 
 namespace pgexport::cli {
 
+namespace {
+// A row group above this gains readers little (DuckDB and Spark split work by row group) and
+// costs memory per worker.
+constexpr uint64_t kLargestDefaultRowGroup = 64ull << 20;
+// Smaller row groups make files slow to scan; below this the limit is too tight to be useful.
+constexpr uint64_t kSmallestRowGroup = 1ull << 20;
+}  // namespace
+
+MemoryPlan plan_memory(const Settings& settings, int jobs) {
+  MemoryPlan plan;
+  uint64_t limit = settings.size("memory-limit");
+  if (settings.required_text("format") != "parquet") {
+    plan.upload_bytes = limit;
+    return plan;
+  }
+  // Parquet holds a row group per worker while it encodes: half of the limit for those, half
+  // for upload buffers, unless --row-group-bytes says otherwise.
+  plan.upload_bytes = limit / 2;
+  if (settings.text("row-group-bytes")) {
+    plan.row_group_bytes = settings.size("row-group-bytes");
+  } else {
+    plan.row_group_bytes = std::clamp<uint64_t>(limit / 2 / static_cast<uint64_t>(jobs),
+                                                kSmallestRowGroup, kLargestDefaultRowGroup);
+  }
+  return plan;
+}
+
 std::unique_ptr<format::Format> make_format(const Settings& settings,
-                                            const exporter::ExportConfig& config) {
+                                            const exporter::ExportConfig& config,
+                                            const MemoryPlan& memory) {
   std::string name = settings.required_text("format");
   if (name == "csv") return std::make_unique<format::CsvFormat>();
   if (name == "jsonl") return std::make_unique<format::JsonlFormat>();
@@ -26,7 +56,7 @@ std::unique_ptr<format::Format> make_format(const Settings& settings,
       options.compression_level = config.compression_level.value_or(1);
     }
     options.row_group_rows = static_cast<uint64_t>(settings.integer("row-group-size"));
-    options.row_group_bytes = settings.size("row-group-bytes");
+    options.row_group_bytes = memory.row_group_bytes;
     options.numeric_as_text = settings.flag("parquet-numeric-as-text");
     options.arrays_as_text = settings.flag("parquet-arrays-as-text");
     options.timestamps_as_text = settings.flag("parquet-timestamps-as-text");
@@ -36,7 +66,7 @@ std::unique_ptr<format::Format> make_format(const Settings& settings,
   fail(ErrorKind::usage, "--format {} is not available in this build", name);
 }
 
-std::unique_ptr<storage::Storage> make_storage(const Settings& settings) {
+std::unique_ptr<storage::Storage> make_storage(const Settings& settings, const MemoryPlan& memory) {
   std::string destination = settings.required_text("destination");
   if (destination.starts_with("s3://")) {
     s3::S3Options options;
@@ -55,7 +85,7 @@ std::unique_ptr<storage::Storage> make_storage(const Settings& settings) {
     options.ca_bundle = settings.text("ca-bundle").value_or("");
     options.part_size = settings.size("part-size");
     // One budget for the upload buffers of every worker together.
-    options.memory_budget = std::make_shared<MemoryBudget>(settings.size("memory-limit"));
+    options.memory_budget = std::make_shared<MemoryBudget>(memory.upload_bytes);
     return s3::make_s3_storage(options);
   }
   if (destination.find("://") != std::string::npos) {

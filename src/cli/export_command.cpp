@@ -77,8 +77,9 @@ int ExportCommand::run() {
         return log::Level::info;
       }());
   auto config = make_config(settings_);
-  auto format = make_format(settings_, config);
-  auto storage = make_storage(settings_);
+  auto memory = plan_memory(settings_, config.jobs);
+  auto format = make_format(settings_, config, memory);
+  auto storage = make_storage(settings_, memory);
   auto spool = settings_.text("spool");
   auto summary = spool ? exporter::run_spooled_export(config, *format, *spool, *storage)
                        : exporter::run_export(config, *format, *storage);

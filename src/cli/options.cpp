@@ -75,8 +75,9 @@ const std::vector<OptionSpec>& export_options() {
        {},
        1,
        INT64_MAX},
-      {"row-group-bytes", OptionType::size, "64MiB",
-       "parquet: bytes per row group at most, which bounds memory per worker"},
+      {"row-group-bytes", OptionType::size, "",
+       "parquet: bytes per row group at most; default: half of --memory-limit shared by the "
+       "jobs, at most 64MiB"},
       {"parquet-numeric-as-text", OptionType::flag, "false",
        "parquet: write numeric(p,s) as exact text, for columns that hold NaN"},
       {"parquet-arrays-as-text", OptionType::flag, "false",
@@ -84,7 +85,8 @@ const std::vector<OptionSpec>& export_options() {
       {"parquet-timestamps-as-text", OptionType::flag, "false",
        "parquet: write timestamps as text, for values beyond the year 294246"},
       {"memory-limit", OptionType::size, "512MiB",
-       "upper bound for upload buffers of all workers together"},
+       "upper bound for the buffers of all workers together: upload parts, and for parquet "
+       "also row groups (half each)"},
       {"lock-timeout",
        OptionType::integer,
        "60",

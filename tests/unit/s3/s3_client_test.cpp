@@ -131,6 +131,11 @@ struct NonRetryableCase {
   std::string advice;
 };
 
+// Keeps test listings readable: gtest would otherwise dump the struct's bytes.
+void PrintTo(const NonRetryableCase& value, std::ostream* out) {
+  *out << value.status << " " << value.code;
+}
+
 class S3ClientNonRetryable : public ::testing::TestWithParam<NonRetryableCase> {};
 
 TEST_P(S3ClientNonRetryable, FailsAtOnceSayingWhatToDo) {
