@@ -137,7 +137,7 @@ bool retryable(CURLcode code) {
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
-    case CURLE_SEND_FAIL_REWIND:  // a dead connection mid-body; the next attempt starts over
+    case CURLE_SEND_FAIL_REWIND:   // a dead connection mid-body; the next attempt starts over
     case CURLE_SSL_CONNECT_ERROR:  // handshake cut off mid-way; certificate errors differ
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:

@@ -22,3 +22,11 @@ foreach(script ${PGEXPORT_INTEGRATION_SCRIPTS})
     SKIP_RETURN_CODE 77
     ENVIRONMENT "PGEXPORT_BIN=$<TARGET_FILE:pgexport>;PGEXPORT_SOURCE_DIR=${CMAKE_SOURCE_DIR};PGEXPORT_TEST_WORK=${CMAKE_BINARY_DIR}/integration/${name}")
 endforeach()
+
+# Formatting is part of the build's contract: every C++ file matches .clang-format.
+find_program(CLANG_FORMAT clang-format)
+if(CLANG_FORMAT)
+  add_test(NAME lint.clang_format
+           COMMAND bash -c "cd '${CMAKE_SOURCE_DIR}' && git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' bench/*.cpp | xargs '${CLANG_FORMAT}' --dry-run --Werror")
+  set_tests_properties(lint.clang_format PROPERTIES LABELS lint)
+endif()
