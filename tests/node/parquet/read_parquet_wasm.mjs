@@ -2,10 +2,11 @@
 // WebAssembly) and Apache Arrow JS read it, as one JSON document on stdout: a second
 // independent reader next to DuckDB.
 //
-//   node read_parquet_wasm.mjs FILE
+//   node read_parquet_wasm.mjs FILE [FILE ...]
 //
 // Output: {"fields": [{"name", "type"}], "metadata": {key: value}, "num_rows": n,
 //          "rows": [[...], ...]}
+// one line per FILE, in the order given (several files share one start-up of the reader).
 // Values are made JSON-safe without losing precision: 64-bit integers and decimals become
 // strings, binary and fixed-size binary become lowercase hex, lists become arrays, timestamps,
 // dates and times are their stored integer counts (the unit is in the field type), floats are
@@ -14,8 +15,8 @@ import { readFileSync } from 'node:fs';
 import { readParquet } from 'parquet-wasm';
 import { makeVector, tableFromIPC, Type } from 'apache-arrow';
 
-if (process.argv.length !== 3) {
-  process.stderr.write('usage: node read_parquet_wasm.mjs FILE\n');
+if (process.argv.length < 3) {
+  process.stderr.write('usage: node read_parquet_wasm.mjs FILE [FILE ...]\n');
   process.exit(2);
 }
 
@@ -82,23 +83,28 @@ function scalar(value, type) {
   }
 }
 
-const bytes = new Uint8Array(readFileSync(process.argv[2]));
-const table = tableFromIPC(readParquet(bytes).intoIPCStream());
-const fields = table.schema.fields.map((field) => ({ name: field.name, type: String(field.type) }));
-const columns = table.schema.fields.map((field) => {
-  const values = [];
-  for (const data of table.getChild(field.name).data) {
-    for (let i = 0; i < data.length; i++) values.push(cell(data, i));
-  }
-  return values;
-});
-const rows = [];
-for (let i = 0; i < table.numRows; i++) rows.push(columns.map((column) => column[i]));
-process.stdout.write(
-  JSON.stringify({
-    fields,
-    metadata: Object.fromEntries(table.schema.metadata),
-    num_rows: table.numRows,
-    rows,
-  }) + '\n',
-);
+for (const file of process.argv.slice(2)) {
+  const bytes = new Uint8Array(readFileSync(file));
+  const table = tableFromIPC(readParquet(bytes).intoIPCStream());
+  const fields = table.schema.fields.map((field) => ({
+    name: field.name,
+    type: String(field.type),
+  }));
+  const columns = table.schema.fields.map((field) => {
+    const values = [];
+    for (const data of table.getChild(field.name).data) {
+      for (let i = 0; i < data.length; i++) values.push(cell(data, i));
+    }
+    return values;
+  });
+  const rows = [];
+  for (let i = 0; i < table.numRows; i++) rows.push(columns.map((column) => column[i]));
+  process.stdout.write(
+    JSON.stringify({
+      fields,
+      metadata: Object.fromEntries(table.schema.metadata),
+      num_rows: table.numRows,
+      rows,
+    }) + '\n',
+  );
+}
