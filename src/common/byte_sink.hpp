@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace pgexport {
@@ -27,6 +28,13 @@ class CountingSink final : public ByteSink {
  private:
   ByteSink& downstream_;
   uint64_t count_ = 0;
+};
+
+// Collects everything written, in memory: for small objects and for tests.
+class StringSink final : public ByteSink {
+ public:
+  void write(std::string_view bytes) override { data.append(bytes); }
+  std::string data;
 };
 
 }  // namespace pgexport

@@ -209,6 +209,8 @@ class ExportRun {
   uint64_t wire_bytes_ = 0;
 };
 
+}  // namespace
+
 void check_run_is_new(storage::Storage& storage, const std::string& run_id) {
   if (!storage.list(run_prefix(run_id)).empty()) {
     fail(ErrorKind::run_exists,
@@ -216,8 +218,6 @@ void check_run_is_new(storage::Storage& storage, const std::string& run_id) {
          storage.describe(), run_id);
   }
 }
-
-}  // namespace
 
 ExportSummary run_export(const ExportConfig& config, const format::Format& format,
                          storage::Storage& storage) {

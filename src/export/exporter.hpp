@@ -40,6 +40,9 @@ struct ExportSummary {
   std::string snapshot;
 };
 
+// Fails with run_exists when the destination already holds objects of `run_id`.
+void check_run_is_new(storage::Storage& storage, const std::string& run_id);
+
 // Runs the export. On any failure nothing is published: objects already written under the
 // run's prefix are removed and the error is rethrown.
 ExportSummary run_export(const ExportConfig& config, const format::Format& format,

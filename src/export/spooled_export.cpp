@@ -145,11 +145,7 @@ ExportSummary run_spooled_export(const ExportConfig& config, const format::Forma
     // is gone. Start over.
     spool.remove_prefix("runs/");
     spool.remove(std::string(kLatestKey));
-    if (!destination.list(run_prefix(config.run_id)).empty()) {
-      fail(ErrorKind::run_exists,
-           "{} already holds run '{}' (choose another --run-id, or remove that run first)",
-           destination.describe(), config.run_id);
-    }
+    check_run_is_new(destination, config.run_id);
     summary = run_export(config, format, spool);
     run_id = config.run_id;
   }

@@ -9,12 +9,6 @@
 namespace pgexport::compress {
 namespace {
 
-class StringSink final : public ByteSink {
- public:
-  void write(std::string_view bytes) override { data.append(bytes); }
-  std::string data;
-};
-
 std::string sample_text(size_t size) {
   std::mt19937 random(42);
   std::string text;

@@ -5,12 +5,6 @@
 namespace pgexport::format {
 namespace {
 
-class StringSink final : public ByteSink {
- public:
-  void write(std::string_view bytes) override { data.append(bytes); }
-  std::string data;
-};
-
 pg::TableSchema two_columns() {
   pg::TableSchema table{"public", "t", {}};
   table.columns.push_back(pg::Column{"id", 1, true, {}});

@@ -93,12 +93,6 @@ pg::TableSchema read_schema() {
   return table;
 }
 
-class StringSink final : public ByteSink {
- public:
-  void write(std::string_view bytes) override { data.append(bytes); }
-  std::string data;
-};
-
 TEST(JsonlFixture, RowsFromPostgres15EncodeToTheCheckedFile) {
   pg::TableSchema table = read_schema();
   ASSERT_GT(table.columns.size(), 50u);

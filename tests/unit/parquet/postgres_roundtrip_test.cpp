@@ -223,7 +223,7 @@ class PostgresRoundTrip : public ::testing::Test {
         copy_binary(connection_.get(), "COPY (SELECT " + select + " FROM " + table.qualified_sql() +
                                            " ORDER BY 1) TO STDOUT (FORMAT binary)");
     auto encoder = format.make_encoder(table);
-    pqtest::StringSink sink;
+    StringSink sink;
     encoder->start(sink);
     for (const auto& tuple : tuples) encoder->write_row(tuple);
     encoder->finish();

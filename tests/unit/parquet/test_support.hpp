@@ -20,12 +20,6 @@
 
 namespace pgexport::format::parquet::pqtest {
 
-class StringSink final : public ByteSink {
- public:
-  void write(std::string_view bytes) override { data.append(bytes); }
-  std::string data;
-};
-
 // --- binary send formats ----------------------------------------------------------------------
 
 inline void put_u16(std::string& out, uint16_t v) {
