@@ -132,14 +132,17 @@ bench_pgexport_commit() {
 # a database whose comment matches is reused (BENCH_FRESH=1 rebuilds).
 bench_db_marker() { bpsql -d postgres -At -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$1'"; }
 
+# True (and says so) when database $1 was made as marker $2 describes and may be reused.
+bench_reusable_db() {
+  [[ ${BENCH_FRESH:-0} != 1 && $(bench_db_marker "$1") == "$2" ]] || return 1
+  blog "reusing database $1 ($2)"
+}
+
 # pgbench tables at scale $2 in database $1, with pgbench_accounts.filler random hex text
 # (84 characters, as wide as the column) instead of pgbench's blanks, which compress away.
 bench_make_pgbench() {
   local db=$1 scale=$2 marker="pgexport-bench v$DATASET_VERSION pgbench scale $2 random filler" t0=$SECONDS
-  if [[ ${BENCH_FRESH:-0} != 1 && $(bench_db_marker "$db") == "$marker" ]]; then
-    blog "reusing database $db ($marker)"
-    return 0
-  fi
+  bench_reusable_db "$db" "$marker" && return 0
   blog "creating $db: pgbench tables at scale $scale with random filler"
   bpsql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   # pgbench creates the tables (d, t); we fill them as its server-side generator (G) would,
@@ -162,10 +165,7 @@ SQL
 # The sample database at scale $2 in database $1 (scripts/sampledb/load.sh).
 bench_make_sample() {
   local db=$1 scale=$2 marker="pgexport-bench v$DATASET_VERSION sampledb scale $2" t0=$SECONDS
-  if [[ ${BENCH_FRESH:-0} != 1 && $(bench_db_marker "$db") == "$marker" ]]; then
-    blog "reusing database $db ($marker)"
-    return 0
-  fi
+  bench_reusable_db "$db" "$marker" && return 0
   blog "creating $db: sample database at scale $scale"
   bpsql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   PGDATABASE=$db "$REPO/scripts/sampledb/load.sh" --scale "$scale" >"$WORK/load-$db.log" 2>&1 ||

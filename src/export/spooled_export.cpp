@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -130,6 +131,7 @@ ExportSummary summary_from_manifest(const std::string& run_id, const std::string
 
 ExportSummary run_spooled_export(const ExportConfig& config, const format::Format& format,
                                  const fs::path& spool_directory, storage::Storage& destination) {
+  auto started = std::chrono::steady_clock::now();
   storage::LocalStorage spool(spool_directory, "--spool");
   spool.check_writable();
   destination.check_writable();
@@ -156,6 +158,9 @@ ExportSummary run_spooled_export(const ExportConfig& config, const format::Forma
   }
   spool.remove_prefix("runs/");
   spool.remove(std::string(kLatestKey));
+  // Export and upload together: what the job took, resumed or not.
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;
 }
 
