@@ -25,6 +25,8 @@ namespace pgexport {
   X(credentials_error, false, 11, "cloud credentials could not be obtained")               \
   X(data_error, false, 12, "a value could not be converted exactly")                       \
   X(interrupted, false, 13, "the job was interrupted by a signal")                         \
+  X(verification_failed, false, 14, "a committed run does not match its manifest")         \
+  X(insufficient_privilege, false, 15, "the database role cannot read every row it must")  \
   X(internal, false, 70, "an internal error (a bug in pgexport)")
 
 enum class ErrorKind {
