@@ -63,6 +63,11 @@ uint64_t MemoryBudget::peak() const {
   return peak_;
 }
 
+uint64_t MemoryBudget::waiting() const {
+  std::lock_guard lock(mutex_);
+  return next_ticket_ - serving_ticket_;
+}
+
 void MemoryBudget::release(uint64_t bytes) noexcept {
   {
     std::lock_guard lock(mutex_);

@@ -52,6 +52,9 @@ class MemoryBudget {
   uint64_t in_use() const;
   // The most bytes ever held at once: lets tests (and end-of-run stats) check the bound.
   uint64_t peak() const;
+  // How many acquire() calls are queued right now: lets tests (and stall reports) see that a
+  // writer is blocked on the budget without guessing with sleeps.
+  uint64_t waiting() const;
 
  private:
   friend class MemoryLease;

@@ -29,7 +29,12 @@ pgbench=/usr/lib/postgresql/15/bin/pgbench
 "$pgbench" -n -c 4 -T 120 -f "$WORK/transfer.sql" "$db" >"$WORK/pgbench.log" 2>&1 &
 load_pid=$!
 trap 'kill "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true' EXIT
-sleep 2
+# The export must start while transfers are committing: wait until the first ones are visible.
+for _ in $(seq 1 300); do
+  (( $(sql "$db" -c "SELECT count(*) FROM checking WHERE balance <> 500") > 0 )) && break
+  kill -0 "$load_pid" 2>/dev/null || fail "the workload stopped: $(tail -n 3 "$WORK/pgbench.log")"
+  sleep 0.1
+done
 dest=$WORK/out
 PGDATABASE=$db "$PGEXPORT_BIN" export --destination "$dest" --run-id under-load --jobs 4 \
   --chunk-size 1MiB --compression none >/dev/null

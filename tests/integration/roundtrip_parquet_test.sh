@@ -14,8 +14,8 @@ need_postgres
 
 node_dir=${PGEXPORT_NODE_DIR:-$PGEXPORT_SOURCE_DIR/tests/node}
 [[ -d $node_dir/node_modules ]] ||
-  skip "no $node_dir/node_modules: the Parquet readers are not installed (npm ci in tests/node)"
-command -v node >/dev/null || skip "no node: the Parquet readers need Node.js"
+  fail "no $node_dir/node_modules: the Parquet readers are not installed (npm ci in tests/node)"
+command -v node >/dev/null || fail "no node: the Parquet readers need Node.js"
 export PGEXPORT_NODE_DIR=$node_dir
 export PGDATABASE=$SAMPLE_DB
 dest=$WORK/out

@@ -12,6 +12,12 @@
 namespace pgexport {
 namespace {
 
+// Returns once `count` acquire() calls are queued on `budget`. Polls a counter the budget
+// keeps under its lock, so it orders the test's threads without guessing a duration.
+void wait_for_waiters(const MemoryBudget& budget, uint64_t count) {
+  while (budget.waiting() < count) std::this_thread::yield();
+}
+
 TEST(MemoryBudget, LeaseReturnsBytesOnDestruction) {
   MemoryBudget budget(100);
   {
@@ -62,8 +68,9 @@ TEST(MemoryBudget, AcquireBlocksUntilReleased) {
     MemoryLease lease = budget.acquire(50);
     acquired = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  wait_for_waiters(budget, 1);
   EXPECT_FALSE(acquired.load());
+  EXPECT_EQ(budget.in_use(), 70u);  // the waiter holds nothing while it waits
   held.release();
   waiter.join();
   EXPECT_TRUE(acquired.load());
@@ -90,33 +97,52 @@ TEST(MemoryBudget, ManyThreadsNeverExceedTheBudget) {
     });
   }
   for (auto& thread : threads) thread.join();
+  // `worst` is what the threads themselves held at once, counted outside the budget: it
+  // would exceed the total if acquire() ever granted more than is free.
   EXPECT_LE(worst.load(), kTotal);
-  EXPECT_LE(budget.peak(), kTotal);
+  // The budget's own high-water mark saw at least what the threads held, and the threads did
+  // contend (8 threads asking for up to 550 of 1000 bytes must have queued at some point).
+  EXPECT_GE(budget.peak(), worst.load());
+  EXPECT_GT(worst.load(), 550u);
   EXPECT_EQ(budget.in_use(), 0u);
+  EXPECT_EQ(budget.waiting(), 0u);
 }
 
 TEST(MemoryBudget, WaitersAreServedInArrivalOrder) {
+  // `big` (90) queues before `small` (20); together they do not fit in 100. Served in arrival
+  // order, `big` runs and returns its bytes before `small` is granted; served out of order,
+  // `small` would be granted first and `big` could not finish while `small` holds its bytes.
   MemoryBudget budget(100);
   MemoryLease held = budget.acquire(100);
   std::atomic<bool> big_done{false};
-  std::atomic<bool> small_done{false};
+  std::atomic<bool> small_saw_big_done{false};
   std::thread big([&] {
     MemoryLease lease = budget.acquire(90);
     big_done = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // `big` queues first
+  wait_for_waiters(budget, 1);
   std::thread small([&] {
-    MemoryLease lease = budget.acquire(10);
-    EXPECT_TRUE(big_done.load());  // it waited its turn behind the big request
-    small_done = true;
+    MemoryLease lease = budget.acquire(20);
+    small_saw_big_done = big_done.load();
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  EXPECT_FALSE(small_done.load());
-  // While `big` waits for 90 bytes, a try_acquire may not jump the queue either.
+  wait_for_waiters(budget, 2);
+  // While others are queued, a try_acquire may not jump the queue, even for bytes that fit.
   held.release();
   big.join();
   small.join();
-  EXPECT_TRUE(small_done.load());
+  EXPECT_TRUE(small_saw_big_done.load());
+  EXPECT_EQ(budget.in_use(), 0u);
+}
+
+TEST(MemoryBudget, TryAcquireDoesNotJumpTheQueue) {
+  MemoryBudget budget(100);
+  MemoryLease held = budget.acquire(60);
+  std::thread waiter([&] { MemoryLease lease = budget.acquire(50); });
+  wait_for_waiters(budget, 1);
+  EXPECT_FALSE(budget.try_acquire(10));  // 40 are free, but someone is queued first
+  held.release();
+  waiter.join();
+  EXPECT_TRUE(budget.try_acquire(100));
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ class NodeReaders : public ::testing::Test {
 
   void SetUp() override {
     if (work_dir_.empty()) {
-      GTEST_SKIP() << "set PGEXPORT_NODE_DIR to a directory with node_modules holding "
+      GTEST_FAIL() << "set PGEXPORT_NODE_DIR to a directory with node_modules holding "
                       "@duckdb/node-api, parquet-wasm and apache-arrow to run these";
     }
   }

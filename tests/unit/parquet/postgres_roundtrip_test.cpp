@@ -186,7 +186,7 @@ class PostgresRoundTrip : public ::testing::Test {
     const char* conninfo = std::getenv("PGEXPORT_TEST_PG_CONNINFO");
     const char* node_dir = std::getenv("PGEXPORT_NODE_DIR");
     if (conninfo == nullptr || node_dir == nullptr) {
-      GTEST_SKIP() << "set PGEXPORT_TEST_PG_CONNINFO and PGEXPORT_NODE_DIR to run";
+      GTEST_FAIL() << "set PGEXPORT_TEST_PG_CONNINFO and PGEXPORT_NODE_DIR to run";
     }
     connection_.reset(PQconnectdb(conninfo));
     ASSERT_EQ(PQstatus(connection_.get()), CONNECTION_OK) << PQerrorMessage(connection_.get());

@@ -142,7 +142,8 @@ TEST(S3Storage, WritersShareTheMemoryBudget) {
   const auto info = writer->commit();
   EXPECT_EQ(info.size, data.size());
   EXPECT_EQ(fake->count("UploadPart"), 3);
-  EXPECT_LE(options.memory_budget->peak(), 15 * kMebibyte);
+  // The part buffers were leased from the budget, not allocated beside it.
+  EXPECT_GE(options.memory_budget->peak(), 5 * kMebibyte);
   EXPECT_EQ(options.memory_budget->in_use(), 0u);
 }
 
