@@ -1,0 +1,35 @@
+// A WAL position (PostgreSQL's XLogRecPtr / pg_lsn): a byte offset into the write-ahead log.
+// Change data capture records and compares these to know what it has already written.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pgexport::pg::replication {
+
+class Lsn {
+ public:
+  constexpr Lsn() = default;
+  constexpr explicit Lsn(uint64_t value) : value_(value) {}
+
+  // Parses the text form PostgreSQL prints and accepts ("16/B374D848"): two hexadecimal
+  // numbers of 1 to 8 digits each (either case), the high and low 32 bits, separated by '/'.
+  // Anything else throws pgexport::Error (usage), saying what was expected.
+  static Lsn parse(std::string_view text);
+
+  // The text form as PostgreSQL prints it: upper-case hex, no leading zeros ("0/16B3748").
+  std::string to_string() const;
+
+  constexpr uint64_t value() const { return value_; }
+  // 0 is InvalidXLogRecPtr: "no position" in the replication protocol.
+  constexpr bool is_valid() const { return value_ != 0; }
+
+  friend constexpr auto operator<=>(const Lsn&, const Lsn&) = default;
+
+ private:
+  uint64_t value_ = 0;
+};
+
+}  // namespace pgexport::pg::replication
