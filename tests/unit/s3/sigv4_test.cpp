@@ -33,8 +33,7 @@ fs::path suite_directory() {
     return dir;
   }
   // The suite ships with the project (Apache 2.0; its LICENSE and NOTICE beside it).
-  return fs::path(PGEXPORT_SOURCE_DIR) /
-         "tests/data/aws-sig-v4-test-suite/aws-sig-v4-test-suite";
+  return fs::path(PGEXPORT_SOURCE_DIR) / "tests/data/aws-sig-v4-test-suite/aws-sig-v4-test-suite";
 }
 
 // A request from the suite's .req format: "METHOD PATH[?QUERY] HTTP/1.1", header lines
