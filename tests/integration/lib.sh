@@ -26,6 +26,24 @@ need_postgres() {
     skip "no PostgreSQL reachable through PGHOST/PGPORT (scripts/test.sh starts one)"
 }
 
+# For tests whose subject is the database session itself: without a server they fail.
+require_postgres() {
+  psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1 ||
+    fail "no PostgreSQL reachable through PGHOST/PGPORT (scripts/test.sh starts one)"
+  [[ $(psql -d postgres -Atqc 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user') == t ]] ||
+    fail "the test creates roles and policies: connect as a superuser (PGUSER)"
+}
+
+# Rows in the CSV files of one table of a run (header lines excluded).
+csv_rows() { # $1 = destination directory, $2 = manifest path, $3 = table name
+  local root=$1 manifest=$2 key total=0 lines
+  while read -r key; do
+    lines=$($(decompress_command "$key") "$root/$key" | tail -n +2 | wc -l)
+    total=$((total + lines))
+  done < <(jq -r --arg t "$3" '.tables[] | select(.name == $t) | .files[].key' "$manifest")
+  echo "$total"
+}
+
 need_s3() {
   [[ -n ${PGEXPORT_TEST_S3_ENDPOINT:-} && -n ${PGEXPORT_TEST_BUCKET:-} ]] ||
     skip "no S3 server (PGEXPORT_TEST_S3_ENDPOINT/PGEXPORT_TEST_BUCKET; scripts/test.sh starts one)"
