@@ -14,35 +14,14 @@ CREATE TABLE public.u (note text);
 INSERT INTO public.u VALUES ('before');
 SQL
 
-# A session that holds the transaction open until we send COMMIT through its input.
-mkfifo "$WORK/session.in"
-psql -X -d "$db" -v ON_ERROR_STOP=1 -Atq <"$WORK/session.in" >"$WORK/session.out" 2>&1 &
-session_pid=$!
-exec 3>"$WORK/session.in"
 export_pid=
-cleanup() {
-  exec 3>&- 2>/dev/null || true
-  [[ -n $export_pid ]] && kill "$export_pid" 2>/dev/null
-  kill "$session_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-echo "BEGIN; TRUNCATE public.t; INSERT INTO public.u VALUES ('after'); " >&3
-
-# wait_for DESCRIPTION SQL: polls until SQL returns t, for at most 60 s (a loaded machine).
-wait_for() {
-  local i
-  for i in $(seq 1 600); do
-    [[ $(sql "$db" -c "$2") == t ]] && return 0
-    kill -0 "$session_pid" 2>/dev/null || fail "the session ended early: $(cat "$WORK/session.out")"
-    sleep 0.1
-  done
-  fail "timed out waiting until $1"
-}
-wait_for "the session holds its ACCESS EXCLUSIVE lock on t" "
+trap 'stop_processes "$export_pid" "${SESSION_PID:-}"' EXIT
+session_start "$db"
+session_send "BEGIN; TRUNCATE public.t; INSERT INTO public.u VALUES ('after');"
+wait_until "$db" "the session holds its ACCESS EXCLUSIVE lock on t" "
   SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'public.t'::regclass
                  AND mode = 'AccessExclusiveLock' AND granted)"
-wait_for "the session has run its statements and waits, its transaction open" "
+wait_until "$db" "the session has run its statements and waits, its transaction open" "
   SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = '$db'
                  AND state = 'idle in transaction' AND pid <> pg_backend_pid())"
 
@@ -50,13 +29,9 @@ dest=$WORK/out
 PGDATABASE=$db "$PGEXPORT_BIN" export --destination "$dest" --run-id truncate --compression none \
   --lock-timeout 300 >"$WORK/stdout" 2>"$WORK/stderr" &
 export_pid=$!
-wait_for "the export waits for its lock on t" "
-  SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                 WHERE l.relation = 'public.t'::regclass AND NOT l.granted
-                   AND a.application_name LIKE 'pgexport % coordinator')"
-echo "COMMIT;" >&3
-exec 3>&-
-wait "$session_pid" || fail "the session failed: $(cat "$WORK/session.out")"
+wait_until "$db" "the export waits for its lock on t" "$(export_waits_for_lock public.t)"
+session_send "COMMIT;"
+session_end
 status=0
 wait "$export_pid" || status=$?
 export_pid=
