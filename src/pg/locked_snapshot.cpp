@@ -101,6 +101,7 @@ std::optional<std::string> describe_catalog_change(const std::vector<CatalogTabl
 LockedSnapshot begin_locked_snapshot(Connection& coordinator, const TableFilter& filter,
                                      std::chrono::seconds lock_timeout) {
   check_supported_server(coordinator.server_version());
+  warn_if_newer_than_tested(coordinator.server_version());
   std::string last_change;
   for (int attempt = 1; attempt <= kLockedSnapshotAttempts; ++attempt) {
     // Outside the export's transaction: each statement here runs in a transaction of its own.

@@ -28,9 +28,10 @@ struct LockedSnapshot {
 inline constexpr int kLockedSnapshotAttempts = 3;
 
 // On `coordinator` (session settings applied, no transaction open):
-//   1. checks the server version (check_supported_server) and reads the live list of tables
-//      that pass `filter`, and checks the role can read every row of them, in transactions
-//      of their own (a SELECT in the export's transaction would take its snapshot);
+//   1. checks the server version (check_supported_server, warn_if_newer_than_tested), reads
+//      the live list of tables that pass `filter` and checks the role can read every row of
+//      them, in transactions of their own (a SELECT in the export's transaction would take
+//      its snapshot);
 //   2. begins REPEATABLE READ, READ ONLY and takes ACCESS SHARE locks on those tables
 //      (which lock their partitions too), waiting at most `lock_timeout` for each;
 //   3. exports the transaction's snapshot and reads the catalog in it;

@@ -26,6 +26,10 @@ void check_supported_server(int server_version_num) {
     fail(ErrorKind::usage, "PostgreSQL {} is not supported; pgexport supports {} to {}", name,
          kOldestSupportedMajor, kNewestTestedMajor);
   }
+}
+
+void warn_if_newer_than_tested(int server_version_num) {
+  int major = major_version(server_version_num);
   if (major > kNewestTestedMajor) {
     log::warn("this PostgreSQL is newer than the versions pgexport is tested with",
               {log::field("server_major", major),

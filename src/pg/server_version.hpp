@@ -11,8 +11,11 @@ inline constexpr int kNewestTestedMajor = 17;
 int major_version(int server_version_num);
 
 // Throws usage for a server older than kOldestSupportedMajor ("PostgreSQL 11 is not supported;
-// pgexport supports 12 to 17"); logs a warning for one newer than kNewestTestedMajor.
+// pgexport supports 12 to 17").
 void check_supported_server(int server_version_num);
+
+// Logs a warning for a server newer than kNewestTestedMajor (it is read like the newest).
+void warn_if_newer_than_tested(int server_version_num);
 
 // TID range scans (PostgreSQL 14) read only the blocks of a ctid range; before that a
 // `WHERE ctid >= ... AND ctid < ...` query scans the whole table, so splitting a table into

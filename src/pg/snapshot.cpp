@@ -6,6 +6,8 @@
 namespace pgexport::pg {
 
 void apply_export_session_settings(Connection& connection) {
+  // First, so that an old server gets the version message, not an unknown setting's error.
+  check_supported_server(connection.server_version());
   // statement_timeout and the idle timeouts set by a role or database would kill a long COPY,
   // or the coordinator idling in its transaction, half way through. lock_timeout is not here:
   // the lock step sets it for the locks only.

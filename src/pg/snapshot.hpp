@@ -22,6 +22,7 @@ struct SnapshotInfo {
 // depend on server or role defaults (ISO dates, UTC, shortest-exact floats, hex bytea), no
 // timeout of a role or database ends a long export (statement, idle in transaction, idle
 // session), and row-level security that would hide rows is an error (row_security = off).
+// Throws usage when the server is older than pgexport supports (check_supported_server).
 void apply_export_session_settings(Connection& connection);
 
 // Exports the snapshot of the REPEATABLE READ transaction open on `coordinator`, which must

@@ -34,6 +34,9 @@ TEST(ServerVersion, TwelveToSeventeenAreAccepted) {
   for (int version : {120000, 130016, 140013, 150008, 160004, 170002}) {
     EXPECT_NO_THROW(check_supported_server(version)) << version;
   }
+  // Newer than tested is read like 17 (with a warning), not refused.
+  EXPECT_NO_THROW(check_supported_server(180001));
+  EXPECT_NO_THROW(warn_if_newer_than_tested(180001));
 }
 
 TEST(ServerVersion, FeaturesFollowTheMajorVersion) {
