@@ -16,6 +16,8 @@
 #include "export/manifest.hpp"
 #include "export/plan.hpp"
 #include "pg/copy_stream.hpp"
+#include "pg/locked_snapshot.hpp"
+#include "pg/server_version.hpp"
 #include "pg/snapshot.hpp"
 
 namespace pgexport::exporter {
@@ -34,24 +36,6 @@ std::string_view wire_format_name(format::WireFormat wire) {
       return "binary";
   }
   return "text";
-}
-
-// Locks every selected table against DDL (ALTER, DROP, TRUNCATE, VACUUM FULL) for the life
-// of the export, as pg_dump does; ordinary reads and writes are not blocked.
-void lock_tables(pg::Connection& coordinator, const std::vector<pg::CatalogTable>& tables,
-                 std::chrono::seconds timeout) {
-  coordinator.exec(fmt::format("SET lock_timeout = '{}s'", timeout.count()));
-  for (const auto& table : tables) {
-    try {
-      coordinator.exec("LOCK TABLE " + table.schema.qualified_sql() + " IN ACCESS SHARE MODE");
-    } catch (const Error& error) {
-      fail(ErrorKind::database_error,
-           "cannot lock table {} for reading: {} (another session holds an exclusive lock; "
-           "retry later or raise --lock-timeout)",
-           table.schema.display_name(), error.what());
-    }
-  }
-  coordinator.exec("SET lock_timeout = 0");
 }
 
 // State shared by the workers of one export.
@@ -233,10 +217,10 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
 
   auto coordinator = pg::Connection::open(config.source, "coordinator");
   pg::apply_export_session_settings(coordinator);
-  pg::SnapshotInfo snapshot = pg::begin_exported_snapshot(coordinator);
-  auto tables = pg::read_catalog(coordinator, config.filter);
-  lock_tables(coordinator, tables, config.lock_timeout);
-  auto tasks = plan_tasks(tables, config.chunk_bytes);
+  auto [snapshot, tables] =
+      pg::begin_locked_snapshot(coordinator, config.filter, config.lock_timeout);
+  auto tasks = plan_tasks(tables, config.chunk_bytes,
+                          pg::supports_tid_range_scans(snapshot.server_version_num));
   log::info("export started", {{"run_id", config.run_id},
                                {"destination", storage.describe()},
                                log::field("tables", tables.size()),

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/log.hpp"
+
 namespace pgexport::exporter {
 
 namespace {
@@ -13,16 +15,19 @@ constexpr uint64_t kBlockBytes = 8192;
 }  // namespace
 
 std::vector<ExportTask> plan_tasks(const std::vector<pg::CatalogTable>& tables,
-                                   uint64_t chunk_bytes) {
+                                   uint64_t chunk_bytes, bool split_by_block_range) {
   std::vector<ExportTask> tasks;
   uint64_t chunk_blocks = std::max<uint64_t>(1, chunk_bytes / kBlockBytes);
+  size_t read_whole = 0;
   for (size_t index = 0; index < tables.size(); ++index) {
     int part = 0;
     if (tables[index].relations.empty()) {
       tasks.push_back(ExportTask{index, part++, "", std::nullopt, std::nullopt, 0});
     }
     for (const auto& relation : tables[index].relations) {
-      if (relation.bytes <= chunk_bytes || relation.blocks <= chunk_blocks) {
+      bool large = relation.bytes > chunk_bytes && relation.blocks > chunk_blocks;
+      if (large && !split_by_block_range) ++read_whole;
+      if (!large || !split_by_block_range) {
         tasks.push_back(ExportTask{index, part++, relation.qualified_sql, std::nullopt,
                                    std::nullopt, relation.bytes});
         continue;
@@ -35,6 +40,12 @@ std::vector<ExportTask> plan_tasks(const std::vector<pg::CatalogTable>& tables,
         tasks.push_back(std::move(task));
       }
     }
+  }
+  if (!split_by_block_range) {
+    log::info(
+        "the server has no TID range scans (PostgreSQL 14 adds them): each table or partition "
+        "is read whole by one worker, not split by --chunk-size",
+        {log::field("relations_above_chunk_size", read_whole)});
   }
   // Largest first: the long tail of an export is then made of small tasks.
   std::stable_sort(tasks.begin(), tasks.end(), [](const ExportTask& a, const ExportTask& b) {
@@ -51,12 +62,13 @@ std::string copy_statement(const ExportTask& task, const std::vector<std::string
   std::string sql = fmt::format("COPY (SELECT {} FROM ONLY {}", columns, task.relation_sql);
   // TID range scans (PostgreSQL 14+) read just the blocks of the range.
   if (task.first_block && task.end_block) {
-    sql += fmt::format(" WHERE ctid >= '({},0)'::tid AND ctid < '({},0)'::tid", *task.first_block,
-                       *task.end_block);
+    sql +=
+        fmt::format(" WHERE ctid >= '({},0)'::pg_catalog.tid AND ctid < '({},0)'::pg_catalog.tid",
+                    *task.first_block, *task.end_block);
   } else if (task.first_block) {
-    sql += fmt::format(" WHERE ctid >= '({},0)'::tid", *task.first_block);
+    sql += fmt::format(" WHERE ctid >= '({},0)'::pg_catalog.tid", *task.first_block);
   } else if (task.end_block) {
-    sql += fmt::format(" WHERE ctid < '({},0)'::tid", *task.end_block);
+    sql += fmt::format(" WHERE ctid < '({},0)'::pg_catalog.tid", *task.end_block);
   }
   return sql + fmt::format(") TO STDOUT (FORMAT {})", wire_format);
 }

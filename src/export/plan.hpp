@@ -24,9 +24,12 @@ struct ExportTask {
   uint64_t estimated_bytes = 0;
 };
 
-// `chunk_bytes` is the heap size above which a relation is split into block ranges.
+// `chunk_bytes` is the heap size above which a relation is split into block ranges, when
+// `split_by_block_range` is set: only where the server has TID range scans
+// (pg::supports_tid_range_scans). Without them a range query scans the whole relation, so
+// every relation becomes one task (and one line is logged saying so).
 std::vector<ExportTask> plan_tasks(const std::vector<pg::CatalogTable>& tables,
-                                   uint64_t chunk_bytes);
+                                   uint64_t chunk_bytes, bool split_by_block_range);
 
 // The COPY statement a task runs.
 std::string copy_statement(const ExportTask& task, const std::vector<std::string>& select_list,

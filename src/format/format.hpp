@@ -22,7 +22,7 @@ enum class WireFormat { text, csv, binary };
 struct CopySpec {
   WireFormat wire = WireFormat::text;
   // One SELECT expression per column, in column order, already quoted; for example
-  // "\"id\"" or "\"during\"::text". The row source wraps them in COPY (SELECT ...).
+  // "\"id\"" or "\"during\"::pg_catalog.text". The row source wraps them in COPY (SELECT ...).
   std::vector<std::string> select_list;
 };
 

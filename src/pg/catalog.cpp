@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -51,7 +52,8 @@ class TypeResolver {
  public:
   explicit TypeResolver(Connection& connection) : connection_(connection) {
     auto result = connection.exec(
-        "SELECT oid, typtype, typcategory, typbasetype, typtypmod, typelem FROM pg_type");
+        "SELECT oid, typtype, typcategory, typbasetype, typtypmod, typelem "
+        "FROM pg_catalog.pg_type");
     for (int row = 0; row < result.rows(); ++row) {
       types_[static_cast<Oid>(result.integer(row, 0))] = PgTypeRow{
           result.value(row, 1)[0], result.value(row, 2)[0],
@@ -117,7 +119,7 @@ class TypeResolver {
     auto found = names_.find(key);
     if (found != names_.end()) return found->second;
     auto result = connection_.exec_params(
-        "SELECT format_type($1::oid, $2::int)",
+        "SELECT pg_catalog.format_type($1::pg_catalog.oid, $2::pg_catalog.int4)",
         {std::to_string(oid), typmod < 0 ? std::nullopt : std::optional(std::to_string(typmod))});
     return names_[key] = result.text(0, 0);
   }
@@ -127,49 +129,89 @@ class TypeResolver {
   std::map<std::pair<Oid, int32_t>, std::string> names_;
 };
 
+// Every SQL text below names catalog objects with pg_catalog. (the session's search_path is
+// empty as well); operators are not qualified: with an empty search_path only pg_catalog's
+// are found.
 constexpr std::string_view kTablesQuery = R"sql(
 SELECT c.oid, n.nspname, c.relname, c.relkind = 'p' AS partitioned
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\_toast%'
   AND n.nspname NOT LIKE 'pg\_temp\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY n.nspname, c.relname
 )sql";
 
 // Leaf relations and their sizes: a plain table is its own only relation; a partitioned
-// table has its leaf partitions (pg_partition_tree() returns no rows for a plain table).
+// table has the leaves of its partition tree. The tree is walked through pg_inherits, which
+// is read in the transaction's snapshot; pg_partition_tree() would read the live catalog.
+// Plain inheritance children are not partitions (relispartition is false): they are tables
+// of their own.
 constexpr std::string_view kRelationsQuery = R"sql(
-WITH selected(relid) AS (SELECT unnest($1::oid[])),
-leaves(table_oid, leaf) AS (
-  SELECT s.relid, s.relid FROM selected s JOIN pg_class c ON c.oid = s.relid
-  WHERE c.relkind = 'r'
+WITH RECURSIVE tree(table_oid, relid) AS (
+  SELECT s.relid, s.relid FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS s(relid)
   UNION ALL
-  SELECT s.relid, tree.relid FROM selected s
-  CROSS JOIN LATERAL pg_partition_tree(s.relid) AS tree
-  JOIN pg_class c ON c.oid = s.relid
-  WHERE c.relkind = 'p' AND tree.isleaf)
-SELECT l.table_oid, n.nspname, c.relname,
-       pg_relation_size(c.oid) / current_setting('block_size')::bigint AS blocks,
-       pg_relation_size(c.oid) AS bytes
-FROM leaves l
-JOIN pg_class c ON c.oid = l.leaf
-JOIN pg_namespace n ON n.oid = c.relnamespace
+  SELECT t.table_oid, i.inhrelid
+  FROM tree t
+  JOIN pg_catalog.pg_inherits i ON i.inhparent = t.relid
+  JOIN pg_catalog.pg_class child ON child.oid = i.inhrelid
+  WHERE child.relispartition)
+SELECT t.table_oid, c.oid, n.nspname, c.relname,
+       CASE WHEN $2::pg_catalog.bool
+            THEN pg_catalog.pg_relation_size(c.oid)
+                 / pg_catalog.current_setting('block_size')::pg_catalog.int8
+            ELSE 0 END AS blocks,
+       CASE WHEN $2::pg_catalog.bool THEN pg_catalog.pg_relation_size(c.oid) ELSE 0 END AS bytes
+FROM tree t
+JOIN pg_catalog.pg_class c ON c.oid = t.relid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r'
-ORDER BY l.table_oid, n.nspname, c.relname
+ORDER BY t.table_oid, n.nspname, c.relname
 )sql";
 
 constexpr std::string_view kColumnsQuery = R"sql(
 SELECT a.attrelid, a.attnum, a.attname, a.attnotnull, a.atttypid, a.atttypmod,
-       format_type(a.atttypid, a.atttypmod)
-FROM pg_attribute a
-WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+       pg_catalog.format_type(a.atttypid, a.atttypmod)
+FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = ANY($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 )sql";
+
+// What the current role may read, per relation: the same rules the server applies when it
+// decides whether row-level security filters a query (superuser and BYPASSRLS bypass it; the
+// owner, or a member of the owning role, does unless FORCE ROW LEVEL SECURITY is set).
+constexpr std::string_view kAccessQuery = R"sql(
+WITH me AS (SELECT r.rolsuper OR r.rolbypassrls AS bypasses_rls
+            FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+SELECT c.oid,
+       pg_catalog.has_schema_privilege(c.relnamespace, 'USAGE')
+         AND pg_catalog.has_table_privilege(c.oid, 'SELECT') AS can_select,
+       c.relrowsecurity AND NOT me.bypasses_rls
+         AND (c.relforcerowsecurity OR NOT pg_catalog.pg_has_role(c.relowner, 'USAGE'))
+         AS row_security_applies,
+       current_user
+FROM pg_catalog.pg_class c CROSS JOIN me
+WHERE c.oid = ANY($1::pg_catalog.oid[])
+)sql";
+
+// At most this many relations are named in one error line; the rest are counted.
+constexpr size_t kMaxNamedRelations = 10;
+
+std::string name_list(const std::vector<std::string>& names) {
+  std::string text;
+  for (size_t i = 0; i < names.size() && i < kMaxNamedRelations; ++i) {
+    text += (i ? ", " : "") + names[i];
+  }
+  if (names.size() > kMaxNamedRelations) {
+    text += fmt::format(" and {} more", names.size() - kMaxNamedRelations);
+  }
+  return text;
+}
 
 std::string oid_array(const std::vector<Oid>& oids) {
   std::string text = "{";
@@ -179,10 +221,10 @@ std::string oid_array(const std::vector<Oid>& oids) {
 
 }  // namespace
 
-std::vector<CatalogTable> read_catalog(Connection& connection, const TableFilter& filter) {
+std::vector<CatalogTable> read_tables(Connection& connection, const TableFilter& filter,
+                                      RelationSizes sizes) {
   auto tables = connection.exec(kTablesQuery);
   std::vector<CatalogTable> selected;
-  std::vector<Oid> oids;
   std::set<std::string> matched_includes;
   for (int row = 0; row < tables.rows(); ++row) {
     std::string schema = tables.text(row, 1), name = tables.text(row, 2);
@@ -198,11 +240,11 @@ std::vector<CatalogTable> read_catalog(Connection& connection, const TableFilter
     }
     if (!included) continue;
     CatalogTable table;
+    table.oid = static_cast<Oid>(tables.integer(row, 0));
     table.schema.schema = std::move(schema);
     table.schema.name = std::move(name);
     table.partitioned = tables.boolean(row, 3);
     selected.push_back(std::move(table));
-    oids.push_back(static_cast<Oid>(tables.integer(row, 0)));
   }
   for (const auto& pattern : filter.include) {
     if (!matched_includes.count(pattern)) {
@@ -217,24 +259,38 @@ std::vector<CatalogTable> read_catalog(Connection& connection, const TableFilter
          "no table to export: the database has no user tables, or --exclude removed them all");
   }
 
+  std::vector<Oid> oids;
   std::unordered_map<Oid, size_t> index_of;
-  for (size_t i = 0; i < oids.size(); ++i) index_of[oids[i]] = i;
-  std::string oid_list = oid_array(oids);
-
-  auto relations = connection.exec_params(kRelationsQuery, {oid_list});
+  for (size_t i = 0; i < selected.size(); ++i) {
+    oids.push_back(selected[i].oid);
+    index_of[selected[i].oid] = i;
+  }
+  auto relations = connection.exec_params(
+      kRelationsQuery, {oid_array(oids), sizes == RelationSizes::read ? "true" : "false"});
   for (int row = 0; row < relations.rows(); ++row) {
     auto& table = selected[index_of.at(static_cast<Oid>(relations.integer(row, 0)))];
     DataRelation relation;
-    std::string schema = relations.text(row, 1), name = relations.text(row, 2);
+    relation.oid = static_cast<Oid>(relations.integer(row, 1));
+    std::string schema = relations.text(row, 2), name = relations.text(row, 3);
     relation.qualified_sql = quote_identifier(schema) + "." + quote_identifier(name);
     relation.display_name = schema + "." + name;
-    relation.blocks = static_cast<uint64_t>(relations.integer(row, 3));
-    relation.bytes = static_cast<uint64_t>(relations.integer(row, 4));
+    relation.blocks = static_cast<uint64_t>(relations.integer(row, 4));
+    relation.bytes = static_cast<uint64_t>(relations.integer(row, 5));
     table.relations.push_back(std::move(relation));
   }
+  return selected;
+}
 
+std::vector<CatalogTable> read_catalog(Connection& connection, const TableFilter& filter) {
+  auto selected = read_tables(connection, filter, RelationSizes::read);
+  std::vector<Oid> oids;
+  std::unordered_map<Oid, size_t> index_of;
+  for (size_t i = 0; i < selected.size(); ++i) {
+    oids.push_back(selected[i].oid);
+    index_of[selected[i].oid] = i;
+  }
   TypeResolver resolver(connection);
-  auto columns = connection.exec_params(kColumnsQuery, {oid_list});
+  auto columns = connection.exec_params(kColumnsQuery, {oid_array(oids)});
   for (int row = 0; row < columns.rows(); ++row) {
     auto& table = selected[index_of.at(static_cast<Oid>(columns.integer(row, 0)))];
     Column column;
@@ -247,6 +303,75 @@ std::vector<CatalogTable> read_catalog(Connection& connection, const TableFilter
     table.schema.columns.push_back(std::move(column));
   }
   return selected;
+}
+
+std::optional<std::string> describe_access_problems(const std::vector<RelationAccess>& access,
+                                                    std::string_view role) {
+  std::vector<std::string> hidden_rows, no_select;
+  for (const auto& relation : access) {
+    std::string name =
+        relation.partition_of.empty()
+            ? relation.display_name
+            : fmt::format("{} (partition of {})", relation.display_name, relation.partition_of);
+    if (!relation.can_select) {
+      no_select.push_back(std::move(name));
+    } else if (relation.row_security_applies) {
+      hidden_rows.push_back(std::move(name));
+    }
+  }
+  std::vector<std::string> parts;
+  if (!hidden_rows.empty()) {
+    parts.push_back(fmt::format("row-level security would hide rows of {} from role {} ({})",
+                                name_list(hidden_rows), role, kRowSecurityAdvice));
+  }
+  if (!no_select.empty()) {
+    parts.push_back(fmt::format(
+        "role {} may not read {} (grant it SELECT on the table and USAGE on its schema, or "
+        "--exclude it)",
+        role, name_list(no_select)));
+  }
+  if (parts.empty()) return std::nullopt;
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+void check_read_access(Connection& connection, const std::vector<CatalogTable>& tables) {
+  // Every relation that is locked (the tables, partitioned parents included) or read (the
+  // data relations); row-level security only matters where rows are read.
+  struct Checked {
+    std::string display_name, partition_of;
+    bool read = false;
+  };
+  std::unordered_map<Oid, Checked> checked;
+  std::vector<Oid> oids;
+  for (const auto& table : tables) {
+    bool reads_itself = false;
+    for (const auto& relation : table.relations) {
+      if (relation.oid == table.oid) {
+        reads_itself = true;
+        continue;
+      }
+      checked[relation.oid] = {relation.display_name, table.schema.display_name(), true};
+      oids.push_back(relation.oid);
+    }
+    checked[table.oid] = {table.schema.display_name(), "", reads_itself};
+    oids.push_back(table.oid);
+  }
+  auto result = connection.exec_params(kAccessQuery, {oid_array(oids)});
+  std::vector<RelationAccess> access;
+  std::string role;
+  for (int row = 0; row < result.rows(); ++row) {
+    const auto& relation = checked.at(static_cast<Oid>(result.integer(row, 0)));
+    role = result.text(row, 3);
+    access.push_back(RelationAccess{relation.display_name, relation.partition_of,
+                                    result.boolean(row, 1),
+                                    relation.read && result.boolean(row, 2)});
+  }
+  std::sort(access.begin(), access.end(), [](const RelationAccess& a, const RelationAccess& b) {
+    return a.display_name < b.display_name;
+  });
+  if (auto problem = describe_access_problems(access, role)) {
+    fail(ErrorKind::insufficient_privilege, "cannot export every row: {}", *problem);
+  }
 }
 
 }  // namespace pgexport::pg

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -23,10 +24,42 @@ long long Result::integer(int row, int column) const {
   return number;
 }
 
+bool Result::ok() const {
+  auto status = PQresultStatus(result_.get());
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+std::string Result::sqlstate() const {
+  const char* code = PQresultErrorField(result_.get(), PG_DIAG_SQLSTATE);
+  return code == nullptr ? std::string() : std::string(code);
+}
+
+void fail_statement(std::string_view what, std::string_view purpose, std::string_view sqlstate,
+                    std::string_view server_message) {
+  std::string message = first_line(server_message);
+  // 42501 insufficient_privilege: "permission denied for table t" or, with row_security off,
+  // "query would be affected by row-level security policy for table t".
+  if (sqlstate == "42501") {
+    bool row_security = message.find("row-level security") != std::string::npos;
+    fail(ErrorKind::insufficient_privilege, "{} failed on the {} connection: {} ({})", what,
+         purpose, message,
+         row_security ? kRowSecurityAdvice
+                      : "grant the role SELECT on the table and USAGE on its schema, or "
+                        "--exclude it");
+  }
+  fail(ErrorKind::database_error, "{} failed on the {} connection: {}", what, purpose, message);
+}
+
+void fail_statement(std::string_view what, std::string_view purpose, const PGresult* result) {
+  const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  fail_statement(what, purpose, sqlstate == nullptr ? "" : sqlstate, PQresultErrorMessage(result));
+}
+
 Connection::Connection(PGconn* conn, std::string purpose)
     : conn_(conn, &PQfinish), purpose_(std::move(purpose)) {}
 
 namespace {
+
 bool is_authentication_failure(std::string_view message) {
   // libpq does not expose a SQLSTATE for failed connections, so recognise the server's
   // wording (stable across versions) for password/auth failures.
@@ -37,15 +70,50 @@ bool is_authentication_failure(std::string_view message) {
          message.find("is not permitted to log in") != std::string_view::npos ||
          message.find("does not exist") != std::string_view::npos;
 }
+
+// TCP keepalives, given before the user's connection string so that an explicit setting there
+// wins. The coordinator sits idle in its transaction for the whole export while the workers
+// copy, and ECS tasks reach RDS through NAT gateways and load balancers that silently drop a
+// connection idle for 350 s; Linux would send its first keepalive only after 2 hours.
+struct ConnectionDefault {
+  const char* keyword;
+  const char* value;
+};
+constexpr ConnectionDefault kKeepaliveDefaults[] = {
+    // libpq's default is already on; say it, so a server-side default cannot matter.
+    {"keepalives", "1"},
+    // First probe after 30 s of silence: well inside the shortest middlebox idle timeout.
+    {"keepalives_idle", "30"},
+    // Then one probe every 10 s ...
+    {"keepalives_interval", "10"},
+    // ... and 3 unanswered probes declare the peer dead: a vanished server is noticed within
+    // about a minute instead of hanging the export until the kernel gives up.
+    {"keepalives_count", "3"},
+    // Data sent and unacknowledged for 60 s (a query or cancel sent to a server that went
+    // away) also ends the connection; keepalives only cover an idle socket, and the kernel's
+    // own retransmission limit is about 15 minutes. Matches the keepalive detection time.
+    {"tcp_user_timeout", "60000"},
+};
+
 }  // namespace
 
 Connection Connection::open(const std::string& conninfo, std::string_view purpose) {
-  std::string application_name = fmt::format("pgexport {}", purpose);
-  const char* keywords[] = {"dbname", "application_name", "fallback_application_name", nullptr};
-  const char* values[] = {conninfo.empty() ? nullptr : conninfo.c_str(), application_name.c_str(),
-                          "pgexport", nullptr};
+  std::string application_name = fmt::format("pgexport {} {}", PGEXPORT_VERSION, purpose);
+  std::vector<const char*> keywords, values;
+  for (const auto& setting : kKeepaliveDefaults) {
+    keywords.push_back(setting.keyword);
+    values.push_back(setting.value);
+  }
+  // Keywords are processed in order and the last value wins: the user's connection string
+  // (expanded in place of dbname) overrides the keepalives above, and application_name after
+  // it names the connection in pg_stat_activity whatever the user set.
+  keywords.insert(keywords.end(), {"dbname", "application_name", "fallback_application_name"});
+  values.insert(values.end(), {conninfo.empty() ? nullptr : conninfo.c_str(),
+                               application_name.c_str(), "pgexport"});
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
   // expand_dbname=1 lets `conninfo` be a full connection string or URI.
-  PGconn* raw = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  PGconn* raw = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
   if (raw == nullptr) throw std::bad_alloc();
   Connection connection(raw, std::string(purpose));
   if (PQstatus(raw) != CONNECTION_OK) {
@@ -61,6 +129,11 @@ Connection Connection::open(const std::string& conninfo, std::string_view purpos
          "server accepts connections)",
          message);
   }
+  // As pg_dump does: with an empty search_path only pg_catalog is searched for functions,
+  // operators and types, so a role's search_path cannot put a user's object (a function
+  // named like a catalog one, say) in the place of the one our SQL means. Every catalog
+  // reference in our SQL is qualified as well.
+  connection.exec("SELECT pg_catalog.set_config('search_path', '', false)");
   return connection;
 }
 
@@ -70,11 +143,7 @@ std::string Connection::last_error() const {
 
 Result Connection::exec(std::string_view sql) {
   Result result(PQexec(conn_.get(), std::string(sql).c_str()));
-  auto status = PQresultStatus(result.native());
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    fail(ErrorKind::database_error, "query failed on the {} connection: {}", purpose_,
-         first_line(PQresultErrorMessage(result.native())));
-  }
+  if (!result.ok()) fail_statement("query", purpose_, result.native());
   return result;
 }
 
@@ -85,12 +154,12 @@ Result Connection::exec_params(std::string_view sql,
   for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
   Result result(PQexecParams(conn_.get(), std::string(sql).c_str(), static_cast<int>(values.size()),
                              nullptr, values.data(), nullptr, nullptr, 0));
-  auto status = PQresultStatus(result.native());
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    fail(ErrorKind::database_error, "query failed on the {} connection: {}", purpose_,
-         first_line(PQresultErrorMessage(result.native())));
-  }
+  if (!result.ok()) fail_statement("query", purpose_, result.native());
   return result;
+}
+
+Result Connection::try_exec(std::string_view sql) {
+  return Result(PQexec(conn_.get(), std::string(sql).c_str()));
 }
 
 void Connection::cancel() noexcept {

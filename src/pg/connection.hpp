@@ -25,6 +25,10 @@ class Result {
   long long integer(int row, int column) const;
   bool boolean(int row, int column) const { return value(row, column) == "t"; }
   PGresult* native() const { return result_.get(); }
+  // True when the statement succeeded (command or rows).
+  bool ok() const;
+  // The five-character SQLSTATE of a failure ("42501"), or empty.
+  std::string sqlstate() const;
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;
@@ -34,7 +38,9 @@ class Connection {
  public:
   // Connects with a libpq connection string or URI; empty means "libpq's environment"
   // (PGHOST, PGUSER, PGPASSWORD, PGSSLMODE, ...). `purpose` names the connection in
-  // pg_stat_activity.application_name and in error messages.
+  // pg_stat_activity.application_name ("pgexport <version> <purpose>") and in error messages.
+  // TCP keepalives are on unless the connection string says otherwise, and the session's
+  // search_path is empty, so no object of a user schema can stand in for a catalog one.
   static Connection open(const std::string& conninfo, std::string_view purpose);
 
   Connection(Connection&&) noexcept = default;
@@ -44,6 +50,9 @@ class Connection {
   Result exec(std::string_view sql);
   // Runs one statement with text parameters.
   Result exec_params(std::string_view sql, const std::vector<std::optional<std::string>>& params);
+  // Runs one statement and returns its result whatever the outcome, for callers that handle
+  // some SQLSTATEs themselves (check ok() and sqlstate()).
+  Result try_exec(std::string_view sql);
 
   int server_version() const { return PQserverVersion(conn_.get()); }
   PGconn* native() const { return conn_.get(); }
@@ -61,7 +70,21 @@ class Connection {
   std::string purpose_;
 };
 
+// What to do when row-level security would hide rows from the export's role.
+inline constexpr std::string_view kRowSecurityAdvice =
+    "export as the table's owner or a role with BYPASSRLS, or --exclude it";
+
 // Shortens a libpq/server message to its first line without trailing whitespace.
 std::string first_line(std::string_view message);
+
+// Throws the Error for a failed statement: `what` ("query", "COPY") failed on `purpose`'s
+// connection. A missing privilege or a row-level security policy (SQLSTATE 42501) is
+// insufficient_privilege with what to do about it; anything else is database_error.
+[[noreturn]] void fail_statement(std::string_view what, std::string_view purpose,
+                                 std::string_view sqlstate, std::string_view server_message);
+
+// The same for a libpq result.
+[[noreturn]] void fail_statement(std::string_view what, std::string_view purpose,
+                                 const PGresult* result);
 
 }  // namespace pgexport::pg

@@ -23,8 +23,9 @@ CopyStream::CopyStream(Connection& connection, const std::string& copy_sql, bool
     : connection_(connection), binary_(binary), header_pending_(binary) {
   Result result(PQexec(connection.native(), copy_sql.c_str()));
   if (PQresultStatus(result.native()) != PGRES_COPY_OUT) {
-    fail(ErrorKind::database_error, "COPY failed on the {} connection: {}", connection.purpose(),
-         first_line(PQresultErrorMessage(result.native())));
+    // A table whose row-level security policy would hide rows fails here (row_security is
+    // off), as does one the role may not read: both become insufficient_privilege.
+    fail_statement("COPY", connection.purpose(), result.native());
   }
 }
 
@@ -48,8 +49,7 @@ void CopyStream::finish() {
   done_ = true;
   Result result(PQgetResult(connection_.native()));
   if (PQresultStatus(result.native()) != PGRES_COMMAND_OK) {
-    fail(ErrorKind::database_error, "COPY failed on the {} connection: {}", connection_.purpose(),
-         first_line(PQresultErrorMessage(result.native())));
+    fail_statement("COPY", connection_.purpose(), result.native());
   }
   while (PGresult* extra = PQgetResult(connection_.native())) PQclear(extra);
 }

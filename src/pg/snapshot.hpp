@@ -15,15 +15,21 @@ struct SnapshotInfo {
   std::optional<std::string> wal_lsn;  // pg_current_wal_lsn() (absent on a standby)
   std::string database;
   std::string server_version;  // server_version setting, e.g. "16.4"
+  int server_version_num = 0;  // PQserverVersion(), e.g. 160004
 };
 
 // Session settings every export connection uses, so that text renderings are exact and do not
-// depend on server or role defaults: ISO dates, UTC, shortest-exact floats, hex bytea.
+// depend on server or role defaults (ISO dates, UTC, shortest-exact floats, hex bytea), no
+// timeout of a role or database ends a long export (statement, idle in transaction, idle
+// session), and row-level security that would hide rows is an error (row_security = off).
+// Throws usage when the server is older than pgexport supports (check_supported_server).
 void apply_export_session_settings(Connection& connection);
 
-// Begins a REPEATABLE READ, READ ONLY transaction on `coordinator` and exports its snapshot.
-// The transaction must stay open until every worker has imported the snapshot.
-SnapshotInfo begin_exported_snapshot(Connection& coordinator);
+// Exports the snapshot of the REPEATABLE READ transaction open on `coordinator`, which must
+// not have taken its snapshot yet: this is its first query, so the snapshot is taken now
+// (after the locks; see locked_snapshot.hpp). The transaction must stay open until every
+// worker has imported the snapshot.
+SnapshotInfo export_snapshot(Connection& coordinator);
 
 // Begins a REPEATABLE READ, READ ONLY transaction that sees exactly `snapshot_id`.
 void import_snapshot(Connection& worker, const std::string& snapshot_id);

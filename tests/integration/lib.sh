@@ -29,6 +29,67 @@ need_postgres() {
     fail "no PostgreSQL reachable through PGHOST/PGPORT (scripts/test.sh starts one)"
 }
 
+# For tests whose subject is the database session itself: without a server they fail.
+require_postgres() {
+  psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1 ||
+    fail "no PostgreSQL reachable through PGHOST/PGPORT (scripts/test.sh starts one)"
+  [[ $(psql -d postgres -Atqc 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user') == t ]] ||
+    fail "the test creates roles and policies: connect as a superuser (PGUSER)"
+}
+
+# Rows in the CSV files of one table of a run (header lines excluded).
+csv_rows() { # $1 = destination directory, $2 = manifest path, $3 = table name
+  local root=$1 manifest=$2 key total=0 lines
+  while read -r key; do
+    lines=$($(decompress_command "$key") "$root/$key" | tail -n +2 | wc -l)
+    total=$((total + lines))
+  done < <(jq -r --arg t "$3" '.tables[] | select(.name == $t) | .files[].key' "$manifest")
+  echo "$total"
+}
+
+# A psql session on database $1 that runs what session_send writes, so a test can hold a
+# transaction open while it starts an export; sets SESSION_PID. session_end closes its input
+# and waits for it.
+session_start() {
+  rm -f "$WORK/session.in"
+  mkfifo "$WORK/session.in"
+  psql -X -d "$1" -v ON_ERROR_STOP=1 -Atq <"$WORK/session.in" >"$WORK/session.out" 2>&1 &
+  SESSION_PID=$!
+  exec 3>"$WORK/session.in"
+}
+session_send() { echo "$*" >&3; }
+# Stops background processes that may have ended already (for EXIT traps).
+stop_processes() {
+  local pid
+  for pid in "$@"; do [[ -z $pid ]] || kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+session_end() {
+  exec 3>&-
+  wait "$SESSION_PID" || fail "the session failed: $(cat "$WORK/session.out")"
+}
+
+# wait_until DATABASE DESCRIPTION SQL: polls until SQL returns t, at most 60 s (a loaded
+# machine), failing early if the session of session_start has ended.
+wait_until() {
+  local i
+  for i in $(seq 1 600); do
+    [[ $(sql "$1" -c "$3") == t ]] && return 0
+    if [[ -n ${SESSION_PID:-} ]] && ! kill -0 "$SESSION_PID" 2>/dev/null; then
+      fail "the session ended early: $(cat "$WORK/session.out")"
+    fi
+    sleep 0.1
+  done
+  fail "timed out waiting until $2"
+}
+
+# SQL that is true once an export's coordinator waits for a lock on relation $1.
+export_waits_for_lock() {
+  echo "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                       WHERE l.relation = '$1'::regclass AND NOT l.granted
+                         AND a.application_name LIKE 'pgexport % coordinator')"
+}
+
 need_s3() {
   [[ -n ${PGEXPORT_TEST_S3_ENDPOINT:-} && -n ${PGEXPORT_TEST_BUCKET:-} ]] ||
     fail "no S3 server (PGEXPORT_TEST_S3_ENDPOINT/PGEXPORT_TEST_BUCKET; scripts/test.sh starts one)"

@@ -371,7 +371,7 @@ ColumnPlan plan_column(const pg::Column& column, const MappingOptions& options) 
     } else {
       // Each element rendered as text by the server, keeping the array's shape.
       plan.leaf = {ValueKind::server_text};
-      plan.select_expression = name + "::text[]";
+      plan.select_expression = name + "::pg_catalog.text[]";
       plan.element_oids = {pg::oid::kText};
     }
     return plan;
@@ -381,7 +381,7 @@ ColumnPlan plan_column(const pg::Column& column, const MappingOptions& options) 
     plan.select_expression = name;
   } else {
     plan.leaf = {ValueKind::server_text};
-    plan.select_expression = name + "::text";
+    plan.select_expression = name + "::pg_catalog.text";
   }
   return plan;
 }

@@ -60,8 +60,8 @@ struct LeafPlan {
 struct ColumnPlan {
   bool is_list = false;  // a one-dimensional array as LIST of `leaf`
   LeafPlan leaf;         // the column's values, or a list's elements
-  // The SELECT expression for COPY: the quoted name, with ::text or ::text[] when the server
-  // must render values as text.
+  // The SELECT expression for COPY: the quoted name, with ::pg_catalog.text or ::pg_catalog.text[]
+  // when the server must render values as text.
   std::string select_expression;
   // Element type oids the server may send in an array (the element, its domain, or text).
   std::vector<uint32_t> element_oids;

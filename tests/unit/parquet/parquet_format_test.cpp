@@ -108,10 +108,10 @@ TEST(ParquetFormat, CopySpecAsksForBinaryAndCastsOnlyTextColumns) {
                                        "\"e\"",
                                        "\"j\"",
                                        "\"jb\"",
-                                       "\"iv\"::text",
+                                       "\"iv\"::pg_catalog.text",
                                        "\"ints\"",
                                        "\"texts\"",
-                                       "\"ranges\"::text[]",
+                                       "\"ranges\"::pg_catalog.text[]",
                                        "\"nums\"",
                                        "\"stamps\""};
   EXPECT_EQ(spec.select_list, expected);
@@ -125,7 +125,7 @@ TEST(ParquetFormat, TextOptionsChangeTheRepresentation) {
   auto table = all_types_table();
   auto spec = format.copy_spec(table);
   EXPECT_EQ(spec.select_list[7], "\"n_small\"");  // still binary: decoded to exact text here
-  EXPECT_EQ(spec.select_list[26], "\"ints\"::text");
+  EXPECT_EQ(spec.select_list[26], "\"ints\"::pg_catalog.text");
   EXPECT_EQ(format.describe_column(table.columns[7])["type"], "string");
   EXPECT_EQ(format.describe_column(table.columns[7])["exact_text"], true);
   EXPECT_EQ(format.describe_column(table.columns[26])["type"], "string");
@@ -135,9 +135,9 @@ TEST(ParquetFormat, TextOptionsChangeTheRepresentation) {
   ParquetFormat text_timestamps(timestamps);
   auto select = text_timestamps.copy_spec(table).select_list;
   EXPECT_EQ(select[13], "\"d\"");  // every finite date fits: dates stay DATE
-  EXPECT_EQ(select[15], "\"ts\"::text");
-  EXPECT_EQ(select[16], "\"tstz\"::text");
-  EXPECT_EQ(select[30], "\"stamps\"::text[]");
+  EXPECT_EQ(select[15], "\"ts\"::pg_catalog.text");
+  EXPECT_EQ(select[16], "\"tstz\"::pg_catalog.text");
+  EXPECT_EQ(select[30], "\"stamps\"::pg_catalog.text[]");
   EXPECT_EQ(text_timestamps.describe_column(table.columns[16])["exact_text"], true);
 }
 
