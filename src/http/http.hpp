@@ -22,6 +22,11 @@ using Headers = std::vector<Header>;
 // The first header with this name, compared case-insensitively.
 std::optional<std::string_view> find_header(const Headers& headers, std::string_view name);
 
+// Parses an HTTP date in the preferred format of RFC 7231 section 7.1.1.1 (IMF-fixdate,
+// "Sun, 06 Nov 1994 08:49:37 GMT"), as S3 sends Last-Modified. nullopt when it is not one:
+// the obsolete RFC 850 and asctime forms are not accepted, since no S3 server sends them.
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text);
+
 struct Timeouts {
   // Ten seconds: a reachable endpoint completes TCP and TLS handshakes well within one; a
   // connect that takes longer is a wrong address or a black-holed route, better retried.

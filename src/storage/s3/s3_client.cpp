@@ -32,6 +32,48 @@ uint64_t parse_size(std::string_view text) {
   return value;
 }
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Undoes encoding-type=url: %XX is a byte and '+' a space (AWS encodes spaces so; a literal
+// '+' arrives as %2B). A '%' not followed by two hex digits is kept as it is.
+std::string url_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+               hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// Listings are requested with encoding-type=url so that any key (control characters, which
+// XML 1.0 cannot carry, included) arrives intact. ListObjectsV2 answers say whether they
+// encoded with <EncodingType> (AWS and Ceph RGW both send it); without it, keys are taken as
+// they are.
+std::function<std::string(std::string)> key_decoder(const XmlElement& root) {
+  if (root.child_text("EncodingType") == "url") {
+    return [](std::string key) { return url_decode(key); };
+  }
+  return [](std::string key) { return key; };
+}
+
+std::optional<TimePoint> parse_listing_time(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return parse_aws_timestamp(text);
+}
+
 }  // namespace
 
 ServerSideEncryption parse_server_side_encryption(std::string_view text) {
@@ -52,6 +94,9 @@ struct S3Client::Call {
   // 404 answers with these codes are results, not errors ("NotFound": no body, as for HEAD).
   // Any other 404 (NoSuchBucket above all) is an error.
   std::vector<std::string_view> absent_codes;
+  // Answers with these statuses are results for the caller, not errors (412 to a request
+  // with a precondition).
+  std::vector<long> result_statuses;
   http::Timeouts timeouts;
   bool interruptible = true;
 };
@@ -63,7 +108,7 @@ std::string S3Client::describe(std::string_view key) const {
   return fmt::format("s3://{}/{}", endpoint_.bucket(), key);
 }
 
-http::Response S3Client::send(const Call& call) {
+http::Response S3Client::perform(const Call& call) {
   const Credentials credentials = options_.credentials->get();
   SigningInput input;
   input.method = call.method;
@@ -101,14 +146,28 @@ http::Response S3Client::send(const Call& call) {
                 log::field("status", response.status), log::field("bytes", call.body.size()),
                 log::field("ms", elapsed.count())});
   }
-  if (response.status >= 200 && response.status < 300) return response;
+  return response;
+}
+
+void S3Client::check_answer(const Call& call, const http::Response& response) {
+  if (response.status >= 200 && response.status < 300) return;
+  if (std::find(call.result_statuses.begin(), call.result_statuses.end(), response.status) !=
+      call.result_statuses.end()) {
+    return;
+  }
   const S3ErrorDetails details = parse_s3_error(response);
   if (response.status == 404 && std::find(call.absent_codes.begin(), call.absent_codes.end(),
                                           details.code) != call.absent_codes.end()) {
-    return response;
+    return;
   }
   if (credentials_expired(details)) options_.credentials->invalidate();
   throw s3_error(details);
+}
+
+http::Response S3Client::send(const Call& call) {
+  http::Response response = perform(call);
+  check_answer(call, response);
+  return response;
 }
 
 http::Response S3Client::execute(const std::string& what, const Call& call) {
@@ -151,6 +210,90 @@ std::string S3Client::put_object(const std::string& key, std::string_view body) 
   add_write_options(call);
   const http::Response response = execute("PUT " + describe(key), call);
   return strip_quotes(response.header("etag").value_or(""));
+}
+
+std::optional<std::string> S3Client::put_object_if_absent(const std::string& key,
+                                                          std::string_view body) {
+  return conditional_put(key, body, nullptr);
+}
+
+std::optional<std::string> S3Client::put_object_if_match(const std::string& key,
+                                                         std::string_view body,
+                                                         const std::string& etag) {
+  return conditional_put(key, body, &etag);
+}
+
+std::optional<std::string> S3Client::conditional_put(const std::string& key, std::string_view body,
+                                                     const std::string* expected_etag) {
+  bool bare = bare_if_match_.load();
+  const auto make_call = [&] {
+    Call call;
+    call.method = "PUT";
+    call.key = key;
+    call.body = body;
+    call.body_sha256 = hex_encode(sha256(body));
+    call.headers = {{"content-type", "application/octet-stream"},
+                    {"content-md5", md5_base64(body)},
+                    {"x-amz-checksum-crc32c", crc32c_base64(body)}};
+    if (expected_etag == nullptr) {
+      call.headers.emplace_back("if-none-match", "*");
+    } else {
+      call.headers.emplace_back("if-match", bare ? *expected_etag : "\"" + *expected_etag + "\"");
+    }
+    add_write_options(call);
+    call.result_statuses = {412};
+    // AWS answers If-Match on a missing key with 404 NoSuchKey: the condition did not hold.
+    call.absent_codes = {"NoSuchKey"};
+    return call;
+  };
+  Call call = make_call();
+
+  // Whether an earlier attempt may have written the object although we saw no success: its
+  // answer was lost (timeout, reset), or was a 5xx after which S3 may or may not have acted.
+  // A 503 (SlowDown, an overloaded front end) is a refusal that acted on nothing.
+  bool maybe_written = false;
+  const std::string what =
+      expected_etag == nullptr
+          ? fmt::format("PUT {} (If-None-Match: *)", describe(key))
+          : fmt::format("PUT {} (If-Match: {})", describe(key), *expected_etag);
+  return retry(
+      options_.retry, what,
+      [&]() -> std::optional<std::string> {
+        http::Response response;
+        try {
+          response = perform(call);
+        } catch (const Error&) {
+          maybe_written = true;
+          throw;
+        }
+        if (response.status >= 500 && response.status != 503) maybe_written = true;
+        // Throws for every other failure; 409 ConditionalRequestConflict is retryable.
+        check_answer(call, response);
+        if (response.status >= 200 && response.status < 300) {
+          return strip_quotes(response.header("etag").value_or(""));
+        }
+        if (expected_etag != nullptr && response.status == 412 && !bare) {
+          // RFC 7232 quotes the ETag, and AWS takes it so; Ceph RGW 16 compares the bare ETag
+          // on PUT and refuses the quoted one. A refusal while the object still has the
+          // expected ETag was of the form: resend with the bare ETag, from now on.
+          const auto head = head_object(key);
+          if (head && head->etag == *expected_etag) {
+            bare = true;
+            bare_if_match_ = true;
+            call = make_call();
+            throw Error(ErrorKind::storage_transient,
+                        "412 PreconditionFailed for the quoted ETag of an unchanged object");
+          }
+        }
+        // The condition failed. After an attempt that may have written, it may have failed on
+        // our own write: the object is ours when it holds exactly our bytes.
+        if (maybe_written) {
+          auto current = get_object_with_etag(key);
+          if (current && current->body == body) return std::move(current->etag);
+        }
+        return std::nullopt;
+      },
+      options_.retry_clock != nullptr ? *options_.retry_clock : system_retry_clock());
 }
 
 std::string S3Client::create_multipart_upload(const std::string& key) {
@@ -250,16 +393,18 @@ void S3Client::abort_multipart_upload(const std::string& key, const std::string&
 ObjectListing S3Client::list_objects_page(const std::string& prefix,
                                           const std::string& continuation_token) {
   Call call;
-  call.query = {{"list-type", "2"}, {"prefix", prefix}};
+  call.query = {{"list-type", "2"}, {"prefix", prefix}, {"encoding-type", "url"}};
   if (!continuation_token.empty())
     call.query.emplace_back("continuation-token", continuation_token);
   const http::Response response = execute("ListObjectsV2 " + describe(prefix), call);
   const XmlElement root = parse_xml(response.body);
+  const auto decode = key_decoder(root);
   ObjectListing listing;
   for (const XmlElement* contents : root.children_named("Contents")) {
-    listing.objects.push_back({contents->child_text("Key"),
+    listing.objects.push_back({decode(contents->child_text("Key")),
                                parse_size(contents->child_text("Size")),
-                               strip_quotes(contents->child_text("ETag"))});
+                               strip_quotes(contents->child_text("ETag")),
+                               parse_listing_time(contents->child_text("LastModified"))});
   }
   if (root.child_text("IsTruncated") == "true") {
     listing.next_continuation_token = root.child_text("NextContinuationToken");
@@ -288,17 +433,27 @@ std::vector<MultipartUploadSummary> S3Client::list_multipart_uploads(const std::
   std::string upload_id_marker;
   for (;;) {
     Call call;
-    call.query = {{"uploads", ""}, {"prefix", prefix}};
+    call.query = {{"uploads", ""}, {"prefix", prefix}, {"encoding-type", "url"}};
     if (!key_marker.empty()) call.query.emplace_back("key-marker", key_marker);
     if (!upload_id_marker.empty()) call.query.emplace_back("upload-id-marker", upload_id_marker);
     const http::Response response = execute("ListMultipartUploads " + describe(prefix), call);
     const XmlElement root = parse_xml(response.body);
+    // Keys are decoded even without <EncodingType>: Ceph RGW 16 encodes them but leaves the
+    // element out (and leaves NextKeyMarker unencoded).
+    const auto first_on_page = uploads.size();
     for (const XmlElement* upload : root.children_named("Upload")) {
-      uploads.push_back({upload->child_text("Key"), upload->child_text("UploadId")});
+      uploads.push_back({url_decode(upload->child_text("Key")), upload->child_text("UploadId"),
+                         parse_listing_time(upload->child_text("Initiated"))});
     }
     if (root.child_text("IsTruncated") != "true") break;
-    std::string next_key = root.child_text("NextKeyMarker");
-    std::string next_upload = root.child_text("NextUploadIdMarker");
+    // The next page starts after the last upload of this one (which is what NextKeyMarker and
+    // NextUploadIdMarker say, but those come encoded or not depending on the server).
+    if (uploads.size() == first_on_page) {
+      fail(ErrorKind::storage_error, "ListMultipartUploads {}: a truncated page without uploads",
+           describe(prefix));
+    }
+    std::string next_key = uploads.back().key;
+    std::string next_upload = uploads.back().upload_id;
     if (next_key == key_marker && next_upload == upload_id_marker) {
       fail(ErrorKind::storage_error, "ListMultipartUploads {}: pagination does not advance",
            describe(prefix));
@@ -346,11 +501,45 @@ void S3Client::delete_objects(const std::vector<std::string>& keys) {
 }
 
 std::optional<std::string> S3Client::get_object(const std::string& key) {
+  auto object = get_object_with_etag(key);
+  if (!object) return std::nullopt;
+  return std::move(object->body);
+}
+
+std::optional<ObjectData> S3Client::get_object_with_etag(const std::string& key) {
   Call call;
   call.key = key;
   call.absent_codes = {"NoSuchKey"};
   http::Response response = execute("GET " + describe(key), call);
   if (response.status == 404) return std::nullopt;
+  std::string etag = strip_quotes(response.header("etag").value_or(""));
+  return ObjectData{std::move(response.body), std::move(etag)};
+}
+
+std::optional<std::string> S3Client::get_object_range(const std::string& key, uint64_t first,
+                                                      uint64_t last, const std::string& etag) {
+  Call call;
+  call.key = key;
+  call.headers = {{"range", fmt::format("bytes={}-{}", first, last)},
+                  {"if-match", "\"" + etag + "\""}};
+  call.absent_codes = {"NoSuchKey"};
+  call.result_statuses = {412};
+  const std::string what = fmt::format("GET {} bytes {}-{}", describe(key), first, last);
+  http::Response response = execute(what, call);
+  if (response.status == 404) return std::nullopt;
+  if (response.status == 412) {
+    fail(ErrorKind::storage_transient,
+         "{}: the object changed while it was being read (it no longer has ETag {}); read it "
+         "again",
+         what, etag);
+  }
+  // A server that ignores Range answers 200 with the whole object: acceptable only when that
+  // is the range asked for, since memory must not grow with the object.
+  const uint64_t expected = last - first + 1;
+  if (response.status != 206 && !(first == 0 && response.body.size() <= expected)) {
+    fail(ErrorKind::storage_error, "{}: the server ignored the Range header (status {})", what,
+         response.status);
+  }
   return std::move(response.body);
 }
 
@@ -361,8 +550,10 @@ std::optional<ObjectHead> S3Client::head_object(const std::string& key) {
   call.absent_codes = {"NotFound"};  // HEAD answers have no body to tell NoSuchBucket apart
   const http::Response response = execute("HEAD " + describe(key), call);
   if (response.status == 404) return std::nullopt;
+  std::optional<TimePoint> modified;
+  if (auto text = response.header("last-modified")) modified = http::parse_http_date(*text);
   return ObjectHead{parse_size(response.header("content-length").value_or("0")),
-                    strip_quotes(response.header("etag").value_or(""))};
+                    strip_quotes(response.header("etag").value_or("")), modified};
 }
 
 void S3Client::head_bucket() {

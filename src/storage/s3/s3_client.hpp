@@ -5,6 +5,7 @@
 // Thread-safe: part uploads of many writers share one client.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -52,10 +53,13 @@ struct CompletedPart {
   std::string crc32c;  // base64, as sent with the part
 };
 
+using TimePoint = std::chrono::system_clock::time_point;
+
 struct ObjectSummary {
-  std::string key;
+  std::string key;  // decoded (listings are requested with encoding-type=url)
   uint64_t size = 0;
   std::string etag;
+  std::optional<TimePoint> last_modified;  // nullopt when the server sent none we could read
 };
 
 struct ObjectListing {
@@ -64,12 +68,20 @@ struct ObjectListing {
 };
 
 struct MultipartUploadSummary {
-  std::string key;
+  std::string key;  // decoded
   std::string upload_id;
+  std::optional<TimePoint> initiated;  // nullopt when the server sent none we could read
 };
 
 struct ObjectHead {
   uint64_t size = 0;
+  std::string etag;
+  std::optional<TimePoint> last_modified;  // nullopt when the server sent none we could read
+};
+
+// A whole object with the ETag it was read at.
+struct ObjectData {
+  std::string body;
   std::string etag;
 };
 
@@ -83,6 +95,17 @@ class S3Client {
 
   // Writes an object in one request. Returns its ETag.
   std::string put_object(const std::string& key, std::string_view body);
+
+  // PutObject with If-None-Match: * : writes only if no object has the key. Returns the new
+  // ETag, or nullopt when an object existed (412) and nothing was written. 409
+  // ConditionalRequestConflict (a concurrent conditional write) is retried.
+  std::optional<std::string> put_object_if_absent(const std::string& key, std::string_view body);
+  // PutObject with If-Match: "<etag>": replaces the object only while it has that ETag.
+  // Returns the new ETag, or nullopt when it has another ETag (412) or none at all (404).
+  // A store that refuses the quoted ETag of an unchanged object (Ceph RGW 16 compares the
+  // bare ETag on PUT) gets the bare ETag from then on.
+  std::optional<std::string> put_object_if_match(const std::string& key, std::string_view body,
+                                                 const std::string& etag);
 
   // Starts a multipart upload (with CRC32C part checksums). Returns the upload id.
   std::string create_multipart_upload(const std::string& key);
@@ -110,6 +133,13 @@ class S3Client {
 
   // The whole object, or nullopt when there is none (meant for small objects).
   std::optional<std::string> get_object(const std::string& key);
+  // The same with the ETag it was read at.
+  std::optional<ObjectData> get_object_with_etag(const std::string& key);
+  // Bytes first..last (inclusive) of the object, only while it still has `etag` (If-Match):
+  // nullopt when the object is gone; storage_transient when it changed (412), since reading
+  // it again from the start may succeed.
+  std::optional<std::string> get_object_range(const std::string& key, uint64_t first, uint64_t last,
+                                              const std::string& etag);
   std::optional<ObjectHead> head_object(const std::string& key);
   // Succeeds when the bucket exists and the credentials may list it.
   void head_bucket();
@@ -122,9 +152,19 @@ class S3Client {
   // send() inside the retry loop, under the name `what`.
   http::Response execute(const std::string& what, const Call& call);
   void add_write_options(Call& call) const;
+  // Signs and performs one attempt; throws only when no answer arrived (transport errors).
+  http::Response perform(const Call& call);
+  // Throws the error a non-2xx answer means, unless the call expects it as a result.
+  void check_answer(const Call& call, const http::Response& response);
+  // PutObject with If-Match on `expected_etag`, or If-None-Match: * when it is null, and the
+  // lost-answer rule (see the .cpp).
+  std::optional<std::string> conditional_put(const std::string& key, std::string_view body,
+                                             const std::string* expected_etag);
 
   Endpoint endpoint_;
   S3ClientOptions options_;
+  // Whether PutObject's If-Match carries the bare ETag instead of the quoted one.
+  std::atomic<bool> bare_if_match_{false};
 };
 
 }  // namespace pgexport::s3

@@ -127,6 +127,9 @@ bool retryable_s3_error(const S3ErrorDetails& details) {
   return code == "SlowDown" || code == "RequestTimeout" || code == "InternalError" ||
          code == "ServiceUnavailable" || code == "Throttling" || code == "ThrottlingException" ||
          code == "RequestLimitExceeded" || code == "OperationAborted" ||
+         // AWS: another conditional write to the key was in progress; resend to learn whether
+         // the condition still holds.
+         code == "ConditionalRequestConflict" ||
          // The body arrived damaged (Content-MD5 or payload hash mismatch): resend it.
          code == "BadDigest" || code == "XAmzContentSHA256Mismatch" || credentials_expired(details);
 }

@@ -1,7 +1,11 @@
 #include "storage/s3/s3_storage.hpp"
 
 #include <fmt/format.h>
+#include <openssl/rand.h>
 
+#include <algorithm>
+
+#include "common/digest.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "http/curl_transport.hpp"
@@ -20,6 +24,28 @@ constexpr uint64_t kMinPartSize = 5 * kMebibyte;
 constexpr int kMaxPartsInFlight = 64;
 
 constexpr std::string_view kProbeKey = "_pgexport_probe";
+// 64 random bits: two runs that start together never pick the same probe.
+constexpr int kProbeRandomBytes = 8;
+
+std::string random_hex(int bytes) {
+  std::string buffer(static_cast<size_t>(bytes), '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(buffer.data()), bytes) != 1) {
+    fail(ErrorKind::internal, "the random number generator failed");
+  }
+  return hex_encode(buffer);
+}
+
+storage::ConditionalWrite outcome(const std::optional<std::string>& etag) {
+  return etag ? storage::ConditionalWrite::written : storage::ConditionalWrite::condition_failed;
+}
+
+// Housekeeping compares times with a grace period; an object without a time would look
+// older than any, so a missing or unreadable time is an error rather than a default.
+storage::TimePoint require_time(const std::optional<storage::TimePoint>& time,
+                                const std::string& what) {
+  if (!time) fail(ErrorKind::storage_error, "{}: the server sent no readable time", what);
+  return *time;
+}
 
 }  // namespace
 
@@ -40,19 +66,41 @@ std::string S3Storage::full_key(const std::string& key) const {
 }
 
 void S3Storage::check_writable() {
-  const std::string key = full_key(std::string(kProbeKey));
+  const std::string key = full_key(fmt::format("{}.{}", kProbeKey, random_hex(kProbeRandomBytes)));
   try {
     client_->put_object(key, "pgexport write probe; safe to delete\n");
   } catch (const Error& error) {
     if (error.kind() == ErrorKind::interrupted) throw;
     fail(ErrorKind::destination_unwritable, "cannot write to {}: {}", describe(), error.what());
   }
+  std::optional<Error> conditional_failure;
+  try {
+    // Other bytes than the probe's: equal bytes would read as our own earlier write after a
+    // retry (see S3Client::conditional_put) and hide a store that honours the condition.
+    const bool written =
+        client_->put_object_if_absent(key, "pgexport conditional write probe; safe to delete\n")
+            .has_value();
+    conditional_writes_ = !written;
+    if (written) {
+      log::warn(
+          "the S3 store ignores conditional writes (If-None-Match): concurrent runs with one "
+          "run id are not fenced from each other",
+          {log::field("destination", describe())});
+    }
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::interrupted) throw;
+    conditional_failure = Error(
+        ErrorKind::destination_unwritable,
+        fmt::format("{} refuses conditional writes (If-None-Match): {}", describe(), error.what()));
+  }
   try {
     client_->delete_object(key);
   } catch (const Error& error) {
+    if (error.kind() == ErrorKind::interrupted) throw;
     log::warn("could not delete the write probe; it is harmless and may be removed by hand",
               {log::field("object", client_->describe(key)), log::field("error", error.what())});
   }
+  if (conditional_failure) throw *conditional_failure;
 }
 
 std::unique_ptr<storage::ObjectWriter> S3Storage::create(const std::string& key) {
@@ -60,8 +108,55 @@ std::unique_ptr<storage::ObjectWriter> S3Storage::create(const std::string& key)
                                                  memory_budget_);
 }
 
+storage::ConditionalWrite S3Storage::create_if_absent(const std::string& key,
+                                                      std::string_view bytes) {
+  return outcome(client_->put_object_if_absent(full_key(key), bytes));
+}
+
+storage::ConditionalWrite S3Storage::replace_if_unchanged(const std::string& key,
+                                                          std::string_view bytes,
+                                                          const std::string& expected_version) {
+  return outcome(client_->put_object_if_match(full_key(key), bytes, expected_version));
+}
+
 std::optional<std::string> S3Storage::read(const std::string& key) {
   return client_->get_object(full_key(key));
+}
+
+std::optional<storage::VersionedObject> S3Storage::read_versioned(const std::string& key) {
+  auto object = client_->get_object_with_etag(full_key(key));
+  if (!object) return std::nullopt;
+  return storage::VersionedObject{std::move(object->body), std::move(object->etag)};
+}
+
+bool S3Storage::read_into(const std::string& key, ByteSink& sink) {
+  const std::string object_key = full_key(key);
+  const auto head = client_->head_object(object_key);
+  if (!head) return false;
+  for (uint64_t first = 0; first < head->size; first += kReadRangeSize) {
+    const uint64_t last = std::min(head->size, first + kReadRangeSize) - 1;
+    const auto bytes = client_->get_object_range(object_key, first, last, head->etag);
+    if (!bytes) {
+      if (first == 0) return false;  // removed before anything was written
+      fail(ErrorKind::storage_transient, "{} was removed while it was being read",
+           client_->describe(object_key));
+    }
+    if (bytes->size() != last - first + 1) {
+      fail(ErrorKind::storage_transient, "{}: bytes {}-{} came back as {} bytes; read it again",
+           client_->describe(object_key), first, last, bytes->size());
+    }
+    sink.write(*bytes);
+  }
+  return true;
+}
+
+std::optional<storage::ObjectStat> S3Storage::stat(const std::string& key) {
+  const std::string object_key = full_key(key);
+  auto head = client_->head_object(object_key);
+  if (!head) return std::nullopt;
+  return storage::ObjectStat{
+      key, head->size, std::move(head->etag),
+      require_time(head->last_modified, "HEAD " + client_->describe(object_key))};
 }
 
 std::vector<std::string> S3Storage::list(const std::string& prefix) {
@@ -72,6 +167,35 @@ std::vector<std::string> S3Storage::list(const std::string& prefix) {
     if (object.key.starts_with(root)) keys.push_back(object.key.substr(root.size()));
   }
   return keys;
+}
+
+std::vector<storage::ObjectStat> S3Storage::list_detailed(const std::string& prefix) {
+  const std::string root = prefix_.empty() ? "" : prefix_ + "/";
+  std::vector<storage::ObjectStat> objects;
+  for (auto& object : client_->list_objects(root + prefix)) {
+    if (!object.key.starts_with(root)) continue;
+    const storage::TimePoint modified =
+        require_time(object.last_modified, "ListObjectsV2 " + client_->describe(object.key));
+    objects.push_back(
+        {object.key.substr(root.size()), object.size, std::move(object.etag), modified});
+  }
+  return objects;
+}
+
+std::vector<storage::PendingUpload> S3Storage::list_pending_uploads(const std::string& prefix) {
+  const std::string root = prefix_.empty() ? "" : prefix_ + "/";
+  std::vector<storage::PendingUpload> pending;
+  for (auto& upload : client_->list_multipart_uploads(root + prefix)) {
+    if (!upload.key.starts_with(root)) continue;
+    const storage::TimePoint started =
+        require_time(upload.initiated, "ListMultipartUploads " + client_->describe(upload.key));
+    pending.push_back({upload.key.substr(root.size()), std::move(upload.upload_id), started});
+  }
+  return pending;
+}
+
+void S3Storage::abort_pending_upload(const storage::PendingUpload& upload) {
+  client_->abort_multipart_upload(full_key(upload.key), upload.id);
 }
 
 void S3Storage::remove(const std::string& key) {

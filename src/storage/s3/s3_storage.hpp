@@ -2,6 +2,7 @@
 // turns command-line options into one (region, endpoint, credentials chain, object options).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,15 +51,36 @@ class S3Storage final : public storage::Storage {
             std::shared_ptr<MemoryBudget> memory_budget);
 
   std::string describe() const override;
-  // PUTs and DELETEs a small "_pgexport_probe" object under the prefix. A PUT with the real
-  // object options is the only check that proves what the export needs: s3:PutObject on
-  // this prefix, the KMS key usable, and bucket policies that demand an ACL or encryption
-  // satisfied. HeadBucket proves only s3:ListBucket. A failed DELETE is only a warning: the
-  // probe is tiny and some warehouse buckets deny deletes to writers.
+  // PUTs and DELETEs a small "_pgexport_probe.<random hex>" object under the prefix (unique
+  // per call, so concurrent runs never race on it). A PUT with the real object options is
+  // the only check that proves what the export needs: s3:PutObject on this prefix, the KMS
+  // key usable, and bucket policies that demand an ACL or encryption satisfied. HeadBucket
+  // proves only s3:ListBucket. In between, a PUT with If-None-Match: * on the probe must be
+  // refused; a store that writes it anyway ignores conditional writes, which is recorded
+  // (supports_conditional_writes) and logged once as a warning. A store that rejects the
+  // header outright is destination_unwritable. A failed DELETE is only a warning: the probe
+  // is tiny and some warehouse buckets deny deletes to writers.
   void check_writable() override;
+  bool supports_conditional_writes() const override { return conditional_writes_.load(); }
   std::unique_ptr<storage::ObjectWriter> create(const std::string& key) override;
+  // PutObject with If-None-Match: * (see S3Client::put_object_if_absent).
+  storage::ConditionalWrite create_if_absent(const std::string& key,
+                                             std::string_view bytes) override;
+  // PutObject with If-Match: the version is the ETag.
+  storage::ConditionalWrite replace_if_unchanged(const std::string& key, std::string_view bytes,
+                                                 const std::string& expected_version) override;
   std::optional<std::string> read(const std::string& key) override;
+  std::optional<storage::VersionedObject> read_versioned(const std::string& key) override;
+  // HeadObject, then ranged GETs of kReadRangeSize bytes that each carry If-Match on the
+  // ETag the HEAD saw, so an object replaced meanwhile fails the read instead of mixing two
+  // versions. Memory: one range.
+  bool read_into(const std::string& key, ByteSink& sink) override;
+  std::optional<storage::ObjectStat> stat(const std::string& key) override;
   std::vector<std::string> list(const std::string& prefix) override;
+  std::vector<storage::ObjectStat> list_detailed(const std::string& prefix) override;
+  // ListMultipartUploads; the id is the upload id.
+  std::vector<storage::PendingUpload> list_pending_uploads(const std::string& prefix) override;
+  void abort_pending_upload(const storage::PendingUpload& upload) override;
   void remove(const std::string& key) override;
   // Aborts unfinished multipart uploads under the prefix, then deletes its objects.
   void remove_prefix(const std::string& prefix) override;
@@ -73,7 +95,14 @@ class S3Storage final : public storage::Storage {
   std::string prefix_;
   MultipartConfig multipart_;
   std::shared_ptr<MemoryBudget> memory_budget_;
+  // Learned by check_writable(); read by any thread.
+  std::atomic<bool> conditional_writes_{true};
 };
+
+// Bytes per ranged GET of read_into(): large enough that the round trip of each request is
+// small next to its transfer, small enough that one buffer per reader does not matter
+// (it is the default part size, which writes already hold per part in flight).
+inline constexpr uint64_t kReadRangeSize = 8 * kMebibyte;
 
 // Builds an S3Storage from options: parses the URL, resolves region and endpoint, builds the
 // credentials chain (with the assumed role on top, if any) and checks the options fit

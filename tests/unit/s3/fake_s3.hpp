@@ -1,13 +1,18 @@
 // An in-memory S3 behind the HttpTransport seam, for unit tests: it understands the calls
 // S3Client makes (path-style URLs), checks what real S3 checks (signature present,
-// Content-MD5, x-amz-checksum-crc32c, x-amz-content-sha256 against the body), and lets a
-// test inject failures per operation: an HTTP error answer or a transport error, for the
-// next N calls, optionally only for one part number. Thread-safe (parts upload in parallel).
+// Content-MD5, x-amz-checksum-crc32c, x-amz-content-sha256 against the body), honours
+// If-None-Match / If-Match on PutObject and Range / If-Match on GetObject as AWS does, and
+// lets a test inject failures per operation: an HTTP error answer or a transport error
+// (before the request is acted on, or after: a lost answer), for the next N calls,
+// optionally only for one part number. Thread-safe (parts upload in parallel).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -36,6 +41,8 @@ struct Injection {
   std::string body;  // overrides the <Error> body built from code when set
   // ...or a transport failure (connection reset), when set.
   std::optional<ErrorKind> transport_error;
+  // With transport_error: the server acts on the request first, and only its answer is lost.
+  bool after_acting = false;
 
   static Injection answer(std::string operation, int times, long status, std::string code,
                           int part_number = 0) {
@@ -55,6 +62,12 @@ struct Injection {
   static Injection connection_reset(std::string operation, int times, int part_number = 0) {
     Injection injection = answer(std::move(operation), times, 0, "", part_number);
     injection.transport_error = ErrorKind::storage_transient;
+    return injection;
+  }
+  // The request reaches the server and is acted on; the connection drops before the answer.
+  static Injection lost_answer(std::string operation, int times) {
+    Injection injection = connection_reset(std::move(operation), times);
+    injection.after_acting = true;
     return injection;
   }
 };
@@ -87,7 +100,22 @@ class FakeS3 final : public http::HttpTransport {
   }
   void put(const std::string& key, const std::string& value) {
     std::lock_guard lock(mutex_);
-    objects_[key] = value;
+    store(key, value, hex_encode(md5(value)));
+  }
+  // An S3-compatible store that ignores If-None-Match and If-Match, as some do.
+  void set_ignore_conditions(bool ignore) {
+    std::lock_guard lock(mutex_);
+    ignore_conditions_ = ignore;
+  }
+  // Ceph RGW 16's PutObject compares If-Match with the bare ETag and refuses the quoted one.
+  void set_bare_if_match(bool bare) {
+    std::lock_guard lock(mutex_);
+    bare_if_match_ = bare;
+  }
+  // Time stamps of later writes, uploads and listings (default: a fixed moment).
+  void set_now(std::chrono::system_clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    now_ = now;
   }
   size_t open_uploads() const {
     std::lock_guard lock(mutex_);
@@ -130,6 +158,7 @@ class FakeS3 final : public http::HttpTransport {
     parse_url(request.url, key, query);
     const std::string operation = operation_of(request.method, key, query);
     const int part_number = query.count("partNumber") ? std::stoi(query["partNumber"]) : 0;
+    bool lose_answer = false;
     {
       std::lock_guard lock(mutex_);
       calls_.push_back({operation, request.method, request.url, request.headers,
@@ -138,6 +167,10 @@ class FakeS3 final : public http::HttpTransport {
         if (it->operation != operation || it->times <= 0) continue;
         if (it->part_number != 0 && it->part_number != part_number) continue;
         --it->times;
+        if (it->transport_error && it->after_acting) {
+          lose_answer = true;
+          break;
+        }
         if (it->transport_error) throw Error(*it->transport_error, "connection reset (injected)");
         http::Response response;
         response.status = it->status;
@@ -155,10 +188,58 @@ class FakeS3 final : public http::HttpTransport {
       --concurrent_parts_;
     }
     std::lock_guard lock(mutex_);
-    return answer(operation, request, key, query);
+    http::Response response = answer(operation, request, key, query);
+    if (lose_answer) throw Error(ErrorKind::storage_transient, "connection reset (injected)");
+    return response;
+  }
+
+  // "Sun, 06 Nov 1994 08:49:37 GMT" and "1994-11-06T08:49:37.000Z".
+  static std::string http_date(std::chrono::system_clock::time_point time) {
+    return format_time(time, "%a, %d %b %Y %H:%M:%S GMT");
+  }
+  static std::string iso_time(std::chrono::system_clock::time_point time) {
+    return format_time(time, "%Y-%m-%dT%H:%M:%S.000Z");
+  }
+
+  // What encoding-type=url does to a key: every byte but unreserved ones as %XX, except the
+  // space, which AWS sends as '+'.
+  static std::string url_encode(std::string_view text) {
+    std::string out;
+    for (unsigned char c : text) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+        out += static_cast<char>(c);
+      } else if (c == ' ') {
+        out += '+';
+      } else {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
   }
 
  private:
+  static std::string format_time(std::chrono::system_clock::time_point time, const char* format) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+    std::tm parts{};
+    ::gmtime_r(&seconds, &parts);
+    char text[64];
+    std::strftime(text, sizeof text, format, &parts);
+    return text;
+  }
+
+  void store(const std::string& key, std::string value, std::string etag) {
+    objects_[key] = std::move(value);
+    etags_[key] = std::move(etag);
+    modified_[key] = now_;
+  }
+
+  http::Headers object_headers(const std::string& key) {
+    return {{"ETag", "\"" + etags_[key] + "\""}, {"Last-Modified", http_date(modified_[key])}};
+  }
+
   static std::string error_body(const std::string& code) {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code +
            "</Code><Message></Message><RequestId>fake-request</RequestId></Error>";
@@ -236,13 +317,23 @@ class FakeS3 final : public http::HttpTransport {
   http::Response answer(const std::string& operation, const http::Request& request,
                         const std::string& key, std::map<std::string, std::string>& query) {
     if (operation == "PutObject") {
-      objects_[key] = std::string(request.body);
-      etags_[key] = hex_encode(md5(request.body));
-      return ok("", {{"ETag", "\"" + hex_encode(md5(request.body)) + "\""}});
+      const bool exists = objects_.count(key) > 0;
+      if (!ignore_conditions_) {
+        if (find_header(request.headers, "if-none-match") == "*" && exists) {
+          return error(412, "PreconditionFailed");
+        }
+        if (auto expected = find_header(request.headers, "if-match")) {
+          if (!exists) return error(404, "NoSuchKey");  // what AWS answers
+          const std::string wanted = bare_if_match_ ? etags_[key] : "\"" + etags_[key] + "\"";
+          if (*expected != wanted) return error(412, "PreconditionFailed");
+        }
+      }
+      store(key, std::string(request.body), hex_encode(md5(request.body)));
+      return ok("", {{"ETag", "\"" + etags_[key] + "\""}});
     }
     if (operation == "CreateMultipartUpload") {
       const std::string id = "upload-" + std::to_string(++next_upload_);
-      uploads_[id] = {key, {}};
+      uploads_[id] = {key, {}, now_};
       return ok("<InitiateMultipartUploadResult><Bucket>" + bucket_ + "</Bucket><Key>" +
                 xml_escape(key) + "</Key><UploadId>" + id +
                 "</UploadId></InitiateMultipartUploadResult>");
@@ -271,8 +362,7 @@ class FakeS3 final : public http::HttpTransport {
         previous = number;
         assembled += stored->second;
       }
-      objects_[upload->second.key] = assembled;
-      etags_[upload->second.key] = "x-" + std::to_string(parts.size());
+      store(upload->second.key, assembled, "x-" + std::to_string(parts.size()));
       uploads_.erase(upload);
       return ok("<CompleteMultipartUploadResult><ETag>\"x-" + std::to_string(parts.size()) +
                 "\"</ETag></CompleteMultipartUploadResult>");
@@ -299,7 +389,25 @@ class FakeS3 final : public http::HttpTransport {
     if (operation == "GetObject") {
       auto found = objects_.find(key);
       if (found == objects_.end()) return error(404, "NoSuchKey");
-      return ok(found->second);
+      if (auto expected = find_header(request.headers, "if-match");
+          expected && *expected != "\"" + etags_[key] + "\"") {
+        return error(412, "PreconditionFailed");
+      }
+      const std::string& value = found->second;
+      const auto range = find_header(request.headers, "range");
+      if (!range) return ok(value, object_headers(key));
+      // "bytes=<first>-<last>", the only form S3Client sends.
+      const std::string text(range->substr(std::string_view("bytes=").size()));
+      const uint64_t first = std::stoull(text.substr(0, text.find('-')));
+      const uint64_t last = std::stoull(text.substr(text.find('-') + 1));
+      if (first >= value.size()) return error(416, "InvalidRange");
+      const uint64_t end = std::min<uint64_t>(last + 1, value.size());
+      http::Response response = ok(value.substr(first, end - first), object_headers(key));
+      response.status = 206;
+      response.headers.push_back({"Content-Range", "bytes " + std::to_string(first) + "-" +
+                                                       std::to_string(end - 1) + "/" +
+                                                       std::to_string(value.size())});
+      return response;
     }
     if (operation == "HeadObject") {
       auto found = objects_.find(key);
@@ -308,14 +416,17 @@ class FakeS3 final : public http::HttpTransport {
         response.status = 404;
         return response;
       }
-      return ok("", {{"Content-Length", std::to_string(found->second.size())},
-                     {"ETag", "\"" + etags_[key] + "\""}});
+      http::Headers headers = object_headers(key);
+      headers.push_back({"Content-Length", std::to_string(found->second.size())});
+      return ok("", headers);
     }
     if (operation == "HeadBucket") return ok();
     if (operation == "ListObjectsV2") {
       const std::string& prefix = query["prefix"];
       const std::string after = query["continuation-token"];
+      const bool encode = query["encoding-type"] == "url";
       std::string body = "<ListBucketResult>";
+      if (encode) body += "<EncodingType>url</EncodingType>";
       size_t listed = 0;
       std::string last;
       bool truncated = false;
@@ -325,8 +436,10 @@ class FakeS3 final : public http::HttpTransport {
           truncated = true;
           break;
         }
-        body += "<Contents><Key>" + xml_escape(name) + "</Key><Size>" +
-                std::to_string(value.size()) + "</Size></Contents>";
+        body += "<Contents><Key>" + xml_escape(encode ? url_encode(name) : name) + "</Key><Size>" +
+                std::to_string(value.size()) + "</Size><ETag>&quot;" + etags_[name] +
+                "&quot;</ETag><LastModified>" + iso_time(modified_[name]) +
+                "</LastModified></Contents>";
         last = name;
         ++listed;
       }
@@ -338,7 +451,12 @@ class FakeS3 final : public http::HttpTransport {
     if (operation == "ListMultipartUploads") {
       const std::string& prefix = query["prefix"];
       const std::string after = query["upload-id-marker"];
+      const bool encode = query["encoding-type"] == "url";
+      const auto encoded = [&](const std::string& text) {
+        return encode ? url_encode(text) : text;
+      };
       std::string body = "<ListMultipartUploadsResult>";
+      if (encode) body += "<EncodingType>url</EncodingType>";
       size_t listed = 0;
       std::string last_id, last_key;
       bool truncated = false;
@@ -348,16 +466,16 @@ class FakeS3 final : public http::HttpTransport {
           truncated = true;
           break;
         }
-        body += "<Upload><Key>" + xml_escape(upload.key) + "</Key><UploadId>" + id +
-                "</UploadId></Upload>";
+        body += "<Upload><Key>" + xml_escape(encoded(upload.key)) + "</Key><UploadId>" + id +
+                "</UploadId><Initiated>" + iso_time(upload.initiated) + "</Initiated></Upload>";
         last_id = id;
         last_key = upload.key;
         ++listed;
       }
       body += std::string("<IsTruncated>") + (truncated ? "true" : "false") + "</IsTruncated>";
       if (truncated) {
-        body += "<NextKeyMarker>" + xml_escape(last_key) + "</NextKeyMarker><NextUploadIdMarker>" +
-                last_id + "</NextUploadIdMarker>";
+        body += "<NextKeyMarker>" + xml_escape(encoded(last_key)) +
+                "</NextKeyMarker><NextUploadIdMarker>" + last_id + "</NextUploadIdMarker>";
       }
       return ok(body + "</ListMultipartUploadsResult>");
     }
@@ -367,6 +485,7 @@ class FakeS3 final : public http::HttpTransport {
   struct Upload {
     std::string key;
     std::map<int, std::string> parts;
+    std::chrono::system_clock::time_point initiated;
   };
 
   const std::string bucket_;
@@ -375,6 +494,11 @@ class FakeS3 final : public http::HttpTransport {
   std::vector<RecordedCall> calls_;
   std::map<std::string, std::string> objects_;
   std::map<std::string, std::string> etags_;
+  std::map<std::string, std::chrono::system_clock::time_point> modified_;
+  bool ignore_conditions_ = false;
+  bool bare_if_match_ = false;
+  // 2026-03-01T12:00:00Z: a fixed moment, so tests can compare times exactly.
+  std::chrono::system_clock::time_point now_{std::chrono::seconds(1'772'366'400)};
   std::map<std::string, Upload> uploads_;
   int next_upload_ = 0;
   size_t page_size_ = 1000;
@@ -400,8 +524,9 @@ inline Credentials test_credentials() {
   return Credentials{"AKIDTESTTESTTEST", "test-secret-key", "", std::nullopt, "test"};
 }
 
-// A client for the fake: path style on http://fake.test, static credentials, instant retries.
-inline std::shared_ptr<S3Client> make_test_client(std::shared_ptr<FakeS3> fake,
+// A client for the fake (or any transport): path style on http://fake.test, static credentials,
+// instant retries.
+inline std::shared_ptr<S3Client> make_test_client(std::shared_ptr<http::HttpTransport> fake,
                                                   ObjectWriteOptions write = {},
                                                   std::string expected_bucket_owner = "") {
   EndpointOptions endpoint;

@@ -95,13 +95,19 @@ TEST(S3Storage, CheckWritableProbesWithPutAndDelete) {
   auto storage = make_s3_storage(options);
   storage->check_writable();
   const auto calls = fake->calls();
-  ASSERT_EQ(calls.size(), 2u);
+  ASSERT_EQ(calls.size(), 3u);
   EXPECT_EQ(calls[0].operation, "PutObject");
-  EXPECT_EQ(calls[0].url, "http://fake.test/bucket/exports/prod/_pgexport_probe");
+  EXPECT_TRUE(calls[0].url.starts_with("http://fake.test/bucket/exports/prod/_pgexport_probe."))
+      << calls[0].url;
   // The probe carries the real object options, so a bucket policy demanding them is tested.
   EXPECT_EQ(http::find_header(calls[0].headers, "x-amz-server-side-encryption"), "aws:kms");
   EXPECT_EQ(http::find_header(calls[0].headers, "x-amz-acl"), "bucket-owner-full-control");
-  EXPECT_EQ(calls[1].operation, "DeleteObject");
+  // Then the conditional-write probe on the same key, then the delete.
+  EXPECT_EQ(calls[1].operation, "PutObject");
+  EXPECT_EQ(calls[1].url, calls[0].url);
+  EXPECT_EQ(http::find_header(calls[1].headers, "if-none-match"), "*");
+  EXPECT_EQ(calls[2].operation, "DeleteObject");
+  EXPECT_EQ(calls[2].url, calls[0].url);
   EXPECT_TRUE(fake->objects().empty());
 }
 
@@ -117,9 +123,9 @@ TEST(S3Storage, CheckWritableFailsClearly) {
     const std::string message = error.what();
     EXPECT_TRUE(
         message.starts_with("cannot write to s3://bucket/exports/prod: PUT "
-                            "s3://bucket/exports/prod/_pgexport_probe failed: 403 "
-                            "AccessDenied"))
+                            "s3://bucket/exports/prod/_pgexport_probe."))
         << message;
+    EXPECT_NE(message.find(" failed: 403 AccessDenied"), std::string::npos) << message;
   }
 }
 
