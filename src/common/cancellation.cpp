@@ -7,11 +7,19 @@
 namespace pgexport {
 
 namespace {
+using SteadyClock = std::chrono::steady_clock;
+
 std::atomic<bool> g_stop{false};
 volatile std::sig_atomic_t g_signal = 0;
+// When the signal arrived, in steady-clock ticks (0: none). Lock-free, so a handler may set it.
+std::atomic<SteadyClock::rep> g_signal_time{0};
+static_assert(std::atomic<SteadyClock::rep>::is_always_lock_free);
+// The open cleanup window's deadline in steady-clock ticks; 0 when no window is open.
+std::atomic<SteadyClock::rep> g_cleanup_deadline{0};
 
 extern "C" void on_stop_signal(int signal) {
   g_signal = signal;
+  g_signal_time.store(SteadyClock::now().time_since_epoch().count());
   g_stop.store(true);
 }
 }  // namespace
@@ -41,6 +49,30 @@ void throw_if_stop_requested() {
          static_cast<int>(g_signal));
   }
   fail(ErrorKind::interrupted, "stopped because another part of the export failed");
+}
+
+bool interrupt_requested() noexcept {
+  const auto deadline = g_cleanup_deadline.load();
+  if (deadline != 0) return SteadyClock::now().time_since_epoch().count() >= deadline;
+  return stop_requested();
+}
+
+CleanupWindow::CleanupWindow(SteadyClock::duration budget) {
+  auto deadline = SteadyClock::now() + budget;
+  if (const auto signalled = g_signal_time.load(); signalled != 0) {
+    deadline =
+        std::min(deadline, SteadyClock::time_point(SteadyClock::duration(signalled)) + budget);
+  }
+  // At least one tick in the future: a window is never "open" and expired at 0 by accident.
+  g_cleanup_deadline.store(std::max<SteadyClock::rep>(deadline.time_since_epoch().count(), 1));
+}
+
+CleanupWindow::~CleanupWindow() {
+  g_cleanup_deadline.store(0);
+}
+
+bool CleanupWindow::expired() const noexcept {
+  return SteadyClock::now().time_since_epoch().count() >= g_cleanup_deadline.load();
 }
 
 }  // namespace pgexport

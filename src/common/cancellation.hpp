@@ -1,8 +1,13 @@
 // A process-wide stop request, set by SIGTERM/SIGINT handlers (ECS stops a task with SIGTERM)
 // or by the first failing worker, and polled by long loops so they unwind and abort cleanly.
+//
+// After a stop the job still has to remove what it wrote, and ECS allows only stopTimeout
+// (30 s by default) before SIGKILL. So cleanup runs inside a CleanupWindow: while one is open,
+// requests are no longer cut off by the stop request itself, only by the window's deadline.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 
 namespace pgexport {
 
@@ -15,5 +20,23 @@ int stop_signal() noexcept;
 
 // Throws Error(interrupted) when a stop was requested; call between units of work.
 void throw_if_stop_requested();
+
+// Whether work in progress (a request, a retry's backoff) should give up now: a stop was
+// requested and no cleanup window is open, or the open window's deadline has passed.
+bool interrupt_requested() noexcept;
+
+// Opens a cleanup window for the life of the object (one at a time, process-wide). Its
+// deadline is `budget` from now, or from the stop signal if one came, whichever is earlier,
+// so cleanup after SIGTERM ends inside the container's stop timeout.
+class CleanupWindow {
+ public:
+  explicit CleanupWindow(std::chrono::steady_clock::duration budget);
+  ~CleanupWindow();
+  CleanupWindow(const CleanupWindow&) = delete;
+  CleanupWindow& operator=(const CleanupWindow&) = delete;
+
+  // True once the deadline has passed: stop starting new cleanup work.
+  bool expired() const noexcept;
+};
 
 }  // namespace pgexport

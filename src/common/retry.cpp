@@ -73,7 +73,7 @@ void run_with_retry(const RetryPolicy& policy, std::string_view what,
       failures.emplace_back(error.what());
       const bool retryable = policy.is_retryable ? policy.is_retryable(error) : error.retryable();
       std::string stopped_early;
-      if (retryable && number < max_attempts && stop_requested()) {
+      if (retryable && number < max_attempts && interrupt_requested()) {
         // The task is being stopped (SIGTERM from ECS gives ~30 s): unwind now so the
         // caller can abort what it started, instead of sleeping through the grace period.
         stopped_early = " (gave up: stop requested)";

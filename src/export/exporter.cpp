@@ -2,20 +2,19 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <chrono>
 #include <exception>
-#include <mutex>
-#include <thread>
 
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/time_format.hpp"
+#include "export/commit.hpp"
 #include "export/layout.hpp"
 #include "export/manifest.hpp"
 #include "export/plan.hpp"
-#include "pg/copy_stream.hpp"
+#include "export/task_runner.hpp"
+#include "export/worker_pool.hpp"
 #include "pg/locked_snapshot.hpp"
 #include "pg/server_version.hpp"
 #include "pg/snapshot.hpp"
@@ -26,187 +25,65 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string_view wire_format_name(format::WireFormat wire) {
-  switch (wire) {
-    case format::WireFormat::text:
-      return "text";
-    case format::WireFormat::csv:
-      return "csv";
-    case format::WireFormat::binary:
-      return "binary";
+// The coordinator holds the exported snapshot's transaction and every table lock. If its
+// session dies (an idle-session killer, a proxy or NAT timeout, a terminated backend) the
+// locks are gone, so DDL could change tables not yet read: the export must stop.
+void check_coordinator(pg::Connection& coordinator) {
+  try {
+    coordinator.exec("SELECT 1");
+  } catch (const Error& error) {
+    fail(ErrorKind::database_error,
+         "the coordinator connection, which holds the snapshot and the table locks, was lost "
+         "({}); the export stops and publishes nothing: run it again",
+         error.what());
   }
-  return "text";
 }
 
-// State shared by the workers of one export.
-class ExportRun {
- public:
-  ExportRun(const ExportConfig& config, const format::Format& format, storage::Storage& storage,
-            const std::vector<pg::CatalogTable>& tables, std::vector<ExportTask> tasks)
-      : config_(config),
-        format_(format),
-        storage_(storage),
-        tables_(tables),
-        tasks_(std::move(tasks)),
-        results_(tables.size()) {}
-
-  void run(const std::string& snapshot_id) {
-    int workers = std::max(1, std::min<int>(config_.jobs, static_cast<int>(tasks_.size())));
-    std::vector<std::thread> threads;
-    for (int id = 0; id < workers; ++id) {
-      threads.emplace_back([this, id, &snapshot_id] { worker(id, snapshot_id); });
-    }
-    for (auto& thread : threads) thread.join();
-    if (first_error_) std::rethrow_exception(first_error_);
+// Removes what this attempt wrote, within the cleanup deadline; never throws, since the
+// error that brought us here is the one to report. What is left has no manifest, so readers
+// ignore it, and `pgexport cleanup` removes it later.
+void withdraw_attempt(storage::Storage& storage, const std::string& prefix,
+                      std::chrono::seconds budget) {
+  CleanupWindow window(budget);
+  try {
+    storage.remove_prefix(prefix);
+  } catch (const std::exception& error) {
+    log::warn("cleanup incomplete; the run has no manifest, so readers ignore what is left",
+              {{"prefix", prefix}, {"error", error.what()}});
   }
-
-  const std::vector<TableResult>& results() const { return results_; }
-  uint64_t wire_bytes() const { return wire_bytes_; }
-
- private:
-  void worker(int id, const std::string& snapshot_id) {
-    try {
-      auto connection = pg::Connection::open(config_.source, fmt::format("worker {}", id));
-      pg::apply_export_session_settings(connection);
-      pg::import_snapshot(connection, snapshot_id);
-      while (true) {
-        size_t index = next_task_++;
-        if (index >= tasks_.size() || failed_) break;
-        run_task(connection, tasks_[index]);
-      }
-    } catch (...) {
-      record_failure(std::current_exception());
-    }
-  }
-
-  void record_failure(std::exception_ptr error) {
-    std::lock_guard lock(mutex_);
-    // The first real failure is the one to report; "interrupted" echoes of it are not.
-    bool is_echo = false;
-    try {
-      std::rethrow_exception(error);
-    } catch (const Error& e) {
-      is_echo = e.kind() == ErrorKind::interrupted && !stop_signal();
-    } catch (...) {
-    }
-    if (!first_error_ || (first_error_is_echo_ && !is_echo)) {
-      first_error_ = error;
-      first_error_is_echo_ = is_echo;
-    }
-    failed_ = true;
-  }
-
-  bool should_stop() const { return failed_.load(std::memory_order_relaxed) || stop_requested(); }
-
-  // One output file in progress: encoder -> compressor -> counter -> storage object.
-  struct OpenFile {
-    std::unique_ptr<storage::ObjectWriter> object;
-    std::unique_ptr<compress::StreamCompressor> compressor;
-    std::unique_ptr<CountingSink> counter;
-    uint64_t rows = 0;
-  };
-
-  OpenFile open_file(const ExportTask& task, int file_index, format::Encoder& encoder) {
-    const auto& table = tables_[task.table_index].schema;
-    std::string extension = format_.extension();
-    auto codec = format_.compresses_internally() ? compress::StreamCodec::none : config_.codec;
-    extension += compress::stream_codec_suffix(codec);
-    OpenFile file;
-    file.object = storage_.create(
-        data_file_key(config_.run_id, table.schema, table.name, task.part, file_index, extension));
-    file.counter = std::make_unique<CountingSink>(*file.object);
-    file.compressor =
-        compress::make_stream_compressor(codec, config_.compression_level, *file.counter);
-    encoder.start(*file.compressor);
-    return file;
-  }
-
-  FileResult close_file(OpenFile& file, format::Encoder& encoder) {
-    encoder.finish();
-    file.compressor->finish();
-    return FileResult{file.object->commit(), file.rows};
-  }
-
-  void run_task(pg::Connection& connection, const ExportTask& task) {
-    const auto& table = tables_[task.table_index];
-    auto started = Clock::now();
-    auto spec = format_.copy_spec(table.schema);
-    auto encoder = format_.make_encoder(table.schema);
-    std::vector<FileResult> files;
-    uint64_t wire_bytes = 0;
-    int file_index = 0;
-    OpenFile file = open_file(task, file_index, *encoder);
-    if (!task.relation_sql.empty()) {
-      pg::CopyStream copy(connection,
-                          copy_statement(task, spec.select_list, wire_format_name(spec.wire)),
-                          spec.wire == format::WireFormat::binary);
-      std::string_view row;
-      while (copy.next(row)) {
-        if (should_stop()) throw_stop();
-        // Roll to a new file at a row boundary once the stored size reaches the limit.
-        if (config_.max_file_bytes > 0 && file.rows > 0 &&
-            file.counter->count() >= config_.max_file_bytes) {
-          files.push_back(close_file(file, *encoder));
-          file = open_file(task, ++file_index, *encoder);
-        }
-        encoder->write_row(row);
-        ++file.rows;
-        wire_bytes += row.size();
-      }
-    }
-    files.push_back(close_file(file, *encoder));
-
-    uint64_t rows = 0, stored = 0;
-    for (const auto& done : files) {
-      rows += done.rows;
-      stored += done.object.size;
-    }
-    double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    log::info("exported", {{"table", table.schema.display_name()},
-                           log::field("part", task.part),
-                           log::field("rows", rows),
-                           log::field("bytes", stored),
-                           log::field("seconds", fmt::format("{:.2f}", seconds))});
-    std::lock_guard lock(mutex_);
-    auto& result = results_[task.table_index];
-    result.rows += rows;
-    for (auto& done : files) result.files.push_back(std::move(done));
-    wire_bytes_ += wire_bytes;
-  }
-
-  [[noreturn]] void throw_stop() {
-    throw_if_stop_requested();
-    fail(ErrorKind::interrupted, "stopped because another part of the export failed");
-  }
-
-  const ExportConfig& config_;
-  const format::Format& format_;
-  storage::Storage& storage_;
-  const std::vector<pg::CatalogTable>& tables_;
-  std::vector<ExportTask> tasks_;
-  std::atomic<size_t> next_task_{0};
-  std::atomic<bool> failed_{false};
-  std::mutex mutex_;
-  std::exception_ptr first_error_;
-  bool first_error_is_echo_ = false;
-  std::vector<TableResult> results_;
-  uint64_t wire_bytes_ = 0;
-};
+}
 
 }  // namespace
 
 void check_run_is_new(storage::Storage& storage, const std::string& run_id) {
-  if (!storage.list(run_prefix(run_id)).empty()) {
+  if (storage.stat(manifest_key(run_id))) {
     fail(ErrorKind::run_exists,
          "{} already holds run '{}' (choose another --run-id, or remove that run first)",
          storage.describe(), run_id);
   }
 }
 
+bool publish_latest_pointer(storage::Storage& storage, const std::string& run_id,
+                            const std::string& snapshot_at, const std::string& finished_at) {
+  try {
+    auto outcome = move_latest_pointer(
+        storage, LatestPointer{run_id, manifest_key(run_id), snapshot_at, finished_at});
+    if (outcome == PointerOutcome::newer_exists) {
+      log::info("latest.json names a run with a newer snapshot and stays", {{"run_id", run_id}});
+      return false;
+    }
+    return true;
+  } catch (const std::exception& error) {
+    log::warn("the run is committed, but latest.json could not be moved to it",
+              {{"run_id", run_id}, {"error", error.what()}});
+    return false;
+  }
+}
+
 ExportSummary run_export(const ExportConfig& config, const format::Format& format,
                          storage::Storage& storage) {
-  auto started_wall = std::chrono::system_clock::now();
-  auto started = Clock::now();
+  const auto started_wall = std::chrono::system_clock::now();
+  const auto started = Clock::now();
   if (!is_valid_run_id(config.run_id)) {
     fail(ErrorKind::usage,
          "run id '{}' is not valid: use letters, digits, '.', '_' and '-' (at most 128)",
@@ -214,14 +91,18 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   }
   storage.check_writable();
   check_run_is_new(storage, config.run_id);
+  const std::string attempt = new_attempt_token();
+  const std::string prefix = attempt_prefix(config.run_id, attempt);
 
   auto coordinator = pg::Connection::open(config.source, "coordinator");
   pg::apply_export_session_settings(coordinator);
   auto [snapshot, tables] =
       pg::begin_locked_snapshot(coordinator, config.filter, config.lock_timeout);
+  const std::string snapshot_at = format_utc_timestamp(std::chrono::system_clock::now());
   auto tasks = plan_tasks(tables, config.chunk_bytes,
                           pg::supports_tid_range_scans(snapshot.server_version_num));
   log::info("export started", {{"run_id", config.run_id},
+                               {"attempt", attempt},
                                {"destination", storage.describe()},
                                log::field("tables", tables.size()),
                                log::field("tasks", tasks.size()),
@@ -230,51 +111,88 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
                                {"wal_lsn", snapshot.wal_lsn.value_or("")}});
   for (const auto& table : tables) log::debug("selected", {{"table", table.schema.display_name()}});
 
-  ExportRun run(config, format, storage, tables, std::move(tasks));
+  // From here on objects exist: every failure until the manifest is created withdraws them.
+  ResultCollector results(tables.size());
   try {
-    run.run(snapshot.snapshot_id);
-    throw_if_stop_requested();
-  } catch (...) {
-    log::warn("export failed; removing the run's partial objects",
-              {{"prefix", run_prefix(config.run_id)}});
+    WorkerPool* pool_view = nullptr;
+    TaskRunner runner(format, storage,
+                      TaskOutput{config.run_id, attempt, config.codec, config.compression_level,
+                                 config.max_file_bytes},
+                      [&pool_view] { return pool_view->stopping(); });
+    WorkerPool pool(
+        config.jobs,
+        [&](int id) {
+          auto connection = pg::Connection::open(config.source, fmt::format("worker {}", id));
+          pg::apply_export_session_settings(connection);
+          pg::import_snapshot(connection, snapshot.snapshot_id);
+          return connection;
+        },
+        [&](pg::Connection& connection, size_t index) {
+          const auto& task = tasks[index];
+          results.add(runner.run(connection, tables[task.table_index], task));
+        });
+    pool_view = &pool;
+    pool.run(
+        tasks.size(), [&] { check_coordinator(coordinator); }, config.coordinator_check_interval);
+    // A successful COMMIT proves the coordinator's session, and so its locks, lasted to the end.
     try {
-      storage.remove_prefix(run_prefix(config.run_id));
-    } catch (const std::exception& cleanup_error) {
-      log::warn("cleanup incomplete; the run has no manifest, so readers ignore what is left",
-                {{"error", cleanup_error.what()}});
+      coordinator.exec("COMMIT");
+    } catch (const Error& error) {
+      fail(ErrorKind::database_error,
+           "the coordinator's transaction could not be committed ({}), so the table locks may "
+           "not have lasted the whole export; nothing is published: run it again",
+           error.what());
     }
+  } catch (...) {
+    log::warn("export failed; removing the run's partial objects", {{"prefix", prefix}});
+    withdraw_attempt(storage, prefix, config.cleanup_timeout);
     throw;
   }
-  coordinator.exec("COMMIT");
 
-  std::string finished_at = format_utc_timestamp(std::chrono::system_clock::now());
+  const std::string finished_at = format_utc_timestamp(std::chrono::system_clock::now());
   ManifestInput input{config.run_id,
+                      attempt,
                       format_utc_timestamp(started_wall),
+                      snapshot_at,
                       finished_at,
                       config.format_name,
                       config.compression_name,
                       snapshot,
                       &tables,
-                      &run.results(),
+                      &results.tables(),
                       &format};
-  std::string manifest = build_manifest(input).dump(2) + "\n";
-  std::string manifest_location = manifest_key(config.run_id);
-  // The commit point: before this object exists, the run does not exist for readers.
-  storage::put_object(storage, manifest_location, manifest);
-  storage::put_object(
-      storage, std::string(kLatestKey),
-      build_latest_pointer(config.run_id, manifest_location, finished_at).dump(2) + "\n");
+  const std::string manifest = build_manifest(input).dump(2) + "\n";
+  // The commit point: before the manifest exists, the run does not exist for readers.
+  ManifestOutcome outcome;
+  try {
+    outcome = create_manifest(storage, config.run_id, manifest);
+  } catch (const CommitUncertain&) {
+    throw;  // the run may be committed: its data must stay
+  } catch (...) {
+    withdraw_attempt(storage, prefix, config.cleanup_timeout);
+    throw;
+  }
+  if (outcome == ManifestOutcome::already_exists) {
+    withdraw_attempt(storage, prefix, config.cleanup_timeout);
+    fail(ErrorKind::run_exists,
+         "another export committed run '{}' in {} first; this attempt's objects were removed",
+         config.run_id, storage.describe());
+  }
 
   ExportSummary summary;
   summary.run_id = config.run_id;
-  summary.manifest_key = manifest_location;
+  summary.attempt = attempt;
+  summary.manifest_key = manifest_key(config.run_id);
+  if (config.move_latest_pointer) {
+    summary.latest_moved = publish_latest_pointer(storage, config.run_id, snapshot_at, finished_at);
+  }
   summary.tables = tables.size();
-  for (const auto& result : run.results()) {
+  for (const auto& result : results.tables()) {
     summary.rows += result.rows;
     summary.files += result.files.size();
     for (const auto& file : result.files) summary.stored_bytes += file.object.size;
   }
-  summary.wire_bytes = run.wire_bytes();
+  summary.wire_bytes = results.wire_bytes();
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   summary.snapshot = snapshot.snapshot_id;
   return summary;

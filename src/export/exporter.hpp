@@ -26,11 +26,23 @@ struct ExportConfig {
   std::string format_name;       // for the manifest: "csv", "jsonl", "parquet"
   std::string compression_name;  // for the manifest: "zstd", ...
   std::chrono::seconds lock_timeout{60};
+  // How long removing a failed or stopped run's objects may take. 25 s fits inside ECS's
+  // default stopTimeout of 30 s, after which the task is killed mid-cleanup.
+  std::chrono::seconds cleanup_timeout{25};
+  // How often the coordinator (which holds the snapshot and the locks) is checked while the
+  // workers run: a lost coordinator fails the export within about this long.
+  std::chrono::milliseconds coordinator_check_interval{2000};
+  // Whether a committed run moves latest.json (not when exporting into a spool).
+  bool move_latest_pointer = true;
 };
 
 struct ExportSummary {
   std::string run_id;
+  std::string attempt;
   std::string manifest_key;
+  // False when latest.json still names another run: a newer one, or the pointer could not be
+  // written (the run is committed either way; a warning says which).
+  bool latest_moved = false;
   size_t tables = 0;
   size_t files = 0;
   uint64_t rows = 0;
@@ -40,11 +52,20 @@ struct ExportSummary {
   std::string snapshot;
 };
 
-// Fails with run_exists when the destination already holds objects of `run_id`.
+// Fails with run_exists when the destination already holds a committed run `run_id`.
 void check_run_is_new(storage::Storage& storage, const std::string& run_id);
 
-// Runs the export. On any failure nothing is published: objects already written under the
-// run's prefix are removed and the error is rethrown.
+// Moves latest.json to a committed run (forward only). Never throws: the run is committed
+// whatever happens to the pointer, so a failure is a warning. Returns whether it moved.
+bool publish_latest_pointer(storage::Storage& storage, const std::string& run_id,
+                            const std::string& snapshot_at, const std::string& finished_at);
+
+// Runs the export. The outcomes, each handled in one place:
+//   - fails before any object is written: nothing to undo;
+//   - fails after data was written (a worker, the coordinator, COMMIT, a signal): this
+//     attempt's prefix is removed within cleanup_timeout and the error is rethrown;
+//   - another attempt committed the run id first: this attempt's prefix is removed, run_exists;
+//   - the manifest is created: the run is committed; then latest.json moves forward if it can.
 ExportSummary run_export(const ExportConfig& config, const format::Format& format,
                          storage::Storage& storage);
 

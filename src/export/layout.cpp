@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <random>
+
 namespace pgexport::exporter {
 
 std::string encode_key_segment(std::string_view name) {
@@ -22,14 +24,25 @@ std::string run_prefix(std::string_view run_id) {
   return fmt::format("runs/{}/", run_id);
 }
 
+std::string new_attempt_token() {
+  std::random_device entropy;
+  const uint64_t value = (static_cast<uint64_t>(entropy()) << 32) | entropy();
+  return fmt::format("{:012x}", value & 0xffff'ffff'ffffull);
+}
+
+std::string attempt_prefix(std::string_view run_id, std::string_view attempt) {
+  return fmt::format("{}data-{}/", run_prefix(run_id), attempt);
+}
+
 std::string table_directory(std::string_view schema, std::string_view table) {
   return encode_key_segment(schema) + "." + encode_key_segment(table);
 }
 
-std::string data_file_key(std::string_view run_id, std::string_view schema, std::string_view table,
-                          int task_part, int file_index, std::string_view extension) {
-  return fmt::format("{}{}/part-{:05}-{:03}.{}", run_prefix(run_id), table_directory(schema, table),
-                     task_part, file_index, extension);
+std::string data_file_key(std::string_view run_id, std::string_view attempt,
+                          std::string_view schema, std::string_view table, int task_part,
+                          int file_index, std::string_view extension) {
+  return fmt::format("{}{}/part-{:05}-{:03}.{}", attempt_prefix(run_id, attempt),
+                     table_directory(schema, table), task_part, file_index, extension);
 }
 
 std::string manifest_key(std::string_view run_id) {

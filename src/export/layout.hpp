@@ -1,7 +1,10 @@
 // Where things go in the destination, in one place:
-//   runs/<run-id>/<schema>.<table>/part-<task>-<file>.<ext>[.zst]   data
-//   runs/<run-id>/_manifest.json                                    commit point, written last
-//   latest.json                                                     the last committed run
+//   runs/<run-id>/data-<attempt>/<schema>.<table>/part-<task>-<file>.<ext>[.zst]   data
+//   runs/<run-id>/_manifest.json                commit point, created once, written last
+//   latest.json                                 the newest committed run
+// Each attempt at a run writes its data under a prefix of its own, named by a random token,
+// so two processes started for the same run id never write the same key: the one that
+// creates the manifest wins, and the other removes only its own prefix.
 #pragma once
 
 #include <string>
@@ -15,9 +18,14 @@ namespace pgexport::exporter {
 std::string encode_key_segment(std::string_view name);
 
 std::string run_prefix(std::string_view run_id);
+// A new random attempt token (12 hex digits: 48 bits, so two attempts never collide).
+std::string new_attempt_token();
+// "runs/<run-id>/data-<attempt>/": everything one attempt writes besides the manifest.
+std::string attempt_prefix(std::string_view run_id, std::string_view attempt);
 std::string table_directory(std::string_view schema, std::string_view table);
-std::string data_file_key(std::string_view run_id, std::string_view schema, std::string_view table,
-                          int task_part, int file_index, std::string_view extension);
+std::string data_file_key(std::string_view run_id, std::string_view attempt,
+                          std::string_view schema, std::string_view table, int task_part,
+                          int file_index, std::string_view extension);
 std::string manifest_key(std::string_view run_id);
 inline constexpr std::string_view kLatestKey = "latest.json";
 

@@ -11,7 +11,9 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
   manifest["manifest_version"] = kManifestVersion;
   manifest["tool"] = {{"name", "pgexport"}, {"version", PGEXPORT_VERSION}};
   manifest["run_id"] = input.run_id;
+  manifest["attempt"] = input.attempt;
   manifest["started_at"] = input.started_at;
+  manifest["snapshot_at"] = input.snapshot_at;
   manifest["finished_at"] = input.finished_at;
   manifest["format"] = input.format_name;
   manifest["compression"] = input.compression_name;
@@ -30,8 +32,8 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
     entry["schema"] = table.schema.schema;
     entry["name"] = table.schema.name;
     entry["kind"] = table.partitioned ? "partitioned" : "table";
-    entry["directory"] =
-        run_prefix(input.run_id) + table_directory(table.schema.schema, table.schema.name) + "/";
+    entry["directory"] = attempt_prefix(input.run_id, input.attempt) +
+                         table_directory(table.schema.schema, table.schema.name) + "/";
     auto columns = nlohmann::ordered_json::array();
     for (const auto& column : table.schema.columns) {
       nlohmann::ordered_json described = {
@@ -62,12 +64,6 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
   }
   manifest["tables"] = std::move(tables);
   return manifest;
-}
-
-nlohmann::ordered_json build_latest_pointer(const std::string& run_id,
-                                            const std::string& manifest_key,
-                                            const std::string& finished_at) {
-  return {{"run_id", run_id}, {"manifest", manifest_key}, {"finished_at", finished_at}};
 }
 
 }  // namespace pgexport::exporter

@@ -25,7 +25,9 @@ struct TableResult {
 
 struct ManifestInput {
   std::string run_id;
+  std::string attempt;  // the token naming this attempt's data prefix
   std::string started_at;
+  std::string snapshot_at;
   std::string finished_at;
   std::string format_name;
   std::string compression_name;
@@ -36,13 +38,9 @@ struct ManifestInput {
 };
 
 // Manifest format version; bump when a reader would need to change.
-inline constexpr int kManifestVersion = 1;
+// 2: data under runs/<id>/data-<attempt>/, "attempt" and "snapshot_at"; latest.json orders by it.
+inline constexpr int kManifestVersion = 2;
 
 nlohmann::ordered_json build_manifest(const ManifestInput& input);
-
-// The small pointer object at the destination root naming the last committed run.
-nlohmann::ordered_json build_latest_pointer(const std::string& run_id,
-                                            const std::string& manifest_key,
-                                            const std::string& finished_at);
 
 }  // namespace pgexport::exporter

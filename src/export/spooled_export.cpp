@@ -13,6 +13,7 @@
 #include "common/digest.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "export/commit.hpp"
 #include "export/layout.hpp"
 #include "storage/local/local_storage.hpp"
 
@@ -36,8 +37,9 @@ std::optional<std::string> completed_spool_run(storage::LocalStorage& spool) {
   return std::nullopt;
 }
 
-// Copies one spooled file to the destination and checks that what was read matches what the
-// manifest recorded when the file was written (a damaged spool must not be published).
+// Copies one spooled file to the destination, checking as it goes that the bytes match what
+// the manifest recorded when the file was written: a damaged spool is never published, since
+// the object is aborted before it becomes visible.
 void upload_file(storage::LocalStorage& spool, storage::Storage& destination,
                  const std::string& key, const std::string& expected_sha256) {
   std::ifstream file(spool.root() / key, std::ios::binary);
@@ -46,68 +48,100 @@ void upload_file(storage::LocalStorage& spool, storage::Storage& destination,
          (spool.root() / key).string(), spool.root().string());
   }
   auto writer = destination.create(key);
+  Sha256 hash;
   std::string buffer(kUploadChunk, '\0');
   while (file) {
     throw_if_stop_requested();
     file.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    if (file.gcount() > 0) writer->write(std::string_view(buffer.data(), file.gcount()));
+    const std::string_view piece(buffer.data(), static_cast<size_t>(file.gcount()));
+    if (piece.empty()) continue;
+    hash.update(piece);
+    writer->write(piece);
   }
   if (file.bad()) {
     fail(ErrorKind::storage_error, "cannot read spooled file {}", (spool.root() / key).string());
   }
-  auto info = writer->commit();
-  if (info.sha256_hex != expected_sha256) {
-    destination.remove(key);
+  if (hex_encode(hash.finish()) != expected_sha256) {
+    writer->abort();
     fail(ErrorKind::storage_error,
          "spooled file {} does not match the checksum recorded when it was written; remove the "
          "spool {} and run again",
          (spool.root() / key).string(), spool.root().string());
   }
+  writer->commit();
 }
 
 // Uploads every file of the spooled run that the destination does not have yet, with `jobs`
-// parallel uploads, then the manifest and the latest pointer.
-void publish(storage::LocalStorage& spool, storage::Storage& destination, const std::string& run_id,
-             int jobs) {
-  std::string manifest_text = *spool.read(manifest_key(run_id));
-  auto manifest = nlohmann::json::parse(manifest_text);
-  // Objects become visible only when complete, so a key that exists is fully uploaded.
-  auto present_keys = destination.list(run_prefix(run_id));
-  std::set<std::string> present(present_keys.begin(), present_keys.end());
-  std::vector<std::pair<std::string, std::string>> pending;
-  for (const auto& table : manifest["tables"]) {
-    for (const auto& file : table["files"]) {
-      std::string key = file["key"];
-      if (!present.count(key)) pending.emplace_back(key, file["sha256"]);
+// parallel uploads, then creates the manifest (once) and moves the latest pointer. Every
+// state a crash can leave is completed: files partly uploaded, the manifest created but
+// latest.json not moved, or everything published but the spool not yet emptied.
+// Returns whether latest.json now names the run.
+bool publish(storage::LocalStorage& spool, storage::Storage& destination, const std::string& run_id,
+             int jobs, std::chrono::seconds cleanup_timeout) {
+  const std::string manifest_text = *spool.read(manifest_key(run_id));
+  const auto manifest = nlohmann::json::parse(manifest_text);
+  const std::string attempt = manifest.value("attempt", std::string());
+  if (attempt.empty()) {
+    fail(ErrorKind::usage,
+         "the spool {} holds a run written by an older pgexport; remove it and run again",
+         spool.root().string());
+  }
+  if (auto published = destination.read(manifest_key(run_id))) {
+    if (*published != manifest_text) {
+      fail(ErrorKind::run_exists,
+           "{} already holds run '{}' from another export; remove the spool {} or choose another "
+           "--run-id",
+           destination.describe(), run_id, spool.root().string());
+    }
+    log::info("the spooled run is already published", {{"run_id", run_id}});
+  } else {
+    // Objects become visible only when complete, so a key that exists is fully uploaded.
+    auto present_keys = destination.list(attempt_prefix(run_id, attempt));
+    std::set<std::string> present(present_keys.begin(), present_keys.end());
+    std::vector<std::pair<std::string, std::string>> pending;
+    for (const auto& table : manifest["tables"]) {
+      for (const auto& file : table["files"]) {
+        std::string key = file["key"];
+        if (!present.count(key)) pending.emplace_back(key, file["sha256"]);
+      }
+    }
+    log::info("uploading spooled run", {{"run_id", run_id},
+                                        log::field("files", pending.size()),
+                                        log::field("already_uploaded", present.size())});
+    std::atomic<size_t> next{0};
+    std::mutex mutex;
+    std::exception_ptr error;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < std::max(1, jobs); ++i) {
+      threads.emplace_back([&] {
+        try {
+          for (size_t index = next++; index < pending.size(); index = next++) {
+            {
+              std::lock_guard lock(mutex);
+              if (error) return;
+            }
+            upload_file(spool, destination, pending[index].first, pending[index].second);
+          }
+        } catch (...) {
+          std::lock_guard lock(mutex);
+          if (!error) error = std::current_exception();
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    // What was uploaded stays: the spool still holds the run, and a re-run resumes from it.
+    if (error) std::rethrow_exception(error);
+    if (create_manifest(destination, run_id, manifest_text) == ManifestOutcome::already_exists) {
+      CleanupWindow window(cleanup_timeout);
+      destination.remove_prefix(attempt_prefix(run_id, attempt));
+      fail(ErrorKind::run_exists,
+           "another export committed run '{}' in {} first; the spooled attempt's uploads were "
+           "removed; remove the spool {} or choose another --run-id",
+           run_id, destination.describe(), spool.root().string());
     }
   }
-  log::info("uploading spooled run", {{"run_id", run_id},
-                                      log::field("files", pending.size()),
-                                      log::field("already_uploaded", present.size())});
-  std::atomic<size_t> next{0};
-  std::mutex mutex;
-  std::exception_ptr error;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < std::max(1, jobs); ++i) {
-    threads.emplace_back([&] {
-      try {
-        for (size_t index = next++; index < pending.size(); index = next++) {
-          {
-            std::lock_guard lock(mutex);
-            if (error) return;
-          }
-          upload_file(spool, destination, pending[index].first, pending[index].second);
-        }
-      } catch (...) {
-        std::lock_guard lock(mutex);
-        if (!error) error = std::current_exception();
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  if (error) std::rethrow_exception(error);
-  storage::put_object(destination, manifest_key(run_id), manifest_text);
-  storage::put_object(destination, std::string(kLatestKey), *spool.read(std::string(kLatestKey)));
+  return publish_latest_pointer(destination, run_id, manifest.value("snapshot_at", std::string()),
+                                manifest.value("finished_at", std::string()));
 }
 
 ExportSummary summary_from_manifest(const std::string& run_id, const std::string& manifest_text) {
@@ -148,14 +182,12 @@ ExportSummary run_spooled_export(const ExportConfig& config, const format::Forma
     spool.remove_prefix("runs/");
     spool.remove(std::string(kLatestKey));
     check_run_is_new(destination, config.run_id);
-    summary = run_export(config, format, spool);
+    ExportConfig into_spool = config;
+    into_spool.move_latest_pointer = false;  // the destination's pointer moves on publish
+    summary = run_export(into_spool, format, spool);
     run_id = config.run_id;
   }
-  if (destination.read(manifest_key(*run_id))) {
-    log::info("the spooled run is already published", {{"run_id", *run_id}});
-  } else {
-    publish(spool, destination, *run_id, config.jobs);
-  }
+  summary.latest_moved = publish(spool, destination, *run_id, config.jobs, config.cleanup_timeout);
   spool.remove_prefix("runs/");
   spool.remove(std::string(kLatestKey));
   // Export and upload together: what the job took, resumed or not.

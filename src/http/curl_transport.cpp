@@ -120,7 +120,7 @@ size_t write_header(char* data, size_t size, size_t count, void* user) {
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   // Polled about once a second even when no data flows: lets SIGTERM end a stalled upload.
   auto* exchange = static_cast<Exchange*>(user);
-  if (exchange->request->interruptible && stop_requested()) {
+  if (exchange->request->interruptible && interrupt_requested()) {
     exchange->stopped = true;
     return 1;
   }

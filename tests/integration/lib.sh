@@ -111,6 +111,10 @@ decompress_command() {
   esac
 }
 
+# Replaces the random attempt token in keys (runs/<id>/data-<token>/...) by a fixed word, so
+# two exports of the same data compare equal.
+without_attempt() { sed -E 's#/data-[0-9a-f]{12}/#/data-ATTEMPT/#g'; }
+
 # Checks that every file the manifest lists exists with its recorded size and SHA-256, and
 # prints nothing on success.
 verify_manifest_objects() { # $1 = destination directory, $2 = manifest path

@@ -43,8 +43,8 @@ PGDATABASE=$db "${command[@]}" --log-level info >/dev/null 2>"$WORK/second.log" 
 grep -q "resuming the upload" "$WORK/second.log" || fail "the re-run did not resume from the spool"
 aws_s3 s3 cp --recursive --only-show-errors "s3://$PGEXPORT_TEST_BUCKET/$prefix" "$WORK/published"
 verify_manifest_objects "$WORK/published" "$WORK/published/runs/spooled/_manifest.json"
-diff <(jq -S '.tables' "$WORK/reference/runs/spooled/_manifest.json") \
-     <(jq -S '.tables' "$WORK/published/runs/spooled/_manifest.json") ||
+diff <(jq -S '.tables' "$WORK/reference/runs/spooled/_manifest.json" | without_attempt) \
+     <(jq -S '.tables' "$WORK/published/runs/spooled/_manifest.json" | without_attempt) ||
   fail "the published run differs from a direct export of the same data"
 [[ -z $(find "$spool" -type f) ]] || fail "the spool was not emptied after publishing"
 pass "killed after $uploaded/$total uploads; the re-run published all $total objects, identical, with the database gone"

@@ -15,9 +15,18 @@ TEST(Layout, NamesAreEncodedSoTheSchemaTableJoinIsUnambiguous) {
 }
 
 TEST(Layout, KeysFollowTheDocumentedLayout) {
-  EXPECT_EQ(data_file_key("r1", "public", "Orders", 3, 1, "csv.zst"),
-            "runs/r1/public.Orders/part-00003-001.csv.zst");
+  EXPECT_EQ(data_file_key("r1", "0123456789ab", "public", "Orders", 3, 1, "csv.zst"),
+            "runs/r1/data-0123456789ab/public.Orders/part-00003-001.csv.zst");
+  EXPECT_EQ(attempt_prefix("r1", "0123456789ab"), "runs/r1/data-0123456789ab/");
   EXPECT_EQ(manifest_key("r1"), "runs/r1/_manifest.json");
+}
+
+TEST(Layout, AttemptTokensAreDistinctHexSegments) {
+  const std::string first = new_attempt_token();
+  const std::string second = new_attempt_token();
+  EXPECT_EQ(first.size(), 12u);
+  EXPECT_EQ(first.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(first, second);
 }
 
 TEST(Layout, RunIdsMustBeSafeKeySegments) {

@@ -1,0 +1,140 @@
+#include "export/task_runner.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "common/byte_sink.hpp"
+#include "common/cancellation.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "export/layout.hpp"
+#include "pg/copy_stream.hpp"
+
+namespace pgexport::exporter {
+
+namespace {
+
+std::string_view wire_format_name(format::WireFormat wire) {
+  switch (wire) {
+    case format::WireFormat::text:
+      return "text";
+    case format::WireFormat::csv:
+      return "csv";
+    case format::WireFormat::binary:
+      return "binary";
+  }
+  return "text";
+}
+
+// The coordinator holds an ACCESS SHARE lock on every table; a worker's own lock request would
+// still queue behind a DDL statement (ALTER, TRUNCATE) waiting for the coordinator's lock, and
+// neither would ever finish: the deadlock detector cannot see it, since the coordinator is idle.
+// So the worker takes its lock first with NOWAIT, as pg_dump's workers do, and fails at once.
+void lock_without_waiting(pg::Connection& connection, const pg::CatalogTable& table,
+                          const ExportTask& task) {
+  try {
+    connection.exec("LOCK TABLE " + task.relation_sql + " IN ACCESS SHARE MODE NOWAIT");
+  } catch (const Error& error) {
+    fail(ErrorKind::database_error,
+         "cannot read table {}: another session is waiting for an exclusive lock on it (DDL "
+         "queued behind this export), so reading it would wait forever; run the export again "
+         "when that session is done ({})",
+         table.schema.display_name(), error.what());
+  }
+}
+
+}  // namespace
+
+// One output file in progress: encoder -> compressor -> counter -> storage object.
+struct TaskRunner::OpenFile {
+  std::unique_ptr<storage::ObjectWriter> object;
+  std::unique_ptr<CountingSink> counter;
+  std::unique_ptr<compress::StreamCompressor> compressor;
+  uint64_t rows = 0;
+};
+
+TaskRunner::TaskRunner(const format::Format& format, storage::Storage& storage, TaskOutput output,
+                       std::function<bool()> should_stop)
+    : format_(format),
+      storage_(storage),
+      output_(std::move(output)),
+      should_stop_(std::move(should_stop)) {}
+
+TaskRunner::OpenFile TaskRunner::open_file(const pg::CatalogTable& table, const ExportTask& task,
+                                           int file_index, format::Encoder& encoder) const {
+  auto codec = format_.compresses_internally() ? compress::StreamCodec::none : output_.codec;
+  std::string extension = format_.extension() + std::string(compress::stream_codec_suffix(codec));
+  OpenFile file;
+  file.object = storage_.create(data_file_key(output_.run_id, output_.attempt, table.schema.schema,
+                                              table.schema.name, task.part, file_index, extension));
+  file.counter = std::make_unique<CountingSink>(*file.object);
+  file.compressor =
+      compress::make_stream_compressor(codec, output_.compression_level, *file.counter);
+  encoder.start(*file.compressor);
+  return file;
+}
+
+FileResult TaskRunner::close_file(OpenFile& file, format::Encoder& encoder) const {
+  encoder.finish();
+  file.compressor->finish();
+  return FileResult{file.object->commit(), file.rows};
+}
+
+TaskResult TaskRunner::run(pg::Connection& connection, const pg::CatalogTable& table,
+                           const ExportTask& task) const {
+  const auto started = std::chrono::steady_clock::now();
+  auto spec = format_.copy_spec(table.schema);
+  auto encoder = format_.make_encoder(table.schema);
+  TaskResult result;
+  result.table_index = task.table_index;
+  int file_index = 0;
+  OpenFile file = open_file(table, task, file_index, *encoder);
+  if (!task.relation_sql.empty()) {
+    lock_without_waiting(connection, table, task);
+    pg::CopyStream copy(connection,
+                        copy_statement(task, spec.select_list, wire_format_name(spec.wire)),
+                        spec.wire == format::WireFormat::binary);
+    std::string_view row;
+    while (copy.next(row)) {
+      if (should_stop_()) {
+        throw_if_stop_requested();
+        fail(ErrorKind::interrupted, "stopped because another part of the export failed");
+      }
+      // Roll to a new file at a row boundary once the stored size reaches the limit.
+      if (output_.max_file_bytes > 0 && file.rows > 0 &&
+          file.counter->count() >= output_.max_file_bytes) {
+        result.files.push_back(close_file(file, *encoder));
+        file = open_file(table, task, ++file_index, *encoder);
+      }
+      encoder->write_row(row);
+      ++file.rows;
+      result.wire_bytes += row.size();
+    }
+  }
+  result.files.push_back(close_file(file, *encoder));
+
+  uint64_t stored = 0;
+  for (const auto& done : result.files) {
+    result.rows += done.rows;
+    stored += done.object.size;
+  }
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log::info("exported", {{"table", table.schema.display_name()},
+                         log::field("part", task.part),
+                         log::field("rows", result.rows),
+                         log::field("bytes", stored),
+                         log::field("seconds", fmt::format("{:.2f}", result.seconds))});
+  return result;
+}
+
+void ResultCollector::add(TaskResult result) {
+  std::lock_guard lock(mutex_);
+  auto& table = tables_.at(result.table_index);
+  table.rows += result.rows;
+  for (auto& file : result.files) table.files.push_back(std::move(file));
+  wire_bytes_ += result.wire_bytes;
+}
+
+}  // namespace pgexport::exporter
