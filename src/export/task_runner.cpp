@@ -33,15 +33,18 @@ std::string_view wire_format_name(format::WireFormat wire) {
 // So the worker takes its lock first with NOWAIT, as pg_dump's workers do, and fails at once.
 void lock_without_waiting(pg::Connection& connection, const pg::CatalogTable& table,
                           const ExportTask& task) {
-  try {
-    connection.exec("LOCK TABLE " + task.relation_sql + " IN ACCESS SHARE MODE NOWAIT");
-  } catch (const Error& error) {
+  auto result =
+      connection.try_exec("LOCK TABLE " + task.relation_sql + " IN ACCESS SHARE MODE NOWAIT");
+  if (result.ok()) return;
+  constexpr std::string_view kLockNotAvailable = "55P03";
+  if (result.sqlstate() == kLockNotAvailable) {
     fail(ErrorKind::database_error,
          "cannot read table {}: another session is waiting for an exclusive lock on it (DDL "
          "queued behind this export), so reading it would wait forever; run the export again "
-         "when that session is done ({})",
-         table.schema.display_name(), error.what());
+         "when that session is done",
+         table.schema.display_name());
   }
+  pg::fail_statement("LOCK", connection.purpose(), result.native());
 }
 
 }  // namespace

@@ -44,8 +44,47 @@ terminate() { # $1 = application_name pattern
     grep -qx '[1-9][0-9]*' || fail "no backend matched $1"
 }
 
-fault_case coordinator_terminated 8 "coordinator connection" terminate 'pgexport%coordinator%'
+# The coordinator dies while the workers still have minutes of work (uploads slowed by the
+# fault proxy): its watcher, not the final COMMIT, must stop the export within seconds.
+start_fault_proxy --rate 0 --delay 0.5
+prefix=faults-$$-$RANDOM
+PGDATABASE=$db "$PGEXPORT_BIN" export --destination "s3://$PGEXPORT_TEST_BUCKET/$prefix" \
+  --s3-endpoint "$PROXY_URL" --run-id lost --jobs 2 --chunk-size 16MiB --part-size 5MiB \
+  --compression none >/dev/null 2>"$WORK/lost.err" &
+pid=$!
+wait_for_copy "$pid"
+SECONDS=0
+terminate 'pgexport%coordinator%'
+status=0
+wait "$pid" || status=$?
+took=$SECONDS
+stop_fault_proxy
+[[ $status == 8 ]] || fail "coordinator terminated: exit $status, expected 8: $(cat "$WORK/lost.err")"
+grep -q "coordinator connection, which holds the snapshot and the table locks, was lost" "$WORK/lost.err" ||
+  fail "coordinator terminated: not noticed by the watcher: $(cat "$WORK/lost.err")"
+(( took <= 15 )) || fail "coordinator terminated: the export took ${took}s to stop"
+[[ $(count_objects "s3://$PGEXPORT_TEST_BUCKET/$prefix/") == 0 ]] || fail "coordinator terminated: objects were left"
+[[ $(pending_uploads "$prefix/") == "[]" ]] || fail "coordinator terminated: multipart uploads were left open"
+pass "coordinator terminated mid-export: exit 8 after ${took}s, '$(tail -n 1 "$WORK/lost.err" | cut -c1-150)'"
 fault_case worker_terminated 8 "worker" terminate 'pgexport%worker 0%'
+
+# DDL queued on a table no worker has read yet (behind the coordinator's lock): the worker's
+# NOWAIT lock fails at once with advice, instead of waiting forever behind the DDL.
+dest=$WORK/ddl_queued
+PGDATABASE=$db "$PGEXPORT_BIN" export --destination "$dest" --run-id ddl --jobs 1 \
+  --chunk-size 16MiB --compression none >/dev/null 2>"$WORK/ddl.err" &
+pid=$!
+wait_for_copy "$pid"
+psql -X -d "$db" -qc "ALTER TABLE small ADD COLUMN added int" >/dev/null 2>&1 &
+alter_pid=$!
+status=0
+wait "$pid" || status=$?
+wait "$alter_pid" || fail "the ALTER TABLE did not complete after the export stopped"
+[[ $status == 8 ]] || fail "DDL queued: exit $status, expected 8: $(cat "$WORK/ddl.err")"
+grep -q "another session is waiting for an exclusive lock on it" "$WORK/ddl.err" ||
+  fail "DDL queued: message unclear: $(cat "$WORK/ddl.err")"
+[[ -z $(find "$dest/runs" -type f 2>/dev/null) ]] || fail "DDL queued: data files were left"
+pass "DDL queued behind the export: exit 8, '$(tail -n 1 "$WORK/ddl.err" | cut -c1-150)'"
 
 # A restart needs a server of its own: the rest of the suite keeps using the shared one.
 restart_dir=$WORK/restart-cluster
