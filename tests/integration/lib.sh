@@ -115,9 +115,10 @@ verify_jsonl_roundtrip() { # $1 = database, $2 = destination directory, $3 = man
 aws_s3() { aws --endpoint-url "$PGEXPORT_TEST_S3_ENDPOINT" "$@"; }
 
 # Unfinished multipart uploads under a prefix of the test bucket (JSON list, [] when none).
+# awscli v1 prints an object; Debian's v2 prints nothing when there are none, hence -s.
 pending_uploads() {
   aws_s3 s3api list-multipart-uploads --bucket "$PGEXPORT_TEST_BUCKET" --prefix "$1" \
-    --output json | jq -c '[.Uploads // [] | .[].Key]'
+    --output json | jq -sc '[.[] | .Uploads // [] | .[].Key]'
 }
 
 # A database with one table large enough for multipart uploads: $2 rows of ~100 bytes of
