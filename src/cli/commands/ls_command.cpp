@@ -22,6 +22,10 @@ int LsCommand::run() {
   auto storage = open_destination(settings_);
   auto state = housekeeping::scan_destination(*storage);
   std::string latest_run = state.latest.pointer ? state.latest.pointer->run_id : "";
+  if (state.latest.present && !state.latest.pointer) {
+    log::warn("latest.json cannot be read; no run is marked latest",
+              {{"problem", state.latest.problem}});
+  }
   size_t uncommitted = 0;
   for (const auto& run : state.runs) {
     if (!run.committed) ++uncommitted;

@@ -7,6 +7,7 @@
 #include "cli/commands/command_setup.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "export/layout.hpp"
 #include "housekeeping/verifier.hpp"
 
 namespace pgexport::cli {
@@ -23,6 +24,11 @@ int VerifyCommand::run() {
   auto storage = open_destination(settings_);
   housekeeping::VerifyReport report;
   if (auto run_id = settings_.text("run-id")) {
+    if (!exporter::is_valid_run_id(*run_id)) {
+      fail(ErrorKind::usage,
+           "--run-id '{}' is not a run id (letters, digits, '_', '-' and '.'; see pgexport ls)",
+           *run_id);
+    }
     report = housekeeping::verify_run(*storage, *run_id);
   } else {
     auto latest = housekeeping::run_named_by_latest(*storage);
