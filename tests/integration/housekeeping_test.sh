@@ -168,12 +168,14 @@ pass "cleanup --dry-run lists its plan and changes nothing"
 
 run cleanup --destination "$s3" --grace 0 --log-level info
 expect_status 0 "cleanup --grace 0"
+# Listed once into a variable: `grep -q` on a pipe would end it early (SIGPIPE under pipefail).
+after=$(s3_listing)
 [[ -z $(open_uploads "$prefix/") ]] || fail "the multipart upload is still open"
-[[ -z $(s3_listing | grep "^$prefix/runs/u-dead/") ]] || fail "the uncommitted run is still there"
-s3_listing | grep -q "^$prefix/changes/log/000001.json " || fail "cleanup touched changes/"
-s3_listing | grep -q "^$prefix/latest.json " || fail "cleanup touched latest.json"
+! grep -q "^$prefix/runs/u-dead/" <<<"$after" || fail "the uncommitted run is still there"
+grep -q "^$prefix/changes/log/000001.json " <<<"$after" || fail "cleanup touched changes/"
+grep -q "^$prefix/latest.json " <<<"$after" || fail "cleanup touched latest.json"
 for id in r1-csv r2-jsonl r3-parquet; do
-  s3_listing | grep -q "^$prefix/runs/$id/_manifest.json " ||
+  grep -q "^$prefix/runs/$id/_manifest.json " <<<"$after" ||
     fail "cleanup without retention removed committed run $id"
 done
 grep -q "^Cleanup of .*: 1 pending uploads aborted, 1 uncommitted runs" "$WORK/out" ||
@@ -189,8 +191,9 @@ expect_status 0 "cleanup --keep-last 1"
 run ls --destination "$s3" --json
 [[ $(jq -r '[.runs[].run_id] | join(" ")' "$WORK/out") == "r3-parquet r1-csv" ]] ||
   fail "after --keep-last 1: $(cat "$WORK/out")"
-[[ -z $(s3_listing | grep "^$prefix/runs/r2-jsonl/") ]] || fail "r2-jsonl left objects behind"
-s3_listing | grep -q "^$prefix/changes/log/000001.json " || fail "cleanup touched changes/"
+after=$(s3_listing)
+! grep -q "^$prefix/runs/r2-jsonl/" <<<"$after" || fail "r2-jsonl left objects behind"
+grep -q "^$prefix/changes/log/000001.json " <<<"$after" || fail "cleanup touched changes/"
 pass "cleanup --keep-last 1 keeps the newest run and latest.json's, removes the other entirely"
 
 # --- cleanup in a directory: an uncommitted run goes, retention applies, nothing else moves.
