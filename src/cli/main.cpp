@@ -1,9 +1,13 @@
-// pgexport: exports a PostgreSQL database to files or S3, consistently.
+// pgexport: exports a PostgreSQL database to files or S3, consistently, and keeps the
+// destination tidy (ls, verify, cleanup).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>
 
+#include "cli/commands/cleanup_command.hpp"
+#include "cli/commands/ls_command.hpp"
+#include "cli/commands/verify_command.hpp"
 #include "cli/export_command.hpp"
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
@@ -17,6 +21,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("pgexport ") + PGEXPORT_VERSION);
   app.set_config("--config", "", "read options from a TOML or INI file (keys are option names)");
   cli::ExportCommand export_command(app);
+  cli::LsCommand ls_command(app);
+  cli::VerifyCommand verify_command(app);
+  cli::CleanupCommand cleanup_command(app);
 
   try {
     app.parse(argc, argv);
@@ -33,6 +40,9 @@ int main(int argc, char** argv) {
   install_stop_signal_handlers();
   try {
     if (export_command.selected()) return export_command.run();
+    if (ls_command.selected()) return ls_command.run();
+    if (verify_command.selected()) return verify_command.run();
+    if (cleanup_command.selected()) return cleanup_command.run();
     return error_kind_info(ErrorKind::usage).exit_code;
   } catch (const Error& error) {
     log::error(error.what(), {{"error", std::string(error_kind_info(error.kind()).name)}});

@@ -25,10 +25,64 @@ std::optional<int64_t> parse_integer(std::string_view text) {
 
 }  // namespace
 
+const std::vector<OptionSpec>& destination_options() {
+  static const std::vector<OptionSpec> specs = {
+      {"destination", OptionType::text, "",
+       "the export destination: a directory, or s3://bucket/prefix"},
+      {"s3-endpoint", OptionType::text, "",
+       "S3 endpoint URL for S3-compatible servers (also AWS_ENDPOINT_URL)"},
+      {"s3-region", OptionType::text, "", "bucket region (default: AWS_REGION / profile)"},
+      {"s3-path-style", OptionType::flag, "false", "address buckets as https://host/bucket/key"},
+      {"s3-fips", OptionType::flag, "false", "use FIPS 140 endpoints (s3-fips.<region>...)"},
+      {"sse", OptionType::choice, "", "server-side encryption", {"AES256", "aws:kms"}},
+      {"sse-kms-key-id", OptionType::text, "", "KMS key id or ARN for --sse aws:kms"},
+      {"acl",
+       OptionType::choice,
+       "",
+       "canned ACL for every object",
+       {"bucket-owner-full-control", "private"}},
+      {"expected-bucket-owner", OptionType::text, "",
+       "AWS account id that must own the bucket (sent with every request)"},
+      {"storage-class", OptionType::text, "", "S3 storage class, e.g. STANDARD_IA"},
+      {"assume-role", OptionType::text, "", "IAM role ARN to assume for the bucket"},
+      {"assume-role-external-id",
+       OptionType::text,
+       "",
+       "external id for --assume-role",
+       {},
+       0,
+       INT64_MAX,
+       true},
+      {"ca-bundle", OptionType::text, "", "CA certificates file for TLS to S3"},
+      {"part-size", OptionType::size, "8MiB",
+       "first multipart part size; grows so 10,000 parts always suffice"},
+  };
+  return specs;
+}
+
+const std::vector<OptionSpec>& logging_options() {
+  static const std::vector<OptionSpec> specs = {
+      {"log-format", OptionType::choice, "text", "log lines on stderr", {"text", "json"}},
+      {"log-level",
+       OptionType::choice,
+       "info",
+       "least severe level logged",
+       {"debug", "info", "warn", "error"}},
+  };
+  return specs;
+}
+
+std::vector<OptionSpec> with_shared_options(std::vector<OptionSpec> command_options) {
+  for (const auto* group : {&destination_options(), &logging_options()}) {
+    command_options.insert(command_options.end(), group->begin(), group->end());
+  }
+  return command_options;
+}
+
 const std::vector<OptionSpec>& export_options() {
   // Defaults are chosen for an ECS task exporting a production database: see
   // docs/configuration.md for the reasoning behind each.
-  static const std::vector<OptionSpec> specs = {
+  static const std::vector<OptionSpec> specs = with_shared_options({
       {"source",
        OptionType::text,
        "",
@@ -37,8 +91,6 @@ const std::vector<OptionSpec>& export_options() {
        0,
        INT64_MAX,
        true},
-      {"destination", OptionType::text, "",
-       "where the export goes: a directory, or s3://bucket/prefix"},
       {"format", OptionType::choice, "csv", "dataset format", {"csv", "jsonl", "parquet"}},
       {"compression",
        OptionType::choice,
@@ -96,40 +148,45 @@ const std::vector<OptionSpec>& export_options() {
        86400},
       {"spool", OptionType::text, "",
        "spool directory (an EFS mount): write files there first, then upload; resumable"},
-      {"s3-endpoint", OptionType::text, "",
-       "S3 endpoint URL for S3-compatible servers (also AWS_ENDPOINT_URL)"},
-      {"s3-region", OptionType::text, "", "bucket region (default: AWS_REGION / profile)"},
-      {"s3-path-style", OptionType::flag, "false", "address buckets as https://host/bucket/key"},
-      {"s3-fips", OptionType::flag, "false", "use FIPS 140 endpoints (s3-fips.<region>...)"},
-      {"sse", OptionType::choice, "", "server-side encryption", {"AES256", "aws:kms"}},
-      {"sse-kms-key-id", OptionType::text, "", "KMS key id or ARN for --sse aws:kms"},
-      {"acl",
-       OptionType::choice,
+  });
+  return specs;
+}
+
+const std::vector<OptionSpec>& ls_options() {
+  static const std::vector<OptionSpec> specs = with_shared_options({
+      {"json", OptionType::flag, "false", "print the runs as one JSON document on stdout"},
+  });
+  return specs;
+}
+
+const std::vector<OptionSpec>& verify_options() {
+  static const std::vector<OptionSpec> specs = with_shared_options({
+      {"run-id", OptionType::text, "", "the run to verify; default: the run latest.json names"},
+  });
+  return specs;
+}
+
+const std::vector<OptionSpec>& cleanup_options() {
+  static const std::vector<OptionSpec> specs = with_shared_options({
+      {"grace", OptionType::duration, "24h",
+       "leave anything younger than this alone: an export may still be writing it"},
+      {"keep-last",
+       OptionType::integer,
        "",
-       "canned ACL for every object",
-       {"bucket-owner-full-control", "private"}},
-      {"expected-bucket-owner", OptionType::text, "",
-       "AWS account id that must own the bucket (sent with every request)"},
-      {"storage-class", OptionType::text, "", "S3 storage class, e.g. STANDARD_IA"},
-      {"assume-role", OptionType::text, "", "IAM role ARN to assume for the bucket"},
-      {"assume-role-external-id",
-       OptionType::text,
-       "",
-       "external id for --assume-role",
+       "keep the N newest committed runs (with --keep-days: kept if either keeps it)",
        {},
        0,
-       INT64_MAX,
-       true},
-      {"ca-bundle", OptionType::text, "", "CA certificates file for TLS to S3"},
-      {"part-size", OptionType::size, "8MiB",
-       "first multipart part size; grows so 10,000 parts always suffice"},
-      {"log-format", OptionType::choice, "text", "log lines on stderr", {"text", "json"}},
-      {"log-level",
-       OptionType::choice,
-       "info",
-       "least severe level logged",
-       {"debug", "info", "warn", "error"}},
-  };
+       INT64_MAX},
+      // At most a century, so that "now minus N days" stays far inside the clock's range.
+      {"keep-days",
+       OptionType::integer,
+       "",
+       "keep committed runs finished within the last N days",
+       {},
+       0,
+       36500},
+      {"dry-run", OptionType::flag, "false", "print what would be done and change nothing"},
+  });
   return specs;
 }
 
@@ -174,6 +231,36 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  if (text == "0") return std::chrono::seconds(0);
+  if (text.size() < 2) return std::nullopt;
+  int64_t seconds_per_unit = 0;
+  switch (text.back()) {
+    case 's':
+      seconds_per_unit = 1;
+      break;
+    case 'm':
+      seconds_per_unit = 60;
+      break;
+    case 'h':
+      seconds_per_unit = 3600;
+      break;
+    case 'd':
+      seconds_per_unit = 86400;
+      break;
+    default:
+      return std::nullopt;
+  }
+  std::string_view digits = text.substr(0, text.size() - 1);
+  if (!std::all_of(digits.begin(), digits.end(),
+                   [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    return std::nullopt;
+  }
+  auto number = parse_integer(digits);
+  if (!number || *number > INT64_MAX / seconds_per_unit) return std::nullopt;
+  return std::chrono::seconds(*number * seconds_per_unit);
+}
+
 std::optional<std::string> Settings::text(std::string_view name) const {
   auto found = values.find(name);
   if (found == values.end() || found->second.empty()) return std::nullopt;
@@ -203,6 +290,16 @@ uint64_t Settings::size(std::string_view name) const {
   return *bytes;
 }
 
+std::chrono::seconds Settings::duration(std::string_view name) const {
+  auto value = text(name);
+  auto seconds = value ? parse_duration(*value) : std::nullopt;
+  if (!seconds) {
+    fail(ErrorKind::usage, "--{}: '{}' is not a duration; use e.g. 90s, 30m, 24h, 7d", name,
+         value.value_or(""));
+  }
+  return *seconds;
+}
+
 bool Settings::flag(std::string_view name) const {
   auto found = flags.find(name);
   return found != flags.end() && found->second;
@@ -225,6 +322,9 @@ void bind_options(CLI::App& command, const std::vector<OptionSpec>& specs, Setti
     if (!spec.choices.empty()) {
       help += fmt::format(" ({})", fmt::join(spec.choices, "|"));
     }
+    if (spec.type == OptionType::duration) {
+      help += " (0, or a whole number with a unit s, m, h or d: 90s, 30m, 24h, 7d)";
+    }
     CLI::Option* option = nullptr;
     switch (spec.type) {
       case OptionType::flag:
@@ -239,10 +339,11 @@ void bind_options(CLI::App& command, const std::vector<OptionSpec>& specs, Setti
       default:
         settings.values[std::string(spec.name)] = std::string(spec.default_value);
         option = command.add_option(flag, settings.values[std::string(spec.name)], help);
-        option->type_name(spec.type == OptionType::integer  ? "INT"
-                          : spec.type == OptionType::size   ? "SIZE"
-                          : spec.type == OptionType::choice ? "CHOICE"
-                                                            : "TEXT");
+        option->type_name(spec.type == OptionType::integer    ? "INT"
+                          : spec.type == OptionType::size     ? "SIZE"
+                          : spec.type == OptionType::duration ? "DURATION"
+                          : spec.type == OptionType::choice   ? "CHOICE"
+                                                              : "TEXT");
         if (!spec.default_value.empty()) option->default_str(std::string(spec.default_value));
         break;
     }
@@ -265,6 +366,9 @@ void validate_options(const std::vector<OptionSpec>& specs, const Settings& sett
       }
       case OptionType::size:
         settings.size(spec.name);
+        break;
+      case OptionType::duration:
+        settings.duration(spec.name);
         break;
       case OptionType::choice:
         if (std::find(spec.choices.begin(), spec.choices.end(), *value) == spec.choices.end()) {

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -16,12 +17,13 @@
 namespace pgexport::cli {
 
 enum class OptionType {
-  text,     // any string
-  integer,  // a whole number within [minimum, maximum]
-  size,     // bytes, with an optional unit: 512KiB, 128MiB, 2GiB, 5MB
-  choice,   // one of `choices`
-  flag,     // true/false; given without a value on the command line
-  list,     // repeatable; comma-separated in the environment
+  text,      // any string
+  integer,   // a whole number within [minimum, maximum]
+  size,      // bytes, with an optional unit: 512KiB, 128MiB, 2GiB, 5MB
+  duration,  // 0, or a whole number with a unit: 90s, 30m, 24h, 7d
+  choice,    // one of `choices`
+  flag,      // true/false; given without a value on the command line
+  list,      // repeatable; comma-separated in the environment
 };
 
 struct OptionSpec {
@@ -35,8 +37,19 @@ struct OptionSpec {
   bool secret = false;  // never echoed in errors or logs
 };
 
-// The options of the export command, in --help order.
+// Options every command takes, declared once: where the destination is and how to reach it
+// (a directory or s3://bucket/prefix with the S3 settings), and how to log.
+const std::vector<OptionSpec>& destination_options();
+const std::vector<OptionSpec>& logging_options();
+
+// `command_options` followed by the shared groups above.
+std::vector<OptionSpec> with_shared_options(std::vector<OptionSpec> command_options);
+
+// The options of each command, in --help order (the command's own, then the shared groups).
 const std::vector<OptionSpec>& export_options();
+const std::vector<OptionSpec>& ls_options();
+const std::vector<OptionSpec>& verify_options();
+const std::vector<OptionSpec>& cleanup_options();
 
 // "jobs" -> "PGEXPORT_JOBS".
 std::string environment_name(std::string_view option_name);
@@ -50,6 +63,7 @@ class Settings {
   std::string required_text(std::string_view name) const;
   int64_t integer(std::string_view name) const;
   uint64_t size(std::string_view name) const;
+  std::chrono::seconds duration(std::string_view name) const;
   bool flag(std::string_view name) const;
   std::vector<std::string> list(std::string_view name) const;
 
@@ -68,5 +82,9 @@ void validate_options(const std::vector<OptionSpec>& specs, const Settings& sett
 
 // Parses "128MiB" and friends; nullopt when the text is not a size.
 std::optional<uint64_t> parse_size(std::string_view text);
+
+// Parses "0", "90s", "30m", "24h", "7d"; nullopt when the text is not a duration (no unit,
+// another unit, a sign, a fraction, or more seconds than fit).
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 }  // namespace pgexport::cli

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace pgexport {
 
@@ -11,5 +13,9 @@ std::string format_utc_timestamp(std::chrono::system_clock::time_point time);
 
 // "20261124T203543Z": run ids and SigV4 dates; sorts lexically in time order.
 std::string format_utc_compact(std::chrono::system_clock::time_point time);
+
+// Parses what format_utc_timestamp() writes ("2026-11-24T20:35:43.123Z"; the fraction may have
+// any number of digits, or be absent); nullopt for anything else.
+std::optional<std::chrono::system_clock::time_point> parse_utc_timestamp(std::string_view text);
 
 }  // namespace pgexport

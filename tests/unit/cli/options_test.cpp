@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include "common/error.hpp"
 
@@ -20,14 +22,84 @@ TEST(Options, SizesAcceptBinaryAndDecimalUnits) {
   EXPECT_FALSE(parse_size("99999999999999TiB"));
 }
 
+TEST(Options, DurationsAcceptZeroAndTheUnitsSecondsToDays) {
+  using std::chrono::seconds;
+  EXPECT_EQ(parse_duration("0"), seconds(0));
+  EXPECT_EQ(parse_duration("90s"), seconds(90));
+  EXPECT_EQ(parse_duration("30m"), seconds(1800));
+  EXPECT_EQ(parse_duration("24h"), seconds(86400));
+  EXPECT_EQ(parse_duration("7d"), seconds(7 * 86400));
+  EXPECT_EQ(parse_duration("0d"), seconds(0));
+  for (const char* bad : {"", "5x", "90", "h", "1.5h", "-1h", "+1h", "1 h", "1H", "24hours",
+                          "99999999999999999999d", "106751991167301d"}) {
+    EXPECT_FALSE(parse_duration(bad)) << bad;
+  }
+}
+
+TEST(Options, ABadDurationIsAUsageErrorThatShowsExamples) {
+  CLI::App app;
+  Settings settings;
+  bind_options(app, cleanup_options(), settings);
+  const char* argv[] = {"pgexport", "--destination", "/tmp/x", "--grace", "5x"};
+  app.parse(5, const_cast<char**>(argv));
+  try {
+    validate_options(cleanup_options(), settings);
+    FAIL() << "expected a usage error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::usage);
+    EXPECT_STREQ(error.what(), "--grace: '5x' is not a duration; use e.g. 90s, 30m, 24h, 7d");
+  }
+}
+
+TEST(Options, DurationsHaveDefaultsAndHelpFromTheTable) {
+  CLI::App app;
+  Settings settings;
+  bind_options(app, cleanup_options(), settings);
+  const char* argv[] = {"pgexport"};
+  app.parse(1, const_cast<char**>(argv));
+  validate_options(cleanup_options(), settings);
+  EXPECT_EQ(settings.duration("grace"), std::chrono::hours(24));
+  std::string help = app.help();
+  EXPECT_NE(help.find("DURATION"), std::string::npos) << help;
+  EXPECT_NE(help.find("90s, 30m, 24h, 7d"), std::string::npos) << help;
+}
+
+TEST(Options, EveryCommandSharesTheDestinationAndLoggingGroups) {
+  for (const auto* command :
+       {&export_options(), &ls_options(), &verify_options(), &cleanup_options()}) {
+    for (const auto* group : {&destination_options(), &logging_options()}) {
+      for (const auto& shared : *group) {
+        auto found = std::find_if(command->begin(), command->end(),
+                                  [&](const OptionSpec& spec) { return spec.name == shared.name; });
+        ASSERT_NE(found, command->end()) << shared.name;
+        EXPECT_EQ(found->help, shared.help) << shared.name;
+      }
+    }
+    // No option is declared twice within a command.
+    std::set<std::string_view> names;
+    for (const auto& spec : *command) EXPECT_TRUE(names.insert(spec.name).second) << spec.name;
+  }
+  for (const char* name : {"destination", "s3-endpoint", "s3-region", "sse", "ca-bundle",
+                           "expected-bucket-owner", "assume-role", "log-format", "log-level"}) {
+    auto found = std::find_if(destination_options().begin(), destination_options().end(),
+                              [&](const OptionSpec& spec) { return spec.name == name; });
+    auto logging = std::find_if(logging_options().begin(), logging_options().end(),
+                                [&](const OptionSpec& spec) { return spec.name == name; });
+    EXPECT_TRUE(found != destination_options().end() || logging != logging_options().end()) << name;
+  }
+}
+
 TEST(Options, EveryOptionHasAnEnvironmentVariableDerivedFromItsName) {
   EXPECT_EQ(environment_name("memory-limit"), "PGEXPORT_MEMORY_LIMIT");
-  for (const auto& spec : export_options()) {
-    EXPECT_FALSE(spec.help.empty()) << spec.name;
-    if (spec.type == OptionType::choice && !spec.default_value.empty()) {
-      EXPECT_NE(std::find(spec.choices.begin(), spec.choices.end(), spec.default_value),
-                spec.choices.end())
-          << spec.name << " default is not one of its choices";
+  for (const auto* command :
+       {&export_options(), &ls_options(), &verify_options(), &cleanup_options()}) {
+    for (const auto& spec : *command) {
+      EXPECT_FALSE(spec.help.empty()) << spec.name;
+      if (spec.type == OptionType::choice && !spec.default_value.empty()) {
+        EXPECT_NE(std::find(spec.choices.begin(), spec.choices.end(), spec.default_value),
+                  spec.choices.end())
+            << spec.name << " default is not one of its choices";
+      }
     }
   }
 }

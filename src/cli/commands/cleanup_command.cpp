@@ -1,0 +1,78 @@
+#include "cli/commands/cleanup_command.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "cli/commands/command_setup.hpp"
+#include "common/log.hpp"
+#include "housekeeping/cleaner.hpp"
+
+namespace pgexport::cli {
+
+namespace {
+
+void log_action(const housekeeping::CleanupAction& action, const std::string& message) {
+  log::info(message, {{"key", action.key},
+                      {"run_id", action.run_id},
+                      log::field("objects", action.objects),
+                      log::field("bytes", action.bytes),
+                      {"reason", action.reason}});
+}
+
+std::string describe_counts(const housekeeping::CleanupCounts& counts) {
+  return fmt::format(
+      "{} pending uploads aborted, {} uncommitted runs, {} objects no manifest lists and {} "
+      "committed runs removed ({} objects, {})",
+      counts.uploads_aborted, counts.uncommitted_runs_removed, counts.unlisted_objects_removed,
+      counts.committed_runs_removed, counts.objects_removed, human_bytes(counts.bytes_removed));
+}
+
+}  // namespace
+
+CleanupCommand::CleanupCommand(CLI::App& app) {
+  command_ = app.add_subcommand(
+      "cleanup",
+      "Abort stale uploads, remove uncommitted runs and leftovers, apply retention to runs");
+  bind_options(*command_, cleanup_options(), settings_);
+}
+
+int CleanupCommand::run() {
+  validate_options(cleanup_options(), settings_);
+  configure_logging(settings_);
+  housekeeping::CleanupPolicy policy;
+  policy.grace = settings_.duration("grace");
+  if (settings_.text("keep-last")) policy.keep_last = settings_.integer("keep-last");
+  if (settings_.text("keep-days")) policy.keep_days = settings_.integer("keep-days");
+  bool dry_run = settings_.flag("dry-run");
+  auto storage = open_destination(settings_);
+
+  auto plan = housekeeping::plan_cleanup(*storage, policy, std::chrono::system_clock::now());
+  for (const auto& note : plan.notes) log::info(note);
+  std::string summary;
+  if (dry_run) {
+    for (const auto& action : plan.actions)
+      log_action(action, "would " + housekeeping::action_verb(action.kind));
+    summary = fmt::format(
+        "Dry run of cleanup in {}: would have {}; {} committed runs kept. "
+        "Nothing was changed.\n",
+        storage->describe(), describe_counts(housekeeping::count_plan(plan)),
+        plan.committed_runs_kept);
+  } else {
+    auto counts = housekeeping::execute_cleanup(
+        *storage, plan, [](const housekeeping::CleanupAction& action, bool done) {
+          log_action(action, done ? housekeeping::action_done(action.kind)
+                                  : "changed since planning, left alone: " +
+                                        housekeeping::action_verb(action.kind));
+        });
+    summary =
+        fmt::format("Cleanup of {}: {}; {} committed runs kept{}.\n", storage->describe(),
+                    describe_counts(counts), plan.committed_runs_kept,
+                    counts.skipped > 0 ? fmt::format(", {} actions skipped", counts.skipped) : "");
+  }
+  std::fputs(summary.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace pgexport::cli
