@@ -55,6 +55,7 @@ exporter::ExportConfig make_config(const Settings& settings) {
     config.compression_level = static_cast<int>(settings.integer("compression-level"));
   }
   config.lock_timeout = std::chrono::seconds(settings.integer("lock-timeout"));
+  config.cleanup_timeout = settings.duration("cleanup-timeout");
   return config;
 }
 

@@ -148,6 +148,9 @@ const std::vector<OptionSpec>& export_options() {
        86400},
       {"spool", OptionType::text, "",
        "spool directory (an EFS mount): write files there first, then upload; resumable"},
+      // 25 s: ECS's default stopTimeout is 30 s between SIGTERM and SIGKILL.
+      {"cleanup-timeout", OptionType::duration, "25s",
+       "after a failure or SIGTERM, how long removing the run's partial objects may take"},
   });
   return specs;
 }
