@@ -4,11 +4,13 @@
 
 #include <cstdio>
 #include <exception>
+#include <memory>
+#include <vector>
 
 #include "cli/commands/cleanup_command.hpp"
+#include "cli/commands/export_command.hpp"
 #include "cli/commands/ls_command.hpp"
 #include "cli/commands/verify_command.hpp"
-#include "cli/export_command.hpp"
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
@@ -20,10 +22,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("pgexport ") + PGEXPORT_VERSION);
   app.set_config("--config", "", "read options from a TOML or INI file (keys are option names)");
-  cli::ExportCommand export_command(app);
-  cli::LsCommand ls_command(app);
-  cli::VerifyCommand verify_command(app);
-  cli::CleanupCommand cleanup_command(app);
+  std::vector<std::unique_ptr<cli::Command>> commands;
+  commands.push_back(std::make_unique<cli::ExportCommand>(app));
+  commands.push_back(std::make_unique<cli::LsCommand>(app));
+  commands.push_back(std::make_unique<cli::VerifyCommand>(app));
+  commands.push_back(std::make_unique<cli::CleanupCommand>(app));
 
   try {
     app.parse(argc, argv);
@@ -39,10 +42,9 @@ int main(int argc, char** argv) {
 
   install_stop_signal_handlers();
   try {
-    if (export_command.selected()) return export_command.run();
-    if (ls_command.selected()) return ls_command.run();
-    if (verify_command.selected()) return verify_command.run();
-    if (cleanup_command.selected()) return cleanup_command.run();
+    for (auto& command : commands) {
+      if (command->selected()) return command->run();
+    }
     return error_kind_info(ErrorKind::usage).exit_code;
   } catch (const Error& error) {
     log::error(error.what(), {{"error", std::string(error_kind_info(error.kind()).name)}});

@@ -31,15 +31,12 @@ std::string describe_counts(const housekeeping::CleanupCounts& counts) {
 
 }  // namespace
 
-CleanupCommand::CleanupCommand(CLI::App& app) {
-  command_ = app.add_subcommand(
-      "cleanup",
-      "Abort stale uploads, remove uncommitted runs and leftovers, apply retention to runs");
-  bind_options(*command_, cleanup_options(), settings_);
-}
+CleanupCommand::CleanupCommand(CLI::App& app)
+    : Command(app, "cleanup",
+              "Abort stale uploads, remove uncommitted runs and leftovers, apply retention to runs",
+              cleanup_options()) {}
 
-int CleanupCommand::run() {
-  validate_options(cleanup_options(), settings_);
+int CleanupCommand::execute() {
   configure_logging(settings_);
   housekeeping::CleanupPolicy policy;
   policy.grace = settings_.duration("grace");

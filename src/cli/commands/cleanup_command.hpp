@@ -1,22 +1,16 @@
 // `pgexport cleanup`: removes what no reader needs (see housekeeping/cleaner.hpp).
 #pragma once
 
-#include <CLI/CLI.hpp>
-
-#include "cli/options.hpp"
+#include "cli/command.hpp"
 
 namespace pgexport::cli {
 
-class CleanupCommand {
+class CleanupCommand final : public Command {
  public:
   explicit CleanupCommand(CLI::App& app);
-  bool selected() const { return command_->parsed(); }
-  // Logs one line per action and prints the counts; returns the process exit code.
-  int run();
 
  private:
-  CLI::App* command_;
-  Settings settings_;
+  int execute() override;
 };
 
 }  // namespace pgexport::cli

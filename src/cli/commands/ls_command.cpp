@@ -11,13 +11,10 @@
 
 namespace pgexport::cli {
 
-LsCommand::LsCommand(CLI::App& app) {
-  command_ = app.add_subcommand("ls", "List the committed runs of a destination, newest first");
-  bind_options(*command_, ls_options(), settings_);
-}
+LsCommand::LsCommand(CLI::App& app)
+    : Command(app, "ls", "List the committed runs of a destination, newest first", ls_options()) {}
 
-int LsCommand::run() {
-  validate_options(ls_options(), settings_);
+int LsCommand::execute() {
   configure_logging(settings_);
   auto storage = open_destination(settings_);
   auto state = housekeeping::scan_destination(*storage);

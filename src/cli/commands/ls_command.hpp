@@ -1,22 +1,16 @@
 // `pgexport ls`: the committed runs of a destination, newest first.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
-#include "cli/options.hpp"
+#include "cli/command.hpp"
 
 namespace pgexport::cli {
 
-class LsCommand {
+class LsCommand final : public Command {
  public:
   explicit LsCommand(CLI::App& app);
-  bool selected() const { return command_->parsed(); }
-  // Prints the runs on stdout; returns the process exit code.
-  int run();
 
  private:
-  CLI::App* command_;
-  Settings settings_;
+  int execute() override;
 };
 
 }  // namespace pgexport::cli

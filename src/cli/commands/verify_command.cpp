@@ -12,14 +12,12 @@
 
 namespace pgexport::cli {
 
-VerifyCommand::VerifyCommand(CLI::App& app) {
-  command_ = app.add_subcommand(
-      "verify", "Re-read every object of a committed run and check size, SHA-256 and rows");
-  bind_options(*command_, verify_options(), settings_);
-}
+VerifyCommand::VerifyCommand(CLI::App& app)
+    : Command(app, "verify",
+              "Re-read every object of a committed run and check size, SHA-256 and rows",
+              verify_options()) {}
 
-int VerifyCommand::run() {
-  validate_options(verify_options(), settings_);
+int VerifyCommand::execute() {
   configure_logging(settings_);
   auto storage = open_destination(settings_);
   housekeeping::VerifyReport report;

@@ -1,10 +1,11 @@
-#include "cli/export_command.hpp"
+#include "cli/commands/export_command.hpp"
 
 #include <fmt/format.h>
 
 #include <chrono>
 #include <cstdio>
 
+#include "cli/commands/command_setup.hpp"
 #include "cli/destination.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
@@ -20,17 +21,6 @@ compress::StreamCodec stream_codec(const std::string& name) {
   if (name == "zstd") return compress::StreamCodec::zstd;
   if (name == "gzip") return compress::StreamCodec::gzip;
   return compress::StreamCodec::none;
-}
-
-std::string human_bytes(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
 }
 
 exporter::ExportConfig make_config(const Settings& settings) {
@@ -61,22 +51,13 @@ exporter::ExportConfig make_config(const Settings& settings) {
 
 }  // namespace
 
-ExportCommand::ExportCommand(CLI::App& app) {
-  command_ = app.add_subcommand(
-      "export", "Export every table at one consistent snapshot; the manifest is written last");
-  bind_options(*command_, export_options(), settings_);
-}
+ExportCommand::ExportCommand(CLI::App& app)
+    : Command(app, "export",
+              "Export every table at one consistent snapshot; the manifest is written last",
+              export_options()) {}
 
-int ExportCommand::run() {
-  validate_options(export_options(), settings_);
-  log::configure(
-      settings_.required_text("log-format") == "json" ? log::Format::json : log::Format::text, [&] {
-        auto level = settings_.required_text("log-level");
-        if (level == "debug") return log::Level::debug;
-        if (level == "warn") return log::Level::warn;
-        if (level == "error") return log::Level::error;
-        return log::Level::info;
-      }());
+int ExportCommand::execute() {
+  configure_logging(settings_);
   auto config = make_config(settings_);
   auto memory = plan_memory(settings_, config.jobs);
   auto format = make_format(settings_, config, memory);

@@ -1,0 +1,41 @@
+// A subcommand of pgexport: it registers itself and its options (declared once in
+// options.cpp) on construction; main() runs the one the command line selected.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+
+namespace pgexport::cli {
+
+class Command {
+ public:
+  virtual ~Command() = default;
+  Command(const Command&) = delete;
+  Command& operator=(const Command&) = delete;
+
+  bool selected() const { return command_->parsed(); }
+  // Checks the options, then runs the command; returns the process exit code.
+  int run() {
+    validate_options(options_, settings_);
+    return execute();
+  }
+
+ protected:
+  Command(CLI::App& app, const std::string& name, const std::string& description,
+          const std::vector<OptionSpec>& options)
+      : command_(app.add_subcommand(name, description)), options_(options) {
+    bind_options(*command_, options_, settings_);
+  }
+  // The command itself, with validated settings.
+  virtual int execute() = 0;
+
+  CLI::App* command_;
+  const std::vector<OptionSpec>& options_;
+  Settings settings_;
+};
+
+}  // namespace pgexport::cli
