@@ -88,19 +88,7 @@ class GzipDecompressor final : public StreamDecompressor {
         member_ended_ = false;
       }
       member_open_ = true;
-      stream_.next_out = reinterpret_cast<Bytef*>(output_.data());
-      stream_.avail_out = static_cast<uInt>(output_.size());
-      int status = inflate(&stream_, Z_NO_FLUSH);
-      size_t produced = output_.size() - stream_.avail_out;
-      if (produced > 0) downstream_.write(std::string_view(output_.data(), produced));
-      if (status == Z_STREAM_END) {
-        member_ended_ = true;
-        member_open_ = false;
-        ++members_;
-      } else if (status != Z_OK && status != Z_BUF_ERROR) {
-        fail(ErrorKind::data_error, "gzip: the data is damaged ({})",
-             stream_.msg != nullptr ? stream_.msg : "inflate failed");
-      }
+      inflate_step();
     }
     // Output may still be pending inside zlib when the output buffer filled up exactly.
     drain();
@@ -115,22 +103,27 @@ class GzipDecompressor final : public StreamDecompressor {
 
  private:
   void drain() {
-    while (member_open_) {
-      stream_.next_out = reinterpret_cast<Bytef*>(output_.data());
-      stream_.avail_out = static_cast<uInt>(output_.size());
-      int status = inflate(&stream_, Z_NO_FLUSH);
-      size_t produced = output_.size() - stream_.avail_out;
-      if (produced > 0) downstream_.write(std::string_view(output_.data(), produced));
-      if (status == Z_STREAM_END) {
-        member_ended_ = true;
-        member_open_ = false;
-        ++members_;
-      } else if (status != Z_OK && status != Z_BUF_ERROR) {
-        fail(ErrorKind::data_error, "gzip: the data is damaged ({})",
-             stream_.msg != nullptr ? stream_.msg : "inflate failed");
-      }
-      if (produced == 0) break;  // zlib needs more input
+    while (member_open_ && inflate_step() > 0) {
     }
+  }
+
+  // One inflate() call into the output buffer: hands what it produced downstream, notes the end
+  // of a member, and fails on damaged data. Returns the bytes produced (0: zlib needs input).
+  size_t inflate_step() {
+    stream_.next_out = reinterpret_cast<Bytef*>(output_.data());
+    stream_.avail_out = static_cast<uInt>(output_.size());
+    const int status = inflate(&stream_, Z_NO_FLUSH);
+    const size_t produced = output_.size() - stream_.avail_out;
+    if (produced > 0) downstream_.write(std::string_view(output_.data(), produced));
+    if (status == Z_STREAM_END) {
+      member_ended_ = true;
+      member_open_ = false;
+      ++members_;
+    } else if (status != Z_OK && status != Z_BUF_ERROR) {
+      fail(ErrorKind::data_error, "gzip: the data is damaged ({})",
+           stream_.msg != nullptr ? stream_.msg : "inflate failed");
+    }
+    return produced;
   }
 
   z_stream stream_{};

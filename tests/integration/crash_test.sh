@@ -11,7 +11,10 @@ points=${PGEXPORT_TEST_CRASH_POINTS:-16}
 prefix=crash-$$-$RANDOM
 url=s3://$PGEXPORT_TEST_BUCKET/$prefix
 db=pgexport_crash
-make_big_table_database "$db" 800000
+# ~21 MB of COPY text in 8 MiB chunks with 5 MiB parts: multipart uploads in flight at most kill
+# points, yet small enough that 32 killed and 32 completed runs stay well inside the test S3
+# server's memory.
+make_big_table_database "$db" 200000
 export PGDATABASE=$db
 common=(--destination "$url" --jobs 2 --chunk-size 8MiB --part-size 5MiB --compression none)
 
