@@ -17,6 +17,11 @@ db=pgexport_crash
 make_big_table_database "$db" 200000
 export PGDATABASE=$db
 common=(--destination "$url" --jobs 2 --chunk-size 8MiB --part-size 5MiB --compression none)
+# The killed runs (and the run that times them) go through the fault proxy, which only delays
+# each request: the export then lasts seconds, so the kill points spread over all its phases.
+start_fault_proxy --rate 0 --delay 0.1
+slow=(--s3-endpoint "$PROXY_URL")
+trap stop_fault_proxy EXIT
 
 "$PGEXPORT_BIN" export "${common[@]}" --run-id good-0 >/dev/null 2>"$WORK/good.err" ||
   fail "the first export failed: $(cat "$WORK/good.err")"
@@ -24,10 +29,21 @@ good=good-0
 # How long one export takes here, so the kill points spread over all of it.
 SECONDS=0
 start_ns=$(date +%s%N)
-"$PGEXPORT_BIN" export "${common[@]}" --run-id timing >/dev/null 2>"$WORK/timing.err" ||
+"$PGEXPORT_BIN" export "${common[@]}" "${slow[@]}" --run-id timing >/dev/null 2>"$WORK/timing.err" ||
   fail "the timing export failed: $(cat "$WORK/timing.err")"
 duration_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 good=timing
+
+# Waits until the proxy holds no request it forwarded and has not answered yet, as written
+# after the kill: only then can nothing the killed export started still change the bucket.
+settle_proxy() {
+  rm -f "$WORK/proxy.stats"
+  for _ in $(seq 1 100); do
+    [[ $(jq -r .in_flight "$WORK/proxy.stats" 2>/dev/null) == 0 ]] && return 0
+    sleep 0.1
+  done
+  fail "requests to the S3 server were still in flight 10 s after the kill"
+}
 
 latest_run() { aws_s3 s3 cp --only-show-errors "$url/latest.json" - | jq -r .run_id; }
 has_manifest() { [[ $(count_objects "$url/runs/$1/_manifest.json") != 0 ]]; }
@@ -36,11 +52,12 @@ has_manifest() { [[ $(count_objects "$url/runs/$1/_manifest.json") != 0 ]]; }
 crash_at() { # $1 = mode (streaming|spool), $2 = point number, $3 = delay in ms
   local mode=$1 point=$2 delay_ms=$3 id="$1-$2" extra=()
   [[ $mode == spool ]] && extra=(--spool "$WORK/spool-$point")
-  "$PGEXPORT_BIN" export "${common[@]}" "${extra[@]}" --run-id "$id" >/dev/null 2>"$WORK/$id.err" &
+  "$PGEXPORT_BIN" export "${common[@]}" "${slow[@]}" "${extra[@]}" --run-id "$id" >/dev/null 2>"$WORK/$id.err" &
   local pid=$!
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  settle_proxy
   "$PGEXPORT_BIN" cleanup --destination "$url" --grace 0 >"$WORK/$id.cleanup" 2>&1 ||
     fail "$id: cleanup failed: $(cat "$WORK/$id.cleanup")"
   if has_manifest "$id"; then

@@ -94,8 +94,11 @@ done
 pass "verify passes on csv+zstd, jsonl+gzip and parquet runs in S3 and in a directory"
 
 # --- damage in S3, each kind in its own run; verify fails with 14 and names the object.
+# Each export writes under its own attempt prefix, so the S3 runs' keys come from their own
+# manifests.
+s3_manifest() { aws_s3 s3 cp --only-show-errors "$s3/runs/$1/_manifest.json" -; }
 # 1. One byte flipped in the middle of an object, uploaded again with awscli.
-key=$(jq -r '[.tables[].files[] | select(.bytes > 1000)][0].key' "$dir/runs/r1-csv/_manifest.json")
+key=$(s3_manifest r1-csv | jq -r '[.tables[].files[] | select(.bytes > 1000)][0].key')
 aws_s3 s3 cp --only-show-errors "$s3/$key" "$WORK/object"
 python3 - "$WORK/object" <<'EOF'
 import sys
@@ -110,13 +113,13 @@ expect_status 14 "verify after a flipped byte"
 grep -qF "$key: SHA-256 is " "$WORK/err" || fail "verify does not name $key: $(cat "$WORK/err")"
 grep -q "error=verification_failed" "$WORK/err" || fail "the error kind is not named"
 # 2. One object deleted.
-key=$(jq -r '.tables[0].files[0].key' "$dir/runs/r2-jsonl/_manifest.json")
+key=$(s3_manifest r2-jsonl | jq -r '.tables[0].files[0].key')
 aws_s3 s3 rm --only-show-errors "$s3/$key"
 run verify --destination "$s3" --run-id r2-jsonl
 expect_status 14 "verify after a deleted object"
 grep -qF "$key: is missing" "$WORK/err" || fail "verify does not name $key: $(cat "$WORK/err")"
 # 3. A manifest whose row count lies (file and table counts agree with each other).
-key=$(jq -r '[.tables[].files[] | select(.rows > 0)][0].key' "$dir/runs/r3-parquet/_manifest.json")
+key=$(s3_manifest r3-parquet | jq -r '[.tables[].files[] | select(.rows > 0)][0].key')
 aws_s3 s3 cp --only-show-errors "$s3/runs/r3-parquet/_manifest.json" "$WORK/manifest.json"
 jq --arg key "$key" '(.tables[] | select(any(.files[]; .key == $key))) |= (.rows += 1 |
     (.files[] | select(.key == $key) | .rows) += 1)' "$WORK/manifest.json" >"$WORK/lying.json"

@@ -8,6 +8,11 @@ anything but 127.0.0.1, and it exits by itself after --lifetime seconds.
 
     fault_proxy.py --upstream http://127.0.0.1:7480 --rate 0.1 --port-file /tmp/port
 
+With --delay every forwarded request waits first, like a slow network; a request whose client
+has gone away by then is dropped, as it would never have reached the server. The stats file
+counts "in_flight": requests forwarded whose answer has not come back yet, so a test can wait
+until nothing it started can still change the bucket.
+
 Standard library only (Debian's python3, which awscli brings along).
 """
 import argparse
@@ -15,6 +20,7 @@ import http.client
 import json
 import random
 import re
+import select
 import signal
 import socket
 import socketserver
@@ -35,11 +41,22 @@ ERROR_BODY = {
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
-        self.counts = {"forwarded": 0, **{fault: 0 for fault in FAULTS}}
+        self.counts = {"forwarded": 0, "dropped": 0, "in_flight": 0, **{f: 0 for f in FAULTS}}
 
-    def add(self, what):
+    def add(self, what, count=1):
         with self.lock:
-            self.counts[what] += 1
+            self.counts[what] += count
+
+
+def client_gone(connection):
+    """True when the client closed its connection (a readable socket with nothing to read)."""
+    readable, _, _ = select.select([connection], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def read_request(stream):
@@ -90,9 +107,13 @@ class Handler(socketserver.StreamRequestHandler):
                                            struct.pack("ii", 1, 0))
                 self.connection.close()
                 return
-            self.server.stats.add("forwarded")
             if config.delay > 0:
                 time.sleep(config.delay)
+                if client_gone(self.connection):
+                    self.server.stats.add("dropped")
+                    return
+            self.server.stats.add("forwarded")
+            self.server.stats.add("in_flight")
             upstream = http.client.HTTPConnection(config.host, config.port, timeout=120)
             try:
                 upstream.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
@@ -103,9 +124,13 @@ class Handler(socketserver.StreamRequestHandler):
                 body = response.read()
                 headers = [(n, v) for n, v in response.getheaders()
                            if n.lower() not in ("transfer-encoding", "content-length", "connection")]
-                self.send(response.status, response.reason, headers, body)
             finally:
                 upstream.close()
+                self.server.stats.add("in_flight", -1)
+            try:
+                self.send(response.status, response.reason, headers, body)
+            except OSError:
+                return  # the client went away while the server answered
 
     def send(self, status, reason, headers, body):
         head = [f"HTTP/1.1 {status} {reason}"] + [f"{n}: {v}" for n, v in headers]
