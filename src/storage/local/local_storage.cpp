@@ -518,6 +518,13 @@ void LocalStorage::remove_prefix(const std::string& prefix) {
   fs::path target = root_ / prefix;
   if (!prefix.empty() && prefix.back() == '/') {
     fs::remove_all(target, error);
+    // Directories are not objects: an emptied runs/<id>/ would otherwise stay behind for good.
+    for (fs::path parent = target.parent_path().parent_path();
+         parent != root_ && parent.native().starts_with(root_.native()) &&
+         fs::is_empty(parent, error);
+         parent = parent.parent_path()) {
+      fs::remove(parent, error);
+    }
     return;
   }
   for (const auto& key : list(prefix)) remove(key);

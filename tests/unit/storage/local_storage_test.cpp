@@ -105,6 +105,17 @@ TEST_F(LocalStorageTest, ListFiltersByPrefixTextAndRemovePrefixDeletes) {
   EXPECT_EQ(storage.list("runs/").size(), 1u);
 }
 
+TEST_F(LocalStorageTest, RemovingAnAttemptPrefixLeavesNoEmptyRunDirectory) {
+  LocalStorage storage(root_);
+  put_object(storage, "runs/r1/data-a/public.t/part-00000-000.csv", "1");
+  put_object(storage, "runs/r2/data-b/public.t/part-00000-000.csv", "2");
+  storage.remove_prefix("runs/r1/data-a/");
+  EXPECT_FALSE(fs::exists(root_ / "runs" / "r1")) << "an empty run directory stayed behind";
+  EXPECT_TRUE(fs::exists(root_ / "runs" / "r2" / "data-b"));
+  storage.remove_prefix("runs/r2/data-b/");
+  EXPECT_TRUE(fs::exists(root_)) << "the destination itself must stay";
+}
+
 TEST_F(LocalStorageTest, UnwritableDestinationIsAClearError) {
   if (::geteuid() == 0) {
     // root ignores permissions; a path below a regular file cannot be a directory for anyone.
