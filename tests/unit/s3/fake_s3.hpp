@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <ctime>
 #include <functional>
@@ -93,6 +94,10 @@ class FakeS3 final : public http::HttpTransport {
   void set_page_size(size_t size) { page_size_ = size; }
   // Each UploadPart takes this long: makes parts overlap so concurrency can be observed.
   void set_part_delay(std::chrono::milliseconds delay) { part_delay_ = delay; }
+  // Holds every UploadPart until `parts` of them are in flight at once (then lets all pass,
+  // for good), so a test sees parallel uploads without relying on timing. A writer that never
+  // has that many in flight is released after 10 s, and the test's own check then fails.
+  void set_part_gate(int parts) { part_gate_ = parts; }
 
   std::map<std::string, std::string> objects() const {
     std::lock_guard lock(mutex_);
@@ -183,6 +188,12 @@ class FakeS3 final : public http::HttpTransport {
       const int now = ++concurrent_parts_;
       int seen = max_concurrent_parts_.load();
       while (now > seen && !max_concurrent_parts_.compare_exchange_weak(seen, now)) {
+      }
+      if (part_gate_ > 0) {
+        std::unique_lock gate(gate_mutex_);
+        if (now >= part_gate_) gate_open_ = true;
+        gate_changed_.notify_all();
+        gate_changed_.wait_for(gate, std::chrono::seconds(10), [&] { return gate_open_; });
       }
       if (part_delay_.count() > 0) std::this_thread::sleep_for(part_delay_);
       --concurrent_parts_;
@@ -503,6 +514,10 @@ class FakeS3 final : public http::HttpTransport {
   int next_upload_ = 0;
   size_t page_size_ = 1000;
   std::chrono::milliseconds part_delay_{0};
+  int part_gate_ = 0;
+  std::mutex gate_mutex_;
+  std::condition_variable gate_changed_;
+  bool gate_open_ = false;
   std::atomic<int> concurrent_parts_{0};
   std::atomic<int> max_concurrent_parts_{0};
 };
