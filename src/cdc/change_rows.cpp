@@ -250,12 +250,16 @@ void ChangeRowBuilder::add_value(std::string_view value) {
 
 std::string_view ChangeRowBuilder::build(const TransactionInfo& transaction, const Change& change) {
   const size_t columns = table_.columns.size();
-  const size_t expected = change.op == ChangeOp::truncate ? 0 : columns;
-  if (change.values.size() != expected) {
+  if (change.op == ChangeOp::truncate) {
+    if (!change.values.empty() || change.old_tuple) {
+      fail(ErrorKind::internal, "table {}: a truncate change carries column values",
+           table_.display_name());
+    }
+  } else if (change.values.size() != columns) {
     fail(ErrorKind::data_error,
          "table {}: a change with {} values reached a change table with {} columns; a Relation "
          "message must describe the table before its changes",
-         table_.display_name(), change.values.size(), expected);
+         table_.display_name(), change.values.size(), columns);
   }
   if (change.old_tuple && change.old_tuple->values.size() != columns) {
     fail(ErrorKind::data_error,

@@ -301,6 +301,7 @@ TEST(ChangeRowBuilder, ChangesThatDoNotFitTheTableAreErrors) {
   EXPECT_EQ(kind_of({ChangeOp::update, 1, row, &old}), ErrorKind::data_error);
   old.values.pop_back();
   EXPECT_EQ(kind_of({ChangeOp::update, 1, row, &old}), ErrorKind::data_error);
+  EXPECT_EQ(kind_of({ChangeOp::truncate, 1, row, nullptr}), ErrorKind::internal);
   EXPECT_EQ(kind_of({ChangeOp::insert, 1, row, nullptr}), ErrorKind::usage);  // it fits
 
   EXPECT_THROW(ChangeRowBuilder(fixture::orders(), {6}, format::WireFormat::csv), Error);
