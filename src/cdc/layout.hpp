@@ -1,0 +1,38 @@
+// Where change data capture puts things in the destination (docs/cdc.md, "Layout"):
+//   changes/<schema>.<table>/<sequence>-<attempt>-<file>.<ext>   change data of one batch
+//   changes/_log/<sequence>.json                                 commit log entry, created once
+// Sequences are written with 20 digits, zero-padded (the width of UINT64_MAX), so keys sort
+// by sequence in any listing. Schema and table names are encoded as the full export encodes
+// them (exporter::encode_key_segment), so "<schema>.<table>" always has exactly one '.' and
+// can never be "_log".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pgexport::cdc {
+
+// "changes/": everything change data capture writes.
+inline constexpr std::string_view kChangesPrefix = "changes/";
+// "changes/_log/": the commit log.
+inline constexpr std::string_view kLogPrefix = "changes/_log/";
+
+// "changes/<schema>.<table>/": one table's change files.
+std::string change_table_prefix(std::string_view schema, std::string_view table);
+
+// "changes/<schema>.<table>/<sequence>-<attempt>-<file>.<ext>". `file` counts the files of
+// one table in one batch from 0, written with at least 3 digits as the full export's part
+// files are; `extension` includes the compression suffix ("csv.zst").
+std::string change_file_key(std::string_view schema, std::string_view table, uint64_t sequence,
+                            std::string_view attempt, int file, std::string_view extension);
+
+// "changes/_log/<sequence>.json".
+std::string log_entry_key(uint64_t sequence);
+
+// The sequence a log entry key names, or nullopt when `key` is not exactly
+// "changes/_log/" + 20 digits + ".json".
+std::optional<uint64_t> sequence_of_log_key(std::string_view key);
+
+}  // namespace pgexport::cdc
