@@ -45,6 +45,8 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
       columns.push_back(std::move(described));
     }
     entry["columns"] = std::move(columns);
+    entry["key"] = {{"kind", pg::table_key_kind_name(table.key.kind)},
+                    {"columns", table.key.columns}};
     entry["rows"] = result.rows;
     auto files = result.files;
     std::sort(files.begin(), files.end(),

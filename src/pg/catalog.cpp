@@ -1,6 +1,7 @@
 #include "pg/catalog.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
@@ -182,6 +183,27 @@ WHERE a.attrelid = ANY($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdro
 ORDER BY a.attrelid, a.attnum
 )sql";
 
+// Each table's row identity (see TableKey), read in the snapshot like the rest of the catalog.
+// Column names come as a JSON array so names with commas or quotes survive.
+constexpr std::string_view kKeysQuery = R"sql(
+SELECT c.oid,
+       CASE WHEN c.relreplident = 'i' AND ri.indexrelid IS NOT NULL THEN 'i'
+            WHEN pk.indexrelid IS NOT NULL THEN 'p'
+            WHEN c.relreplident = 'f' THEN 'f'
+            ELSE 'n' END,
+       pg_catalog.array_to_json(ARRAY(
+         SELECT a.attname
+         FROM pg_catalog.unnest(CASE WHEN c.relreplident = 'i' AND ri.indexrelid IS NOT NULL
+                                     THEN ri.indkey ELSE pk.indkey END::pg_catalog.int2[])
+                WITH ORDINALITY AS k(attnum, position)
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+         ORDER BY k.position))::pg_catalog.text
+FROM pg_catalog.pg_class c
+LEFT JOIN pg_catalog.pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary
+LEFT JOIN pg_catalog.pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident
+WHERE c.oid = ANY($1::pg_catalog.oid[])
+)sql";
+
 // What the current role may read, per relation: the same rules the server applies when it
 // decides whether row-level security filters a query (superuser and BYPASSRLS bypass it; the
 // owner, or a member of the owning role, does unless FORCE ROW LEVEL SECURITY is set).
@@ -302,7 +324,42 @@ std::vector<CatalogTable> read_catalog(Connection& connection, const TableFilter
                          static_cast<int32_t>(columns.integer(row, 5)), columns.text(row, 6));
     table.schema.columns.push_back(std::move(column));
   }
+  auto keys = connection.exec_params(kKeysQuery, {oid_array(oids)});
+  for (int row = 0; row < keys.rows(); ++row) {
+    auto& key = selected[index_of.at(static_cast<Oid>(keys.integer(row, 0)))].key;
+    switch (keys.value(row, 1).front()) {
+      case 'i':
+        key.kind = TableKey::Kind::replica_identity_index;
+        break;
+      case 'p':
+        key.kind = TableKey::Kind::primary_key;
+        break;
+      case 'f':
+        key.kind = TableKey::Kind::full_row;
+        break;
+      default:
+        key.kind = TableKey::Kind::none;
+    }
+    if (key.kind == TableKey::Kind::primary_key ||
+        key.kind == TableKey::Kind::replica_identity_index) {
+      key.columns = nlohmann::json::parse(keys.value(row, 2)).get<std::vector<std::string>>();
+    }
+  }
   return selected;
+}
+
+std::string_view table_key_kind_name(TableKey::Kind kind) {
+  switch (kind) {
+    case TableKey::Kind::primary_key:
+      return "primary key";
+    case TableKey::Kind::replica_identity_index:
+      return "replica identity index";
+    case TableKey::Kind::full_row:
+      return "full row";
+    case TableKey::Kind::none:
+      return "none";
+  }
+  return "none";
 }
 
 std::optional<std::string> describe_access_problems(const std::vector<RelationAccess>& access,

@@ -20,8 +20,21 @@ struct DataRelation {
   Oid oid = 0;                // pg_class.oid
 };
 
+// How a reader (and logical replication) identifies one row of a table, so a warehouse can
+// MERGE changes: the replica identity index when one is set, else the primary key, else the
+// whole row under REPLICA IDENTITY FULL; `none` when rows cannot be identified.
+struct TableKey {
+  enum class Kind { primary_key, replica_identity_index, full_row, none };
+  Kind kind = Kind::none;
+  std::vector<std::string> columns;  // in index order; empty for full_row and none
+};
+
+// "primary key", "replica identity index", "full row", "none": as manifests and logs write it.
+std::string_view table_key_kind_name(TableKey::Kind kind);
+
 struct CatalogTable {
   TableSchema schema;
+  TableKey key;
   bool partitioned = false;
   // The relations to read: the table itself, or every leaf partition of a partitioned table.
   std::vector<DataRelation> relations;
@@ -51,7 +64,7 @@ enum class RelationSizes { skip, read };
 std::vector<CatalogTable> read_tables(Connection& connection, const TableFilter& filter,
                                       RelationSizes sizes);
 
-// read_tables() with sizes, and every table's columns with their types.
+// read_tables() with sizes, and every table's columns with their types and its key.
 
 std::vector<CatalogTable> read_catalog(Connection& connection, const TableFilter& filter);
 
