@@ -27,6 +27,10 @@ namespace pgexport {
   X(interrupted, false, 13, "the job was interrupted by a signal")                         \
   X(verification_failed, false, 14, "a committed run does not match its manifest")         \
   X(insufficient_privilege, false, 15, "the database role cannot read every row it must")  \
+  X(slot_lost, false, 16,                                                                  \
+    "the replication slot is missing, invalid, or ahead of the commit log; re-run "        \
+    "`pgexport cdc init`")                                                                 \
+  X(slot_busy, true, 17, "another process is using the replication slot")                  \
   X(internal, false, 70, "an internal error (a bug in pgexport)")
 
 enum class ErrorKind {

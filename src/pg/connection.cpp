@@ -95,9 +95,17 @@ constexpr ConnectionDefault kKeepaliveDefaults[] = {
     {"tcp_user_timeout", "60000"},
 };
 
+bool is_missing_replication_privilege(std::string_view message) {
+  // Up to PostgreSQL 15: "must be superuser or replication role to start walsender";
+  // from 16: "permission denied to start WAL sender".
+  return message.find("replication role to start walsender") != std::string_view::npos ||
+         message.find("permission denied to start WAL sender") != std::string_view::npos;
+}
+
 }  // namespace
 
-Connection Connection::open(const std::string& conninfo, std::string_view purpose) {
+Connection Connection::open(const std::string& conninfo, std::string_view purpose,
+                            Protocol protocol) {
   std::string application_name = fmt::format("pgexport {} {}", PGEXPORT_VERSION, purpose);
   std::vector<const char*> keywords, values;
   for (const auto& setting : kKeepaliveDefaults) {
@@ -110,6 +118,11 @@ Connection Connection::open(const std::string& conninfo, std::string_view purpos
   keywords.insert(keywords.end(), {"dbname", "application_name", "fallback_application_name"});
   values.insert(values.end(), {conninfo.empty() ? nullptr : conninfo.c_str(),
                                application_name.c_str(), "pgexport"});
+  if (protocol == Protocol::logical_replication) {
+    // After the user's string, so that it cannot turn a replication session into another.
+    keywords.push_back("replication");
+    values.push_back("database");
+  }
   keywords.push_back(nullptr);
   values.push_back(nullptr);
   // expand_dbname=1 lets `conninfo` be a full connection string or URI.
@@ -118,6 +131,12 @@ Connection Connection::open(const std::string& conninfo, std::string_view purpos
   Connection connection(raw, std::string(purpose));
   if (PQstatus(raw) != CONNECTION_OK) {
     std::string message = first_line(PQerrorMessage(raw));
+    if (protocol == Protocol::logical_replication && is_missing_replication_privilege(message)) {
+      fail(ErrorKind::insufficient_privilege,
+           "cannot open a replication connection: {} (grant the role REPLICATION, or on RDS "
+           "the rds_replication role)",
+           message);
+    }
     if (is_authentication_failure(message)) {
       fail(ErrorKind::authentication_failed,
            "cannot log in to the database: {} (check the user and password in --source, "
@@ -132,7 +151,8 @@ Connection Connection::open(const std::string& conninfo, std::string_view purpos
   // As pg_dump does: with an empty search_path only pg_catalog is searched for functions,
   // operators and types, so a role's search_path cannot put a user's object (a function
   // named like a catalog one, say) in the place of the one our SQL means. Every catalog
-  // reference in our SQL is qualified as well.
+  // reference in our SQL is qualified as well. A replication session takes SQL too, and
+  // PostgreSQL's own subscriber empties its search_path the same way.
   connection.exec("SELECT pg_catalog.set_config('search_path', '', false)");
   return connection;
 }
@@ -149,17 +169,22 @@ Result Connection::exec(std::string_view sql) {
 
 Result Connection::exec_params(std::string_view sql,
                                const std::vector<std::optional<std::string>>& params) {
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
-  Result result(PQexecParams(conn_.get(), std::string(sql).c_str(), static_cast<int>(values.size()),
-                             nullptr, values.data(), nullptr, nullptr, 0));
+  Result result = try_exec_params(sql, params);
   if (!result.ok()) fail_statement("query", purpose_, result.native());
   return result;
 }
 
 Result Connection::try_exec(std::string_view sql) {
   return Result(PQexec(conn_.get(), std::string(sql).c_str()));
+}
+
+Result Connection::try_exec_params(std::string_view sql,
+                                   const std::vector<std::optional<std::string>>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
+  return Result(PQexecParams(conn_.get(), std::string(sql).c_str(), static_cast<int>(values.size()),
+                             nullptr, values.data(), nullptr, nullptr, 0));
 }
 
 void Connection::cancel() noexcept {

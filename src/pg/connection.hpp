@@ -34,6 +34,15 @@ class Result {
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;
 };
 
+// What the server process behind a connection speaks.
+enum class Protocol {
+  ordinary,  // SQL
+  // `replication=database`: a WAL sender bound to the connection's database, which takes the
+  // replication commands (IDENTIFY_SYSTEM, CREATE_REPLICATION_SLOT, START_REPLICATION) and
+  // plain SQL. The role needs the REPLICATION attribute (rds_replication on RDS).
+  logical_replication,
+};
+
 class Connection {
  public:
   // Connects with a libpq connection string or URI; empty means "libpq's environment"
@@ -41,7 +50,9 @@ class Connection {
   // pg_stat_activity.application_name ("pgexport <version> <purpose>") and in error messages.
   // TCP keepalives are on unless the connection string says otherwise, and the session's
   // search_path is empty, so no object of a user schema can stand in for a catalog one.
-  static Connection open(const std::string& conninfo, std::string_view purpose);
+  // Every session, ordinary or replication, is opened here, so all get the same settings.
+  static Connection open(const std::string& conninfo, std::string_view purpose,
+                         Protocol protocol = Protocol::ordinary);
 
   Connection(Connection&&) noexcept = default;
   Connection& operator=(Connection&&) noexcept = default;
@@ -53,6 +64,9 @@ class Connection {
   // Runs one statement and returns its result whatever the outcome, for callers that handle
   // some SQLSTATEs themselves (check ok() and sqlstate()).
   Result try_exec(std::string_view sql);
+  // The same with text parameters.
+  Result try_exec_params(std::string_view sql,
+                         const std::vector<std::optional<std::string>>& params);
 
   int server_version() const { return PQserverVersion(conn_.get()); }
   PGconn* native() const { return conn_.get(); }
