@@ -155,6 +155,81 @@ const std::vector<OptionSpec>& export_options() {
   return specs;
 }
 
+namespace {
+
+// What every change-capture command needs to find its slot and publication.
+std::vector<OptionSpec> with_slot_options(std::vector<OptionSpec> command_options) {
+  const std::vector<OptionSpec> slot = {
+      {"slot", OptionType::text, "pgexport",
+       "logical replication slot (pgoutput) that holds the changes not yet shipped"},
+      {"publication", OptionType::text, "pgexport", "publication naming the captured tables"},
+  };
+  command_options.insert(command_options.begin(), slot.begin(), slot.end());
+  return command_options;
+}
+
+const OptionSpec kSourceOption = {
+    "source",  OptionType::text,
+    "",        "PostgreSQL connection string or URI; empty uses libpq's PG* environment variables",
+    {},        0,
+    INT64_MAX, true};
+
+}  // namespace
+
+const std::vector<OptionSpec>& cdc_init_options() {
+  static const std::vector<OptionSpec> specs = [] {
+    auto specs = with_slot_options(export_options());
+    specs.push_back({"replica-identity-full", OptionType::flag, "false",
+                     "set REPLICA IDENTITY FULL on captured tables that have no usable replica "
+                     "identity (otherwise cdc init refuses them)"});
+    return specs;
+  }();
+  return specs;
+}
+
+const std::vector<OptionSpec>& cdc_run_options() {
+  static const std::vector<OptionSpec> specs = with_slot_options(with_shared_options({
+      kSourceOption,
+      {"until-caught-up", OptionType::flag, "false",
+       "ship the changes up to the server's WAL position at start, then exit (scheduled tasks)"},
+      {"follow", OptionType::flag, "false",
+       "run as a service until SIGTERM, then finish the open batch cleanly"},
+      // 60 s: a warehouse that loads every few minutes sees changes within one load.
+      {"batch-interval", OptionType::duration, "60s",
+       "close a batch (at a transaction boundary) after this long"},
+      {"batch-size", OptionType::size, "64MiB",
+       "close a batch (at a transaction boundary) once its files hold this much"},
+      {"max-duration", OptionType::duration, "0",
+       "stop (cleanly, after a batch) after this long; 0: no limit"},
+      {"max-retained-wal", OptionType::size, "0",
+       "warn when the slot retains more WAL than this, fail past twice it; 0: no limit"},
+      {"heartbeat", OptionType::duration, "0",
+       "with --follow, emit a logical message this often so an idle database still advances "
+       "the slot; 0: off"},
+      {"memory-limit", OptionType::size, "512MiB",
+       "upper bound for the buffers of all change files together"},
+  }));
+  return specs;
+}
+
+const std::vector<OptionSpec>& cdc_status_options() {
+  static const std::vector<OptionSpec> specs = with_slot_options(with_shared_options({
+      kSourceOption,
+      {"json", OptionType::flag, "false", "print the status as one JSON document on stdout"},
+  }));
+  return specs;
+}
+
+const std::vector<OptionSpec>& cdc_drop_options() {
+  // No destination: dropping touches only the database.
+  static const std::vector<OptionSpec> specs = [] {
+    std::vector<OptionSpec> specs = {kSourceOption};
+    specs.insert(specs.end(), logging_options().begin(), logging_options().end());
+    return with_slot_options(std::move(specs));
+  }();
+  return specs;
+}
+
 const std::vector<OptionSpec>& ls_options() {
   static const std::vector<OptionSpec> specs = with_shared_options({
       {"json", OptionType::flag, "false", "print the runs as one JSON document on stdout"},

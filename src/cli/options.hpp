@@ -48,6 +48,11 @@ std::vector<OptionSpec> with_shared_options(std::vector<OptionSpec> command_opti
 // The options of each command, in --help order (the command's own, then the shared groups).
 const std::vector<OptionSpec>& export_options();
 const std::vector<OptionSpec>& ls_options();
+// Change data capture: `cdc init` takes every export option; the others the shared groups.
+const std::vector<OptionSpec>& cdc_init_options();
+const std::vector<OptionSpec>& cdc_run_options();
+const std::vector<OptionSpec>& cdc_status_options();
+const std::vector<OptionSpec>& cdc_drop_options();
 const std::vector<OptionSpec>& verify_options();
 const std::vector<OptionSpec>& cleanup_options();
 
