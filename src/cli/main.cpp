@@ -7,6 +7,9 @@
 #include <memory>
 #include <vector>
 
+#include "cli/commands/cdc_drop_command.hpp"
+#include "cli/commands/cdc_init_command.hpp"
+#include "cli/commands/cdc_status_command.hpp"
 #include "cli/commands/cleanup_command.hpp"
 #include "cli/commands/export_command.hpp"
 #include "cli/commands/ls_command.hpp"
@@ -27,6 +30,12 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<cli::LsCommand>(app));
   commands.push_back(std::make_unique<cli::VerifyCommand>(app));
   commands.push_back(std::make_unique<cli::CleanupCommand>(app));
+  CLI::App* cdc =
+      app.add_subcommand("cdc", "Change data capture: ship what changed since the last run");
+  cdc->require_subcommand(1);
+  commands.push_back(std::make_unique<cli::CdcInitCommand>(*cdc));
+  commands.push_back(std::make_unique<cli::CdcStatusCommand>(*cdc));
+  commands.push_back(std::make_unique<cli::CdcDropCommand>(*cdc));
 
   try {
     app.parse(argc, argv);

@@ -96,8 +96,16 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
 
   auto coordinator = pg::Connection::open(config.source, "coordinator");
   pg::apply_export_session_settings(coordinator);
+  std::optional<SlotSnapshot> slot_snapshot;
+  pg::ExternalSnapshot external_snapshot;
+  if (config.change_capture) {
+    external_snapshot = [&] {
+      slot_snapshot = config.change_capture->create_slot();
+      return slot_snapshot->snapshot_name;
+    };
+  }
   auto [snapshot, tables] =
-      pg::begin_locked_snapshot(coordinator, config.filter, config.lock_timeout);
+      pg::begin_locked_snapshot(coordinator, config.filter, config.lock_timeout, external_snapshot);
   const std::string snapshot_at = format_utc_timestamp(std::chrono::system_clock::now());
   auto tasks = plan_tasks(tables, config.chunk_bytes,
                           pg::supports_tid_range_scans(snapshot.server_version_num));
@@ -161,6 +169,11 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
                       &tables,
                       &results.tables(),
                       &format};
+  if (config.change_capture) {
+    input.change_capture = {{"slot", config.change_capture->slot},
+                            {"publication", config.change_capture->publication},
+                            {"consistent_point", slot_snapshot->consistent_point}};
+  }
   const std::string manifest = build_manifest(input).dump(2) + "\n";
   // The commit point: before the manifest exists, the run does not exist for readers.
   ManifestOutcome outcome;

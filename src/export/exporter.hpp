@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,20 @@
 #include "storage/storage.hpp"
 
 namespace pgexport::exporter {
+
+// Where a change stream starts, for the export that `cdc init` runs: once the tables are
+// locked, `create_slot` creates the replication slot and returns the snapshot it exported,
+// which the export then reads; the manifest records the slot and its consistent point, so
+// full load and change stream meet with no gap and no overlap.
+struct SlotSnapshot {
+  std::string snapshot_name;
+  std::string consistent_point;  // LSN text, e.g. "0/16B3700"
+};
+struct ChangeCaptureStart {
+  std::string slot;
+  std::string publication;
+  std::function<SlotSnapshot()> create_slot;
+};
 
 struct ExportConfig {
   std::string source;  // libpq connection string or URI; empty = libpq environment
@@ -34,6 +49,7 @@ struct ExportConfig {
   std::chrono::milliseconds coordinator_check_interval{2000};
   // Whether a committed run moves latest.json (not when exporting into a spool).
   bool move_latest_pointer = true;
+  std::optional<ChangeCaptureStart> change_capture;  // set by `cdc init` only
 };
 
 struct ExportSummary {

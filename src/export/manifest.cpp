@@ -24,6 +24,7 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
   manifest["source"] = {{"database", input.snapshot.database},
                         {"server_version", input.snapshot.server_version},
                         {"snapshot", snapshot}};
+  if (!input.change_capture.is_null()) manifest["cdc"] = input.change_capture;
   auto tables = nlohmann::ordered_json::array();
   for (size_t i = 0; i < input.tables->size(); ++i) {
     const auto& table = (*input.tables)[i];

@@ -35,6 +35,8 @@ struct ManifestInput {
   const std::vector<pg::CatalogTable>* tables = nullptr;
   const std::vector<TableResult>* results = nullptr;
   const format::Format* format = nullptr;
+  // The "cdc" section of a run that starts a change stream (see docs/cdc.md); null otherwise.
+  nlohmann::ordered_json change_capture;
 };
 
 // Manifest format version; bump when a reader would need to change.

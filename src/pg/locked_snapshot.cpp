@@ -99,7 +99,8 @@ std::optional<std::string> describe_catalog_change(const std::vector<CatalogTabl
 }
 
 LockedSnapshot begin_locked_snapshot(Connection& coordinator, const TableFilter& filter,
-                                     std::chrono::seconds lock_timeout) {
+                                     std::chrono::seconds lock_timeout,
+                                     const ExternalSnapshot& external_snapshot) {
   check_supported_server(coordinator.server_version());
   warn_if_newer_than_tested(coordinator.server_version());
   std::string last_change;
@@ -112,9 +113,17 @@ LockedSnapshot begin_locked_snapshot(Connection& coordinator, const TableFilter&
     coordinator.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     std::optional<std::string> change = lock_tables(coordinator, candidates, lock_timeout);
     if (!change) {
-      LockedSnapshot locked{export_snapshot(coordinator), read_catalog(coordinator, filter)};
+      SnapshotInfo snapshot = external_snapshot ? adopt_snapshot(coordinator, external_snapshot())
+                                                : export_snapshot(coordinator);
+      LockedSnapshot locked{std::move(snapshot), read_catalog(coordinator, filter)};
       change = describe_catalog_change(candidates, locked.tables);
       if (!change) return locked;
+      if (external_snapshot) {
+        fail(ErrorKind::database_error,
+             "the tables changed while pgexport locked them ({}); run it again when no schema "
+             "change is in progress",
+             *change);
+      }
     }
     coordinator.exec("ROLLBACK");
     last_change = *change;

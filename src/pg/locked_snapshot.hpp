@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,8 +42,16 @@ inline constexpr int kLockedSnapshotAttempts = 3;
 // The transaction stays open; commit it once every worker has imported the snapshot.
 // Throws insufficient_privilege, nothing_to_export, usage (server too old) or database_error
 // (a lock wait timed out; the tables kept changing).
+//
+// `external_snapshot`, when given, replaces step 3's own export: called once the locks are
+// held, it returns the name of a snapshot exported elsewhere (change capture: the one its new
+// replication slot exported), which the transaction adopts (SET TRANSACTION SNAPSHOT is
+// allowed after LOCK, which takes no snapshot). Such a snapshot cannot be taken again, so a
+// catalog change in between is a database_error instead of a new attempt.
+using ExternalSnapshot = std::function<std::string()>;
 LockedSnapshot begin_locked_snapshot(Connection& coordinator, const TableFilter& filter,
-                                     std::chrono::seconds lock_timeout);
+                                     std::chrono::seconds lock_timeout,
+                                     const ExternalSnapshot& external_snapshot = {});
 
 // What differs between the tables and partitions that were locked and those the snapshot's
 // catalog holds, by oid: one that appeared, vanished or was renamed. nullopt when the same.

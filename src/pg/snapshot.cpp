@@ -1,5 +1,7 @@
 #include "pg/snapshot.hpp"
 
+#include <fmt/format.h>
+
 #include "common/error.hpp"
 #include "pg/server_version.hpp"
 
@@ -22,13 +24,17 @@ void apply_export_session_settings(Connection& connection) {
   connection.exec(sql);
 }
 
-SnapshotInfo export_snapshot(Connection& coordinator) {
+namespace {
+
+// The snapshot the transaction has just taken, described; `export_call` is the first column.
+SnapshotInfo describe_snapshot(Connection& coordinator, std::string_view first_column) {
   auto result = coordinator.exec(
-      "SELECT pg_catalog.pg_export_snapshot(), "
-      "pg_catalog.txid_current_snapshot()::pg_catalog.text, "
-      "CASE WHEN pg_catalog.pg_is_in_recovery() THEN NULL "
-      "ELSE pg_catalog.pg_current_wal_lsn()::pg_catalog.text END, "
-      "pg_catalog.current_database(), pg_catalog.current_setting('server_version')");
+      fmt::format("SELECT {}, "
+                  "pg_catalog.txid_current_snapshot()::pg_catalog.text, "
+                  "CASE WHEN pg_catalog.pg_is_in_recovery() THEN NULL "
+                  "ELSE pg_catalog.pg_current_wal_lsn()::pg_catalog.text END, "
+                  "pg_catalog.current_database(), pg_catalog.current_setting('server_version')",
+                  first_column));
   SnapshotInfo info;
   info.snapshot_id = result.text(0, 0);
   info.txid_snapshot = result.text(0, 1);
@@ -39,15 +45,30 @@ SnapshotInfo export_snapshot(Connection& coordinator) {
   return info;
 }
 
-void import_snapshot(Connection& worker, const std::string& snapshot_id) {
-  worker.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-  // The id comes from the server itself, but quote it anyway: it is interpolated into SQL.
-  std::string quoted;
-  for (char c : snapshot_id) {
+std::string quote_literal(std::string_view text) {
+  std::string quoted = "'";
+  for (char c : text) {
     if (c == '\'') quoted += '\'';
     quoted += c;
   }
-  worker.exec("SET TRANSACTION SNAPSHOT '" + quoted + "'");
+  return quoted + "'";
+}
+
+}  // namespace
+
+SnapshotInfo export_snapshot(Connection& coordinator) {
+  return describe_snapshot(coordinator, "pg_catalog.pg_export_snapshot()");
+}
+
+SnapshotInfo adopt_snapshot(Connection& coordinator, const std::string& snapshot_id) {
+  coordinator.exec("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot_id));
+  return describe_snapshot(coordinator, quote_literal(snapshot_id));
+}
+
+void import_snapshot(Connection& worker, const std::string& snapshot_id) {
+  worker.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  // The id comes from the server itself, but quote it anyway: it is interpolated into SQL.
+  worker.exec("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot_id));
 }
 
 }  // namespace pgexport::pg

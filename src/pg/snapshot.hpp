@@ -31,6 +31,11 @@ void apply_export_session_settings(Connection& connection);
 // worker has imported the snapshot.
 SnapshotInfo export_snapshot(Connection& coordinator);
 
+// In `coordinator`'s open transaction that has not taken a snapshot yet: adopts the snapshot
+// `snapshot_id` exported by another session (SET TRANSACTION SNAPSHOT) and describes it as
+// export_snapshot() does; workers import the same id.
+SnapshotInfo adopt_snapshot(Connection& coordinator, const std::string& snapshot_id);
+
 // Begins a REPEATABLE READ, READ ONLY transaction that sees exactly `snapshot_id`.
 void import_snapshot(Connection& worker, const std::string& snapshot_id);
 

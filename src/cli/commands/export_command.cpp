@@ -1,55 +1,12 @@
 #include "cli/commands/export_command.hpp"
 
-#include <fmt/format.h>
-
-#include <chrono>
-#include <cstdio>
-
 #include "cli/commands/command_setup.hpp"
 #include "cli/destination.hpp"
-#include "common/error.hpp"
-#include "common/log.hpp"
-#include "common/time_format.hpp"
+#include "cli/export_settings.hpp"
 #include "export/exporter.hpp"
 #include "export/spooled_export.hpp"
 
 namespace pgexport::cli {
-
-namespace {
-
-compress::StreamCodec stream_codec(const std::string& name) {
-  if (name == "zstd") return compress::StreamCodec::zstd;
-  if (name == "gzip") return compress::StreamCodec::gzip;
-  return compress::StreamCodec::none;
-}
-
-exporter::ExportConfig make_config(const Settings& settings) {
-  exporter::ExportConfig config;
-  config.source = settings.text("source").value_or("");
-  config.run_id =
-      settings.text("run-id").value_or(format_utc_compact(std::chrono::system_clock::now()));
-  config.jobs = static_cast<int>(settings.integer("jobs"));
-  config.filter.include = settings.list("include");
-  config.filter.exclude = settings.list("exclude");
-  config.chunk_bytes = settings.size("chunk-size");
-  config.max_file_bytes = settings.size("max-file-size");
-  config.format_name = settings.required_text("format");
-  config.compression_name = settings.required_text("compression");
-  if (config.compression_name == "snappy" && config.format_name != "parquet") {
-    fail(ErrorKind::usage,
-         "--compression snappy applies to parquet only; use zstd, gzip or none for {}",
-         config.format_name);
-  }
-  config.codec = stream_codec(config.compression_name);
-  if (settings.text("compression-level")) {
-    config.compression_level = static_cast<int>(settings.integer("compression-level"));
-  }
-  config.lock_timeout = std::chrono::seconds(settings.integer("lock-timeout"));
-  config.cleanup_timeout = settings.duration("cleanup-timeout");
-  return config;
-}
-
-}  // namespace
 
 ExportCommand::ExportCommand(CLI::App& app)
     : Command(app, "export",
@@ -58,7 +15,7 @@ ExportCommand::ExportCommand(CLI::App& app)
 
 int ExportCommand::execute() {
   configure_logging(settings_);
-  auto config = make_config(settings_);
+  auto config = make_export_config(settings_);
   auto memory = plan_memory(settings_, config.jobs);
   auto format = make_format(settings_, config, memory);
   auto storage = make_storage(settings_, memory);
@@ -66,24 +23,7 @@ int ExportCommand::execute() {
   auto summary = spool ? exporter::run_spooled_export(config, *format, *spool, *storage)
                        : exporter::run_export(config, *format, *storage);
 
-  log::info("export committed", {{"run_id", summary.run_id},
-                                 {"manifest", summary.manifest_key},
-                                 log::field("tables", summary.tables),
-                                 log::field("files", summary.files),
-                                 log::field("rows", summary.rows),
-                                 log::field("bytes_read", summary.wire_bytes),
-                                 log::field("bytes_written", summary.stored_bytes),
-                                 log::field("seconds", fmt::format("{:.2f}", summary.seconds))});
-  double megabytes_per_second =
-      summary.seconds > 0 ? summary.wire_bytes / 1e6 / summary.seconds : 0;
-  std::string paragraph = fmt::format(
-      "Exported {} tables ({} rows, {} read from PostgreSQL) at snapshot {} as {} files "
-      "({} {}, {} stored) in {:.1f} s ({:.0f} MB/s). The run is committed: its manifest is "
-      "{}/{}.\n",
-      summary.tables, summary.rows, human_bytes(summary.wire_bytes), summary.snapshot,
-      summary.files, config.format_name, config.compression_name, human_bytes(summary.stored_bytes),
-      summary.seconds, megabytes_per_second, storage->describe(), summary.manifest_key);
-  std::fputs(paragraph.c_str(), stdout);
+  report_committed_export(summary, config, *storage);
   return 0;
 }
 

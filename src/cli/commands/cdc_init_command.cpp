@@ -1,0 +1,37 @@
+#include "cli/commands/cdc_init_command.hpp"
+
+#include "cdc/cdc_init.hpp"
+#include "cli/commands/command_setup.hpp"
+#include "cli/destination.hpp"
+#include "cli/export_settings.hpp"
+#include "common/error.hpp"
+
+namespace pgexport::cli {
+
+CdcInitCommand::CdcInitCommand(CLI::App& cdc)
+    : Command(cdc, "init",
+              "Create the publication and the replication slot, and run the full export in the "
+              "slot's snapshot: the base that the change stream continues",
+              cdc_init_options()) {}
+
+int CdcInitCommand::execute() {
+  configure_logging(settings_);
+  cdc::InitConfig config;
+  config.export_config = make_export_config(settings_);
+  if (settings_.text("spool")) {
+    fail(ErrorKind::usage,
+         "--spool does not apply to cdc init: the slot's snapshot lives only while cdc init "
+         "runs, so its export cannot be resumed later");
+  }
+  config.slot = settings_.required_text("slot");
+  config.publication = settings_.required_text("publication");
+  config.replica_identity_full = settings_.flag("replica-identity-full");
+  auto memory = plan_memory(settings_, config.export_config.jobs);
+  auto format = make_format(settings_, config.export_config, memory);
+  auto storage = make_storage(settings_, memory);
+  auto summary = cdc::run_init(config, *format, *storage);
+  report_committed_export(summary, config.export_config, *storage);
+  return 0;
+}
+
+}  // namespace pgexport::cli
