@@ -96,7 +96,9 @@ need_s3() {
 }
 
 # A new, empty database named $1.
+# Replication slots left by an earlier, failed run would keep the database from being dropped.
 fresh_database() {
+  psql -X -d postgres -qAtc "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$1' AND NOT active" >/dev/null
   psql -d postgres -qc "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\""
 }
 
