@@ -10,6 +10,7 @@
 #include "cli/commands/cleanup_command.hpp"
 #include "cli/commands/export_command.hpp"
 #include "cli/commands/ls_command.hpp"
+#include "cli/commands/materialize_command.hpp"
 #include "cli/commands/verify_command.hpp"
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<cli::LsCommand>(app));
   commands.push_back(std::make_unique<cli::VerifyCommand>(app));
   commands.push_back(std::make_unique<cli::CleanupCommand>(app));
+  commands.push_back(std::make_unique<cli::MaterializeCommand>(app));
 
   try {
     app.parse(argc, argv);
