@@ -52,6 +52,10 @@ constexpr std::chrono::seconds kCleanupBudget{25};
 // in cache).
 constexpr size_t kFlushBytes = 64 * 1024;
 
+// Committed runs are runs/<run-id>/_manifest.json (export/layout.hpp).
+constexpr std::string_view kRunsPrefix = "runs/";
+constexpr std::string_view kManifestSuffix = "/_manifest.json";
+
 constexpr std::string_view kUnsupportedParquet =
     "change files in parquet are not supported yet; use --format csv or jsonl";
 
@@ -251,10 +255,10 @@ struct BaseCandidate {
 // id): the latest state of the tables that a run holds, whether export or materialize wrote it.
 BaseRun find_base(storage::Storage& storage) {
   std::optional<BaseCandidate> best;
-  for (const std::string& key : storage.list("runs/")) {
-    if (!key.ends_with("/_manifest.json")) continue;
+  for (const std::string& key : storage.list(std::string(kRunsPrefix))) {
+    if (!key.starts_with(kRunsPrefix) || !key.ends_with(kManifestSuffix)) continue;
     const std::string run_id =
-        key.substr(5, key.size() - 5 - std::string_view("/_manifest.json").size());
+        key.substr(kRunsPrefix.size(), key.size() - kRunsPrefix.size() - kManifestSuffix.size());
     if (!exporter::is_valid_run_id(run_id) || key != exporter::manifest_key(run_id)) continue;
     auto text = storage.read(key);
     if (!text) continue;  // removed since the listing: not committed now
@@ -1156,6 +1160,14 @@ class TableMaterializer {
         CsvRecordReader reader([&](std::span<const FieldText> fields) {
           if (header) {
             header = false;
+            bool same = fields.size() == layout.columns.size();
+            for (size_t i = 0; same && i < fields.size(); ++i) {
+              same = fields[i] && *fields[i] == layout.columns[i].name;
+            }
+            if (!same) {
+              broken("data file {}: its header does not name the columns {} lists", file.key,
+                     context_.base.manifest_key);
+            }
             return;
           }
           ++rows;
