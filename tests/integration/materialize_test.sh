@@ -188,6 +188,12 @@ set +e
 status=$?
 set -e
 [[ $status == 2 ]] || fail "a malformed --lsn exited $status, not 2"
+set +e
+"$PGEXPORT_BIN" materialize --destination "$dest" --output /proc/pgexport-materialize 2>"$WORK/err.txt"
+status=$?
+set -e
+[[ $status == 6 ]] || fail "an output that cannot be written exited $status, not 6"
+pass "a malformed --lsn exits 2, an output that cannot be written 6"
 
 damaged=$(jq -r '.tables[0].files[0].key' "$dest/changes/_log/00000000000000000002.json")
 printf 'x' >>"$dest/$damaged"
