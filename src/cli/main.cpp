@@ -13,6 +13,7 @@
 #include "cli/commands/cleanup_command.hpp"
 #include "cli/commands/export_command.hpp"
 #include "cli/commands/ls_command.hpp"
+#include "cli/commands/materialize_command.hpp"
 #include "cli/commands/verify_command.hpp"
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<cli::CdcInitCommand>(*cdc));
   commands.push_back(std::make_unique<cli::CdcStatusCommand>(*cdc));
   commands.push_back(std::make_unique<cli::CdcDropCommand>(*cdc));
+  commands.push_back(std::make_unique<cli::MaterializeCommand>(app));
 
   try {
     app.parse(argc, argv);

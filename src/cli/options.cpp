@@ -268,6 +268,25 @@ const std::vector<OptionSpec>& cleanup_options() {
   return specs;
 }
 
+const std::vector<OptionSpec>& materialize_options() {
+  static const std::vector<OptionSpec> specs = with_shared_options({
+      {"output", OptionType::text, "",
+       "where the materialized run goes: a directory, or s3://bucket/prefix (the S3 options "
+       "apply to both)"},
+      {"lsn", OptionType::text, "",
+       "apply changes committed at or below this LSN (e.g. 0/16B3748); default: the newest "
+       "logged commit"},
+      {"format",
+       OptionType::choice,
+       "",
+       "the run's format; default: the base run's (converting is not supported yet)",
+       {"csv", "jsonl", "parquet"}},
+      {"run-id", OptionType::text, "",
+       "name of the new run under runs/; default: the UTC start time, e.g. 20261124T203543Z"},
+  });
+  return specs;
+}
+
 std::string environment_name(std::string_view option_name) {
   std::string name = "PGEXPORT_";
   for (char c : option_name) {

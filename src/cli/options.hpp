@@ -55,6 +55,7 @@ const std::vector<OptionSpec>& cdc_status_options();
 const std::vector<OptionSpec>& cdc_drop_options();
 const std::vector<OptionSpec>& verify_options();
 const std::vector<OptionSpec>& cleanup_options();
+const std::vector<OptionSpec>& materialize_options();
 
 // "jobs" -> "PGEXPORT_JOBS".
 std::string environment_name(std::string_view option_name);

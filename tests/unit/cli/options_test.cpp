@@ -65,8 +65,8 @@ TEST(Options, DurationsHaveDefaultsAndHelpFromTheTable) {
 }
 
 TEST(Options, EveryCommandSharesTheDestinationAndLoggingGroups) {
-  for (const auto* command :
-       {&export_options(), &ls_options(), &verify_options(), &cleanup_options()}) {
+  for (const auto* command : {&export_options(), &ls_options(), &verify_options(),
+                              &cleanup_options(), &materialize_options()}) {
     for (const auto* group : {&destination_options(), &logging_options()}) {
       for (const auto& shared : *group) {
         auto found = std::find_if(command->begin(), command->end(),
@@ -91,8 +91,8 @@ TEST(Options, EveryCommandSharesTheDestinationAndLoggingGroups) {
 
 TEST(Options, EveryOptionHasAnEnvironmentVariableDerivedFromItsName) {
   EXPECT_EQ(environment_name("memory-limit"), "PGEXPORT_MEMORY_LIMIT");
-  for (const auto* command :
-       {&export_options(), &ls_options(), &verify_options(), &cleanup_options()}) {
+  for (const auto* command : {&export_options(), &ls_options(), &verify_options(),
+                              &cleanup_options(), &materialize_options()}) {
     for (const auto& spec : *command) {
       EXPECT_FALSE(spec.help.empty()) << spec.name;
       if (spec.type == OptionType::choice && !spec.default_value.empty()) {
