@@ -375,7 +375,7 @@ class ChangeStream {
     if (config_.max_retained_wal > 0 && retained > 2 * config_.max_retained_wal) {
       fail(ErrorKind::database_error,
            "replication slot {} retains {} bytes of WAL, more than twice --max-retained-wal "
-           "({} bytes), so the server's disk is at risk; nothing was read. Run `cdc run` more "
+           "({} bytes), so the server's disk is at risk; nothing was read: run `cdc run` more "
            "often, or drop the slot (`pgexport cdc drop`) and re-init",
            config_.slot, retained, config_.max_retained_wal);
     }
