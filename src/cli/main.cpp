@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "cli/commands/cdc_run_command.hpp"
 #include "cli/commands/cleanup_command.hpp"
 #include "cli/commands/export_command.hpp"
 #include "cli/commands/ls_command.hpp"
@@ -27,6 +28,10 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<cli::LsCommand>(app));
   commands.push_back(std::make_unique<cli::VerifyCommand>(app));
   commands.push_back(std::make_unique<cli::CleanupCommand>(app));
+  CLI::App* cdc =
+      app.add_subcommand("cdc", "Change data capture: ship what changed since the last run");
+  cdc->require_subcommand(1);
+  commands.push_back(std::make_unique<cli::CdcRunCommand>(*cdc));
 
   try {
     app.parse(argc, argv);

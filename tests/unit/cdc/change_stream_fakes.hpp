@@ -19,6 +19,7 @@
 #include "cdc/change_stream.hpp"
 #include "cdc/commit_log.hpp"
 #include "common/error.hpp"
+#include "compress/stream_decompressor.hpp"
 #include "pg/replication/replication_messages.hpp"
 
 namespace pgexport::cdc::testing {
@@ -276,6 +277,15 @@ inline std::vector<CsvRecord> parse_csv(const std::string& text) {
     records.push_back(std::move(record));
   }
   return records;
+}
+
+// A whole zstd file, decompressed.
+inline std::string decompress_zstd(const std::string& compressed) {
+  StringSink plain;
+  auto decompressor = compress::make_stream_decompressor(compress::StreamCodec::zstd, plain);
+  decompressor->write(compressed);
+  decompressor->finish();
+  return plain.data;
 }
 
 // Every change row of a log entry's table, header first, read back from the destination.
