@@ -128,6 +128,10 @@ class CommitLog {
   // Every entry with a sequence above `sequence`, in order, each checked as last() checks it.
   std::vector<LogEntry> entries_after(uint64_t sequence);
 
+  // The entry with `sequence`, checked as last() checks it (without listing the log). Throws
+  // storage_error when it does not exist: entries are never removed.
+  LogEntry entry(uint64_t sequence) { return read_entry(sequence); }
+
  private:
   // The sequences under changes/_log/, ascending, checked to be 1..n.
   std::vector<uint64_t> list_sequences();

@@ -9,6 +9,7 @@
 
 #include "cli/commands/cdc_drop_command.hpp"
 #include "cli/commands/cdc_init_command.hpp"
+#include "cli/commands/cdc_run_command.hpp"
 #include "cli/commands/cdc_status_command.hpp"
 #include "cli/commands/cleanup_command.hpp"
 #include "cli/commands/export_command.hpp"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("cdc", "Change data capture: ship what changed since the last run");
   cdc->require_subcommand(1);
   commands.push_back(std::make_unique<cli::CdcInitCommand>(*cdc));
+  commands.push_back(std::make_unique<cli::CdcRunCommand>(*cdc));
   commands.push_back(std::make_unique<cli::CdcStatusCommand>(*cdc));
   commands.push_back(std::make_unique<cli::CdcDropCommand>(*cdc));
   commands.push_back(std::make_unique<cli::MaterializeCommand>(app));

@@ -51,6 +51,8 @@ struct PgTypeRow {
 
 class TypeResolver {
  public:
+  bool knows(Oid oid) const { return types_.count(oid) != 0; }
+
   explicit TypeResolver(Connection& connection) : connection_(connection) {
     auto result = connection.exec(
         "SELECT oid, typtype, typcategory, typbasetype, typtypmod, typelem "
@@ -429,6 +431,34 @@ void check_read_access(Connection& connection, const std::vector<CatalogTable>& 
   if (auto problem = describe_access_problems(access, role)) {
     fail(ErrorKind::insufficient_privilege, "cannot export every row: {}", *problem);
   }
+}
+
+class TypeCatalog::Resolver : public TypeResolver {
+ public:
+  using TypeResolver::TypeResolver;
+};
+
+TypeCatalog::TypeCatalog(Connection& connection)
+    : connection_(connection), resolver_(std::make_unique<Resolver>(connection)) {}
+
+TypeCatalog::~TypeCatalog() = default;
+
+TypeDesc TypeCatalog::describe(Oid type_oid, int32_t typmod) {
+  if (!resolver_->knows(type_oid)) {
+    // Created after pg_type was read: read it again, once.
+    resolver_ = std::make_unique<Resolver>(connection_);
+    if (!resolver_->knows(type_oid)) {
+      fail(ErrorKind::database_error,
+           "type oid {} is not in pg_type: the type was dropped while its changes were being "
+           "read",
+           type_oid);
+    }
+  }
+  auto name = connection_.exec_params(
+      "SELECT pg_catalog.format_type($1::pg_catalog.oid, $2::pg_catalog.int4)",
+      {std::to_string(type_oid),
+       typmod < 0 ? std::nullopt : std::optional(std::to_string(typmod))});
+  return resolver_->resolve(type_oid, typmod, name.text(0, 0));
 }
 
 }  // namespace pgexport::pg

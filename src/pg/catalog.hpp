@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,27 @@ std::vector<CatalogTable> read_tables(Connection& connection, const TableFilter&
 // read_tables() with sizes, and every table's columns with their types and its key.
 
 std::vector<CatalogTable> read_catalog(Connection& connection, const TableFilter& filter);
+
+// Describes column types known only by type oid and typmod (a replication stream's Relation
+// messages) exactly as read_catalog() describes a table's columns: domains resolved to their
+// base types, arrays with their element type, names from format_type(). pg_type is read once;
+// a type created after that (CREATE TYPE, then ALTER TABLE ... ADD COLUMN of it) is found by
+// reading it again.
+class TypeCatalog {
+ public:
+  explicit TypeCatalog(Connection& connection);
+  ~TypeCatalog();
+  TypeCatalog(const TypeCatalog&) = delete;
+  TypeCatalog& operator=(const TypeCatalog&) = delete;
+
+  // Throws database_error when the type does not exist (it was dropped since).
+  TypeDesc describe(Oid type_oid, int32_t typmod);
+
+ private:
+  class Resolver;
+  Connection& connection_;
+  std::unique_ptr<Resolver> resolver_;
+};
 
 // Whether the connection's role can read every row of one relation.
 struct RelationAccess {

@@ -1,0 +1,113 @@
+#include "cli/commands/cdc_run_command.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cdc/base_run.hpp"
+#include "cdc/change_stream.hpp"
+#include "cdc/session_seams.hpp"
+#include "cli/commands/command_setup.hpp"
+#include "cli/destination.hpp"
+#include "common/cancellation.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "export/layout.hpp"
+#include "pg/replication/replication_connection.hpp"
+#include "pg/replication/slot_admin.hpp"
+#include "pg/snapshot.hpp"
+
+namespace pgexport::cli {
+
+namespace {
+
+namespace repl = pg::replication;
+
+std::optional<cdc::Milliseconds> optional_duration(const Settings& settings,
+                                                   std::string_view name) {
+  auto seconds = settings.duration(name);
+  if (seconds.count() == 0) return std::nullopt;
+  return std::chrono::duration_cast<cdc::Milliseconds>(seconds);
+}
+
+}  // namespace
+
+CdcRunCommand::CdcRunCommand(CLI::App& cdc)
+    : Command(cdc, "run",
+              "Ship the changes since the last batch as change files and commit log entries",
+              cdc_run_options()) {}
+
+int CdcRunCommand::execute() {
+  configure_logging(settings_);
+  const bool until_caught_up = settings_.flag("until-caught-up");
+  const bool follow = settings_.flag("follow");
+  if (until_caught_up == follow) {
+    fail(ErrorKind::usage,
+         "give exactly one of --until-caught-up (ship what is there, then exit: for scheduled "
+         "tasks) and --follow (run until SIGTERM)");
+  }
+  const std::string slot = settings_.required_text("slot");
+  repl::check_slot_name(slot);
+
+  cdc::ChangeStreamConfig config;
+  config.slot = slot;
+  config.attempt = exporter::new_attempt_token();
+  config.mode = follow ? cdc::StreamMode::follow : cdc::StreamMode::until_caught_up;
+  config.batch_interval = settings_.duration("batch-interval");
+  if (config.batch_interval.count() == 0) {
+    fail(ErrorKind::usage, "--batch-interval must be more than 0, e.g. 60s");
+  }
+  config.batch_bytes = settings_.size("batch-size");
+  config.max_duration = optional_duration(settings_, "max-duration");
+  config.max_retained_wal = settings_.size("max-retained-wal");
+  config.heartbeat = optional_duration(settings_, "heartbeat");
+  if (config.heartbeat && !follow) {
+    log::warn("--heartbeat applies to --follow only; ignored", {});
+    config.heartbeat.reset();
+  }
+  config.stop_requested = [] { return stop_requested(); };
+  // Each open change file on S3 leases one part buffer from --memory-limit; one part's worth
+  // stays free so a full buffer can always go up while the others wait.
+  MemoryPlan memory;
+  memory.upload_bytes = settings_.size("memory-limit");
+  const uint64_t part_size = std::max<uint64_t>(settings_.size("part-size"), 1);
+  if (memory.upload_bytes < 2 * part_size) {
+    fail(ErrorKind::usage,
+         "--memory-limit must hold at least two --part-size buffers ({} bytes), not {} bytes",
+         2 * part_size, memory.upload_bytes);
+  }
+  config.max_open_files = static_cast<size_t>(memory.upload_bytes / part_size - 1);
+
+  auto storage = make_storage(settings_, memory);
+  storage->check_writable();
+  const cdc::BaseRun base = cdc::find_base_run(*storage, slot);
+  log::info("base run", {{"run_id", base.run_id},
+                         {"consistent_point", base.consistent_point.to_string()},
+                         {"publication", base.publication},
+                         log::field("tables", base.tables.size())});
+
+  const std::string source = settings_.text("source").value_or("");
+  auto admin = pg::Connection::open(source, "cdc run");
+  pg::apply_export_session_settings(admin);
+  auto replication = repl::ReplicationConnection::open(source, "cdc run stream");
+  // pgoutput prints values with the WAL sender's settings: the export's, so change files hold
+  // exactly what the full export's files hold.
+  pg::apply_export_session_settings(replication.connection());
+
+  cdc::ReplicationSource stream(replication, slot, base.publication);
+  cdc::SessionDatabase database(admin, slot);
+  cdc::SteadyClock clock;
+  const cdc::StreamSummary summary =
+      cdc::run_change_stream(config, base, *storage, stream, database, clock);
+
+  std::string line = fmt::format(
+      "Shipped {} batches ({} transactions, {} changes) of slot {} to {}; the slot is at {}{}.\n",
+      summary.batches, summary.transactions, summary.changes, slot, storage->describe(),
+      summary.flushed_lsn.to_string(),
+      follow ? (summary.stopped ? ", stopped cleanly" : "")
+             : fmt::format(", caught up with {}", summary.target_lsn.to_string()));
+  std::fputs(line.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace pgexport::cli
