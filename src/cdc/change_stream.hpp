@@ -44,7 +44,8 @@ class ChangeDatabase {
   virtual ~ChangeDatabase() = default;
   // The slot's row of pg_replication_slots, or nullopt when it does not exist.
   virtual std::optional<pg::replication::SlotInfo> slot_info() = 0;
-  // pg_current_wal_lsn(): where --until-caught-up stops.
+  // The end of the WAL written so far (every commit visible now lies below it): where
+  // --until-caught-up stops.
   virtual Lsn current_wal_lsn() = 0;
   // pg_logical_emit_message() with pgexport's heartbeat prefix.
   virtual void emit_heartbeat() = 0;

@@ -1,5 +1,7 @@
 #include "cdc/session_seams.hpp"
 
+#include <string>
+
 #include "pg/replication/slot_admin.hpp"
 
 namespace pgexport::cdc {
@@ -25,8 +27,15 @@ std::optional<pg::replication::SlotInfo> SessionDatabase::slot_info() {
 }
 
 Lsn SessionDatabase::current_wal_lsn() {
-  return Lsn::parse(
-      connection_.exec("SELECT pg_catalog.pg_current_wal_lsn()::pg_catalog.text").value(0, 0));
+  // The insert position, not pg_current_wal_lsn() (the write position): under asynchronous
+  // commit a transaction is visible before its commit record is written, and a run that stops
+  // short of it would leave it for the next run. On a standby, what has been replayed.
+  pg::Result result = connection_.exec(
+      "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() "
+      "THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_insert_lsn() "
+      "END::pg_catalog.text, pg_catalog.current_setting('wal_block_size')");
+  return pg::replication::end_of_written_wal(Lsn::parse(result.value(0, 0)),
+                                             std::stoull(result.text(0, 1)));
 }
 
 void SessionDatabase::emit_heartbeat() {

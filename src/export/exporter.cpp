@@ -168,7 +168,8 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
                       snapshot,
                       &tables,
                       &results.tables(),
-                      &format};
+                      &format,
+                      {}};
   if (config.change_capture) {
     input.change_capture = {{"slot", config.change_capture->slot},
                             {"publication", config.change_capture->publication},

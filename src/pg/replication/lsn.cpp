@@ -50,4 +50,16 @@ std::string Lsn::to_string() const {
                      static_cast<uint32_t>(value_));
 }
 
+Lsn end_of_written_wal(Lsn insert_position, uint64_t wal_block_size) {
+  // SizeOfXLogShortPHD and SizeOfXLogLongPHD on every platform PostgreSQL supports (MAXALIGN 8).
+  constexpr uint64_t kShortPageHeader = 24;
+  constexpr uint64_t kLongPageHeader = 40;
+  if (wal_block_size == 0) return insert_position;
+  const uint64_t offset = insert_position.value() % wal_block_size;
+  if (offset == kShortPageHeader || offset == kLongPageHeader) {
+    return Lsn(insert_position.value() - offset);
+  }
+  return insert_position;
+}
+
 }  // namespace pgexport::pg::replication

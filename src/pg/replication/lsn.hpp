@@ -32,4 +32,12 @@ class Lsn {
   uint64_t value_ = 0;
 };
 
+// The end of the WAL written so far, from pg_current_wal_insert_lsn(). That function returns
+// where the next record will start, which is past the page header when the last record ended
+// exactly at a page boundary (24 bytes on most pages, 40 on a segment's first). No record can
+// end inside a header, and the walsender reports the boundary itself, so a position just past a
+// header is taken back to its page's start; any other position is returned as it is.
+// wal_block_size is the server's setting of that name (8192 unless it was built otherwise).
+Lsn end_of_written_wal(Lsn insert_position, uint64_t wal_block_size);
+
 }  // namespace pgexport::pg::replication

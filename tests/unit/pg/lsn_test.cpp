@@ -72,5 +72,19 @@ TEST(Lsn, ErrorQuotesOnlyTheStartOfLongInput) {
   }
 }
 
+TEST(Lsn, EndOfWrittenWalTakesAPositionPastAPageHeaderBackToThePageStart) {
+  constexpr uint64_t kPage = 8192;
+  // Just past a page's short header, and past a segment's long header: the boundary itself.
+  EXPECT_EQ(end_of_written_wal(Lsn(5 * kPage + 24), kPage), Lsn(5 * kPage));
+  EXPECT_EQ(end_of_written_wal(Lsn(2048 * kPage + 40), kPage), Lsn(2048 * kPage));
+  // Anywhere else a record can end: unchanged.
+  EXPECT_EQ(end_of_written_wal(Lsn(5 * kPage + 32), kPage), Lsn(5 * kPage + 32));
+  EXPECT_EQ(end_of_written_wal(Lsn(5 * kPage), kPage), Lsn(5 * kPage));
+  EXPECT_EQ(end_of_written_wal(Lsn(5 * kPage + 8000), kPage), Lsn(5 * kPage + 8000));
+  // Another wal_block_size moves the headers with it.
+  EXPECT_EQ(end_of_written_wal(Lsn(3 * 16384 + 24), 16384), Lsn(3 * 16384));
+  EXPECT_EQ(end_of_written_wal(Lsn(3 * 16384 + 8192 + 24), 16384), Lsn(3 * 16384 + 8192 + 24));
+}
+
 }  // namespace
 }  // namespace pgexport::pg::replication
