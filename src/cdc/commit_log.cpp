@@ -276,6 +276,13 @@ LogEntry parse_log_entry(const std::string& text, const std::string& key) {
   for (size_t i = 0; i < tables.size(); ++i) {
     entry.tables.push_back(parse_table(reader, tables[i], fmt::format("tables[{}]", i)));
   }
+  // A batch has transactions, changes and tables; a position-only entry has none of them.
+  if ((entry.transactions == 0) != (entry.changes == 0) ||
+      (entry.transactions == 0) != entry.tables.empty()) {
+    reader.malformed(fmt::format(
+        "it has {} transactions, {} changes and {} tables; an entry has all three or none",
+        entry.transactions, entry.changes, entry.tables.size()));
+  }
   return entry;
 }
 
@@ -337,6 +344,16 @@ std::vector<LogEntry> CommitLog::entries_after(uint64_t sequence) {
     if (listed > sequence) entries.push_back(read_entry(listed));
   }
   return entries;
+}
+
+std::optional<LogEntry> CommitLog::last_with_changes(const std::optional<LogEntry>& newest) {
+  if (!newest) return std::nullopt;
+  if (!newest->position_only()) return newest;
+  for (uint64_t sequence = newest->sequence - 1; sequence > 0; --sequence) {
+    LogEntry entry = read_entry(sequence);
+    if (!entry.position_only()) return entry;
+  }
+  return std::nullopt;
 }
 
 AppendOutcome CommitLog::append(const LogEntry& entry) {

@@ -70,6 +70,12 @@ struct LoggedTable {
   friend bool operator==(const LoggedTable&, const LoggedTable&) = default;
 };
 
+// Most entries hold a batch of changes. A position-only entry (no transactions, no changes, no
+// tables) only moves the log's end: the stream passed WAL in which no captured table changed
+// (an idle database's heartbeats, changes of unpublished tables), and the slot may forget it
+// once the entry exists. Its commit_lsn and commit_time repeat the newest logged commit (the
+// previous entry's `last`; for the first entry the base run's consistent point and snapshot
+// time), so every entry's `last` is the newest commit the log holds up to it.
 struct LogEntry {
   uint64_t sequence = 0;  // from 1
   std::string slot;       // the replication slot the changes came from
@@ -85,6 +91,8 @@ struct LogEntry {
   std::string compression;  // "none", "zstd", "gzip" or "snappy"
   std::vector<LoggedTable> tables;
 
+  bool position_only() const { return transactions == 0; }
+
   friend bool operator==(const LogEntry&, const LogEntry&) = default;
 };
 
@@ -99,7 +107,8 @@ std::string serialize_log_entry(const LogEntry& entry);
 
 // Parses what serialize_log_entry() writes. Strict: a member that is missing or of the wrong
 // type, an unknown log_version, key kind, format or compression, an LSN or time that does not
-// parse, or LSNs out of order (commit_lsn.first <= commit_lsn.last < end_lsn) throw
+// parse, LSNs out of order (commit_lsn.first <= commit_lsn.last < end_lsn), or counts that
+// disagree (no transactions but changes or tables, or the other way round) throw
 // storage_error naming `key`, the object the text was read from.
 LogEntry parse_log_entry(const std::string& text, const std::string& key);
 
@@ -131,6 +140,10 @@ class CommitLog {
   // The entry with `sequence`, checked as last() checks it (without listing the log). Throws
   // storage_error when it does not exist: entries are never removed.
   LogEntry entry(uint64_t sequence) { return read_entry(sequence); }
+
+  // The newest entry that holds changes, at or before `newest` (as last() returned it), read
+  // backwards past position-only entries; nullopt when no entry holds changes.
+  std::optional<LogEntry> last_with_changes(const std::optional<LogEntry>& newest);
 
  private:
   // The sequences under changes/_log/, ascending, checked to be 1..n.

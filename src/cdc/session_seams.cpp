@@ -22,6 +22,15 @@ void ReplicationSource::finish() {
   connection_.finish();
 }
 
+Milliseconds ReplicationSource::wal_sender_timeout() {
+  // Asked on the replication session itself: a role's or database's setting, or one in the
+  // connection string's options, applies to this WAL sender and may differ from the server's.
+  // pg_settings gives it in milliseconds, its unit.
+  pg::Result result = connection_.connection().exec(
+      "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'wal_sender_timeout'");
+  return Milliseconds(result.integer(0, 0));
+}
+
 std::optional<pg::replication::SlotInfo> SessionDatabase::slot_info() {
   return pg::replication::slot_info(connection_, slot_);
 }

@@ -23,6 +23,7 @@ class ReplicationSource final : public ChangeSource {
   std::optional<std::string> receive(Milliseconds timeout) override;
   void send_status(Lsn write, Lsn flush, bool reply_requested) override;
   void finish() override;
+  Milliseconds wal_sender_timeout() override;
 
  private:
   pg::replication::ReplicationConnection& connection_;

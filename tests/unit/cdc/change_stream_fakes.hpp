@@ -99,9 +99,11 @@ class ScriptedSource final : public ChangeSource {
   }
 
   void finish() override { ++finished; }
+  Milliseconds wal_sender_timeout() override { return sender_timeout; }
 
   size_t steps_left() const { return steps_.size(); }
 
+  Milliseconds sender_timeout = std::chrono::seconds(60);  // the server's default
   std::vector<Lsn> starts;
   std::vector<SentStatus> statuses;
   size_t delivered = 0;

@@ -277,6 +277,21 @@ class MaterializeTest : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(CommitLog(*source_).append(entry), AppendOutcome::appended);
   }
 
+  // A position-only entry: no changes, the newest logged commit again, the log's end moved.
+  void write_position_entry(uint64_t sequence, uint64_t newest_commit, uint64_t end) {
+    LogEntry entry;
+    entry.sequence = sequence;
+    entry.slot = "pgexport";
+    entry.attempt = std::string(kAttempt);
+    entry.format = GetParam();
+    entry.compression = "zstd";
+    entry.first_commit_lsn = entry.last_commit_lsn = Lsn(newest_commit);
+    entry.end_lsn = Lsn(end);
+    entry.first_commit_time = entry.last_commit_time =
+        pg::replication::to_system_time(commit_time());
+    ASSERT_EQ(CommitLog(*source_).append(entry), AppendOutcome::appended);
+  }
+
   static pg::replication::PgTimestamp commit_time() {
     using namespace std::chrono;
     return pg::replication::to_pg_timestamp(sys_days(2026y / 12 / 1) + 10h + 812340us);
@@ -503,6 +518,36 @@ TEST_P(MaterializeTest, AnLsnAppliesEveryTransactionUpToIt) {
   EXPECT_EQ(output_lines("items", "at-100"),
             expected_lines(items().schema, {item(1, "one", "B1")}));
   EXPECT_TRUE(output_manifest("at-100")["materialized_from"]["log_sequences"].is_null());
+}
+
+TEST_P(MaterializeTest, PositionOnlyEntriesApplyNothingAndBreakNothing) {
+  write_base({{items(), {item(1, "one", "B1")}}}, 0x100);
+  write_position_entry(1, 0x100, 0x1000);  // before any batch: the base's consistent point
+  write_entry(2, {{items(), 1, {{ChangeOp::insert, 0x2000, item(2, "two", "B2")}}}});
+  write_position_entry(3, 0x2000, 0x5000);
+  write_position_entry(4, 0x2000, 0x9000);
+  const MaterializeSummary summary = run();
+  EXPECT_EQ(summary.lsn, Lsn(0x2000));  // the newest logged commit, not the log's end
+  EXPECT_EQ(summary.changes_applied, 1u);
+  EXPECT_EQ(summary.first_sequence, 2u);
+  EXPECT_EQ(output_lines("items"),
+            expected_lines(items().schema, {item(1, "one", "B1"), item(2, "two", "B2")}));
+  EXPECT_EQ(output_manifest()["cdc"]["consistent_point"], "0/2000");
+  // An LSN past the newest commit is still beyond what the log holds.
+  std::string message;
+  EXPECT_EQ(error_of([&] { run(0x5000, "later"); }, message), ErrorKind::usage);
+  EXPECT_NE(message.find("beyond the newest logged commit 0/2000"), std::string::npos) << message;
+  // A run materialized at the newest commit, as the base: the entries after it hold nothing.
+  MaterializeConfig config;
+  config.run_id = "first";
+  materialize(*source_, *source_, config);
+  config.run_id = "second";
+  const MaterializeSummary next = materialize(*source_, *output_, config);
+  EXPECT_EQ(next.base_run_id, "first");
+  EXPECT_EQ(next.changes_applied, 0u);
+  EXPECT_FALSE(next.first_sequence);
+  EXPECT_EQ(output_lines("items", "second"),
+            expected_lines(items().schema, {item(1, "one", "B1"), item(2, "two", "B2")}));
 }
 
 TEST_P(MaterializeTest, AMaterializedRunIsTheBaseOfTheNextOne) {
