@@ -321,6 +321,10 @@ class ChangeStream {
     last_entry_at_ = started_;
     last_status_ = started_;
     if (config_.heartbeat) next_heartbeat_ = started_ + *config_.heartbeat;
+    // --follow finishes the open batch after SIGTERM: its uploads must not be cut off by the
+    // signal itself, only by the stop timeout.
+    std::optional<StopGrace> grace;
+    if (config_.mode == StreamMode::follow) grace.emplace(config_.stop_timeout);
     try {
       loop();
     } catch (const exporter::CommitUncertain&) {
