@@ -11,8 +11,9 @@
 #   JSON numbers where they are numbers; materialize reads a log with position-only entries;
 # - a slot advanced past the log is a loud failure (exit 16) of cdc status and cdc run;
 # - cdc run takes the publication from the base run: --publication is refused (exit 2);
-# - SIGTERM in --follow to S3 while the open batch's multipart upload is under way: the upload
-#   is finished, not cut off by the signal, and the batch logged.
+# - SIGTERM in --follow to S3 while the open batch's parts are being uploaded (each request
+#   slowed down by a proxy, so the signal lands during one): the uploads are finished, not cut
+#   off by the signal, and the batch is logged.
 source "$(dirname "$0")/lib.sh"
 need_postgres
 need_s3
@@ -28,7 +29,7 @@ dest=$WORK/dest
 prefix=cdc-follow-$$-$RANDOM
 s3=s3://$PGEXPORT_TEST_BUCKET/$prefix
 RUN_PID=
-trap 'stop_processes "$RUN_PID"; aws_s3 s3 rm --recursive --only-show-errors "$s3" >/dev/null 2>&1 || true' EXIT
+trap 'stop_processes "$RUN_PID"; stop_fault_proxy; aws_s3 s3 rm --recursive --only-show-errors "$s3" >/dev/null 2>&1 || true' EXIT
 
 "$PGEXPORT_BIN" cdc init --destination "$dest" --exclude 'public.noise' >"$WORK/init.out" 2>"$WORK/init.err" ||
   fail "cdc init: $(cat "$WORK/init.err")"
@@ -172,7 +173,9 @@ status=0
 
 # --- A slot moved past the log by someone else: loud, exit 16, nothing shipped.
 sql "$db" -c "INSERT INTO orders VALUES (-1, 'lost')" >/dev/null
-sql "$db" -c "SELECT pg_replication_slot_advance('pgexport', pg_current_wal_lsn())" >/dev/null
+# Advanced only as far as WAL is flushed (commits may be asynchronous): again until past the log.
+wait_until "$db" "the slot is advanced past the log's end" \
+  "SELECT end_lsn > '$(jq -r '.end_lsn' "$entry")' FROM pg_replication_slot_advance('pgexport', pg_current_wal_lsn())"
 status=0
 "$PGEXPORT_BIN" cdc status --destination "$dest" --json >"$WORK/lost.json" 2>"$WORK/lost.err" || status=$?
 [[ $status == 16 ]] || fail "cdc status of a slot ahead of the log: exit $status, expected 16"
@@ -190,12 +193,17 @@ pass "--publication refused (2); a slot ahead of the log fails status and run wi
   --exclude 'public.noise' >"$WORK/init-s3.out" 2>"$WORK/init-s3.err" ||
   fail "cdc init to S3: $(cat "$WORK/init-s3.err")"
 dest=$s3
-start_run --slot pgexport_s3 --follow --batch-interval 1h --part-size 5MiB --cleanup-timeout 300s
+start_fault_proxy --rate 0 --delay 2
+# Two part buffers only: the stream waits for an upload to finish before it reads on, so when
+# the signal comes the run is inside a request, not between messages.
+start_run --slot pgexport_s3 --follow --batch-interval 1h --part-size 5MiB --memory-limit 10MiB \
+  --cleanup-timeout 300s --s3-endpoint "$PROXY_URL"
 rows=500000
 sql "$db" -c "INSERT INTO orders SELECT 1000000 + i, md5(i::text) || md5((i * 7)::text) FROM generate_series(1, $rows) i"
 multipart_started() { [[ $(pending_uploads "$prefix/changes/") != "[]" ]]; }
 wait_for "the run uploads parts of the open batch's change file" multipart_started
 stop_run pgexport_s3
+stop_fault_proxy
 [[ $status == 0 ]] || fail "SIGTERM in --follow to S3: exit $status, expected 0: $(tail -n 5 "$WORK/run.err")"
 aws_s3 s3 cp --only-show-errors "$s3/changes/_log/00000000000000000001.json" "$WORK/s3-entry.json" ||
   fail "no log entry in S3: $(tail -n 5 "$WORK/run.err")"
