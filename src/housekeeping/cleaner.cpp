@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "cdc/commit_log.hpp"
 #include "cdc/layout.hpp"
@@ -30,6 +31,44 @@ uint64_t total_bytes(const Run& run) {
   uint64_t bytes = 0;
   for (const auto& object : run.objects) bytes += object.size;
   return bytes;
+}
+
+// The runs change data capture starts from, by run id, each with its slot: per slot the
+// newest by snapshot time then id (cdc run's base run) and the one with the newest consistent
+// point, ties to the larger id (materialize's base). Usually one run is both.
+std::map<std::string, std::string> change_capture_bases(const std::vector<const Run*>& runs) {
+  struct Newest {
+    const Run* by_snapshot = nullptr;
+    const Run* by_point = nullptr;
+    cdc::Lsn point;
+  };
+  std::map<std::string, Newest> newest;
+  for (const Run* run : runs) {
+    const Manifest& manifest = *run->manifest.manifest;
+    if (!manifest.cdc_slot) continue;
+    Newest& slot = newest[*manifest.cdc_slot];
+    if (!slot.by_snapshot ||
+        std::tie(manifest.snapshot_at, run->id) >
+            std::tie(slot.by_snapshot->manifest.manifest->snapshot_at, slot.by_snapshot->id)) {
+      slot.by_snapshot = run;
+    }
+    std::optional<cdc::Lsn> point;
+    try {
+      point = cdc::Lsn::parse(*manifest.cdc_consistent_point);
+    } catch (const Error&) {
+      continue;  // not a base materialize would take (it reports the manifest itself)
+    }
+    if (!slot.by_point || std::tie(*point, run->id) > std::tie(slot.point, slot.by_point->id)) {
+      slot.by_point = run;
+      slot.point = *point;
+    }
+  }
+  std::map<std::string, std::string> bases;
+  for (const auto& [slot, runs_of_slot] : newest) {
+    bases[runs_of_slot.by_snapshot->id] = slot;
+    if (runs_of_slot.by_point) bases[runs_of_slot.by_point->id] = slot;
+  }
+  return bases;
 }
 
 // Every change file key some log entry lists.
@@ -246,6 +285,7 @@ CleanupPlan plan_cleanup(storage::Storage& storage, const CleanupPolicy& policy,
   // Retention over the committed runs with valid manifests, newest first.
   auto runs = committed_runs_newest_first(state);
   bool retention = policy.keep_last || policy.keep_days;
+  const std::map<std::string, std::string> slot_bases = change_capture_bases(runs);
   std::set<std::string> removed_runs;
   for (size_t index = 0; index < runs.size(); ++index) {
     const Run& run = *runs[index];
@@ -255,6 +295,13 @@ CleanupPlan plan_cleanup(storage::Storage& storage, const CleanupPolicy& policy,
     bool recent =
         policy.keep_days && now - manifest.finished < std::chrono::hours(24) * *policy.keep_days;
     if (recent) keep = true;
+    if (!keep && slot_bases.count(run.id)) {
+      keep = true;
+      plan.notes.push_back(fmt::format(
+          "run {} is kept although retention would remove it: it is where `cdc run` and "
+          "`materialize` of slot {} start from",
+          run.id, slot_bases.at(run.id)));
+    }
     if (keep) {
       ++plan.committed_runs_kept;
       continue;

@@ -10,7 +10,8 @@
 //     leaves them), once every file of their attempt is past the grace period, and pending
 //     uploads of change files and log entries;
 // and, by retention only, whole committed runs (manifest first, so the run stops existing for
-// readers at once). The run latest.json names is never removed, no commit log entry and no
+// readers at once). The run latest.json names is never removed, nor the runs change data
+// capture starts from (per slot, cdc run's base run and materialize's), no commit log entry and no
 // change file a log entry lists is ever removed, and no key outside runs/, latest.json and
 // pgexport's own keys under changes/ is ever touched.
 #pragma once
