@@ -118,7 +118,7 @@ class EntryReader {
 KeyKind parse_key_kind(const EntryReader& reader, const std::string& text,
                        const std::string& path) {
   for (KeyKind kind : {KeyKind::primary_key, KeyKind::replica_identity_index, KeyKind::full_row}) {
-    if (text == key_kind_name(kind)) return kind;
+    if (text == pg::table_key_kind_name(kind)) return kind;
   }
   reader.malformed(fmt::format(
       "{} is \"{}\", not \"primary key\", \"replica identity index\" or \"full row\"", path, text));
@@ -179,7 +179,8 @@ ordered_json table_json(const LoggedTable& table) {
   result["schema"] = table.schema;
   result["name"] = table.name;
   result["schema_version"] = table.schema_version;
-  result["key"] = {{"kind", key_kind_name(table.key_kind)}, {"columns", table.key_columns}};
+  result["key"] = {{"kind", pg::table_key_kind_name(table.key_kind)},
+                   {"columns", table.key_columns}};
   result["columns"] = std::move(columns);
   result["rows"] = table.rows;
   result["files"] = std::move(files);
@@ -187,18 +188,6 @@ ordered_json table_json(const LoggedTable& table) {
 }
 
 }  // namespace
-
-std::string_view key_kind_name(KeyKind kind) {
-  switch (kind) {
-    case KeyKind::primary_key:
-      return "primary key";
-    case KeyKind::replica_identity_index:
-      return "replica identity index";
-    case KeyKind::full_row:
-      return "full row";
-  }
-  return "primary key";
-}
 
 std::string serialize_log_entry(const LogEntry& entry) {
   if (entry.sequence == 0 || entry.slot.empty() || entry.attempt.empty()) {

@@ -868,12 +868,12 @@ class TableMaterializer {
                "table {}: its key changed in commit log entry {} ({} ({}) before, {} ({}) then); "
                "materialize cannot follow a key change: export the table again with `pgexport "
                "cdc init`",
-               table_name_, record.entry->sequence, key_kind_name(first.key_kind),
-               fmt::join(first.key_columns, ", "), key_kind_name(record.table->key_kind),
+               table_name_, record.entry->sequence, pg::table_key_kind_name(first.key_kind),
+               fmt::join(first.key_columns, ", "), pg::table_key_kind_name(record.table->key_kind),
                fmt::join(record.table->key_columns, ", "));
         }
       }
-      key_kind_ = std::string(key_kind_name(first.key_kind));
+      key_kind_ = std::string(pg::table_key_kind_name(first.key_kind));
       key_columns_ = first.key_columns;
       full_row_ = first.key_kind == KeyKind::full_row;
     }
