@@ -14,6 +14,7 @@
 #include "cdc/change_rows.hpp"
 #include "cdc/commit_log.hpp"
 #include "cdc/layout.hpp"
+#include "change_fixture.hpp"
 #include "common/error.hpp"
 #include "compress/stream_compressor.hpp"
 #include "compress/stream_decompressor.hpp"
@@ -35,14 +36,7 @@ using Row = std::vector<std::optional<std::string>>;
 const std::string kUnchanged = "\x01(unchanged)";
 constexpr std::string_view kAttempt = "a1b2c3d4e5f6";
 
-pg::TypeDesc scalar(pg::Oid oid, std::string name) {
-  pg::TypeDesc type;
-  type.oid = oid;
-  type.declared_oid = oid;
-  type.name = name;
-  type.base_name = std::move(name);
-  return type;
-}
+using fixture::scalar;
 
 struct TableDef {
   pg::TableSchema schema;
