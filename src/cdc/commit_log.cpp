@@ -150,6 +150,16 @@ LoggedTable parse_table(const EntryReader& reader, const json& value, const std:
     table.columns.push_back({reader.nonempty_string(columns[i], column_path, "name"),
                              reader.nonempty_string(columns[i], column_path, "pg_type")});
   }
+  if (auto found = value.find("missing_values"); found != value.end()) {
+    const std::string missing_path = path + ".missing_values";
+    if (!found->is_object()) reader.malformed(missing_path + " is not an object");
+    for (const auto& [name, text] : found->items()) {
+      if (!text.is_string()) {
+        reader.malformed(fmt::format("{}.{} is not a string", missing_path, name));
+      }
+      table.missing_values.emplace(name, text.get<std::string>());
+    }
+  }
   table.rows = reader.count(value, path, "rows");
   const json& files = reader.array(value, path, "files");
   for (size_t i = 0; i < files.size(); ++i) {
@@ -182,6 +192,7 @@ ordered_json table_json(const LoggedTable& table) {
   result["key"] = {{"kind", pg::table_key_kind_name(table.key_kind)},
                    {"columns", table.key_columns}};
   result["columns"] = std::move(columns);
+  if (!table.missing_values.empty()) result["missing_values"] = table.missing_values;
   result["rows"] = table.rows;
   result["files"] = std::move(files);
   return result;

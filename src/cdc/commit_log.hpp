@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,11 @@ struct LoggedTable {
   KeyKind key_kind = KeyKind::primary_key;
   std::vector<std::string> key_columns;
   std::vector<LoggedColumn> columns;
+  // For columns added after the initial export with a constant default (ADD COLUMN ... DEFAULT
+  // 5): the value, as PostgreSQL's text, that every row written before the column existed
+  // holds. The server fills it in when such a row is read and never writes it to the WAL, so
+  // materialize takes it from here for the base run's rows. "missing_values" in the entry.
+  std::map<std::string, std::string> missing_values;
   uint64_t rows = 0;
   std::vector<LoggedFile> files;
 
