@@ -125,8 +125,10 @@ struct ColumnSpec {
 };
 
 ColumnSpec column_spec(std::string name, std::string pg_type, std::string_view plan_type) {
-  ColumnSpec spec{std::move(name), std::move(pg_type),
-                  jsonl::plan_value(type_from_name(plan_type))};
+  ColumnSpec spec;
+  spec.name = std::move(name);
+  spec.pg_type = std::move(pg_type);
+  spec.plan = jsonl::plan_value(type_from_name(plan_type));
   spec.null_is_missing_member = spec.plan.rendering == jsonl::Rendering::json;
   return spec;
 }
