@@ -66,6 +66,7 @@ struct TableVersion {
   std::vector<LoggedColumn> columns;
   pg::TableSchema schema;  // the relation's columns with their types
   std::vector<size_t> key_positions;
+  std::map<std::string, std::string> missing_values;  // of columns the base run lacks
   std::unique_ptr<ChangeRowBuilder> builder;
 };
 
@@ -229,6 +230,7 @@ class Batch {
         logged.key_columns = version.base->key_columns;
       }
       logged.columns = version.columns;
+      logged.missing_values = version.missing_values;
       logged.rows = table->rows;
       logged.files = table->files;
       entry.tables.push_back(std::move(logged));
@@ -654,6 +656,7 @@ class ChangeStream {
     } else {
       version->version = version->columns == base->columns ? 1 : 2;
     }
+    look_up_missing_values(*version);
     version->builder = std::make_unique<ChangeRowBuilder>(
         version->schema, version->key_positions,
         format_->copy_spec(change_table_schema(version->schema)).wire);
@@ -664,6 +667,27 @@ class ChangeStream {
     }
     current = version;
     relations_[relation.relation_oid] = version;
+  }
+
+  // A column added since the initial export with a constant default: the base run's rows hold
+  // that default, which the WAL never carries, so the log records it for materialize. The
+  // catalog is read now, not as of the stream's position; a column dropped since has none.
+  void look_up_missing_values(TableVersion& version) {
+    std::vector<const LoggedColumn*> added;
+    for (const LoggedColumn& column : version.columns) {
+      if (std::find(version.base->columns.begin(), version.base->columns.end(), column) ==
+          version.base->columns.end()) {
+        added.push_back(&column);
+      }
+    }
+    if (added.empty()) return;
+    const std::map<std::string, std::string> values =
+        database_.missing_values(version.schema.schema, version.schema.name);
+    for (const LoggedColumn* column : added) {
+      if (auto found = values.find(column->name); found != values.end()) {
+        version.missing_values.emplace(found->first, found->second);
+      }
+    }
   }
 
   void on_change(pg::Oid relation_oid, const Change& change) {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -54,6 +55,10 @@ class ChangeDatabase {
   virtual void emit_heartbeat() = 0;
   // A column type of a Relation message, as the catalog describes it.
   virtual pg::TypeDesc describe_type(pg::Oid type_oid, int32_t typmod) = 0;
+  // Per column of the table that has one, the value rows written before the column was added
+  // hold (pg_attribute.attmissingval, as PostgreSQL's text): name -> text.
+  virtual std::map<std::string, std::string> missing_values(const std::string& schema,
+                                                            const std::string& table) = 0;
 };
 
 class Clock {

@@ -13,10 +13,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "pg/catalog.hpp"
 #include "pg/replication/lsn.hpp"
 #include "pg/replication/replication_messages.hpp"
 #include "storage/storage.hpp"
@@ -30,12 +32,9 @@ using pg::replication::SystemMicros;
 // versions; members it does not know are ignored, so a version may gain optional members.
 inline constexpr int kLogVersion = 1;
 
-// How a table's rows are identified in its changes: the "key" of key.kind.
-enum class KeyKind {
-  primary_key,             // "primary key"
-  replica_identity_index,  // "replica identity index"
-  full_row,                // "full row": REPLICA IDENTITY FULL, every column
-};
+// How a table's rows are identified in its changes ("key"."kind"): the catalog's kinds. A log
+// never holds `none`: cdc init refuses such tables or gives them REPLICA IDENTITY FULL.
+using KeyKind = pg::TableKey::Kind;
 
 struct LoggedColumn {
   std::string name;
@@ -64,6 +63,11 @@ struct LoggedTable {
   KeyKind key_kind = KeyKind::primary_key;
   std::vector<std::string> key_columns;
   std::vector<LoggedColumn> columns;
+  // For columns added after the initial export with a constant default (ADD COLUMN ... DEFAULT
+  // 5): the value, as PostgreSQL's text, that every row written before the column existed
+  // holds. The server fills it in when such a row is read and never writes it to the WAL, so
+  // materialize takes it from here for the base run's rows. "missing_values" in the entry.
+  std::map<std::string, std::string> missing_values;
   uint64_t rows = 0;
   std::vector<LoggedFile> files;
 
@@ -95,9 +99,6 @@ struct LogEntry {
 
   friend bool operator==(const LogEntry&, const LogEntry&) = default;
 };
-
-// "primary key", "replica identity index", "full row".
-std::string_view key_kind_name(KeyKind kind);
 
 // The entry as the JSON object of docs/cdc.md, members in the documented order, pretty-printed
 // with two spaces and ending in a newline. Times have microseconds

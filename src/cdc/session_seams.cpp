@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "cdc/field_text.hpp"
 #include "pg/replication/slot_admin.hpp"
 
 namespace pgexport::cdc {
@@ -49,6 +50,27 @@ Lsn SessionDatabase::current_wal_lsn() {
 
 void SessionDatabase::emit_heartbeat() {
   pg::replication::emit_heartbeat(connection_, std::string(kHeartbeatPrefix));
+}
+
+std::map<std::string, std::string> SessionDatabase::missing_values(const std::string& schema,
+                                                                   const std::string& table) {
+  // attmissingval is a one-element array of the column's type; its text is an array literal
+  // whose element is the value's text, in this session's DateStyle, TimeZone and float digits
+  // (those of every pgexport session, so the text is what pgoutput would send).
+  pg::Result result = connection_.exec_params(
+      "SELECT a.attname::pg_catalog.text, a.attmissingval::pg_catalog.text"
+      " FROM pg_catalog.pg_attribute a"
+      " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+      " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+      " WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped"
+      " AND a.atthasmissing",
+      {schema, table});
+  std::map<std::string, std::string> values;
+  for (int row = 0; row < result.rows(); ++row) {
+    std::vector<std::string> elements = parse_pg_text_array(result.value(row, 1));
+    if (elements.size() == 1) values.emplace(result.text(row, 0), std::move(elements[0]));
+  }
+  return values;
 }
 
 pg::TypeDesc SessionDatabase::describe_type(pg::Oid type_oid, int32_t typmod) {

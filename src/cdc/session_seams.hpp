@@ -41,6 +41,8 @@ class SessionDatabase final : public ChangeDatabase {
   Lsn current_wal_lsn() override;
   void emit_heartbeat() override;
   pg::TypeDesc describe_type(pg::Oid type_oid, int32_t typmod) override;
+  std::map<std::string, std::string> missing_values(const std::string& schema,
+                                                    const std::string& table) override;
 
  private:
   pg::Connection& connection_;

@@ -145,8 +145,18 @@ class FakeDatabase final : public ChangeDatabase {
     return type;
   }
 
+  std::map<std::string, std::string> missing_values(const std::string& schema,
+                                                    const std::string& table) override {
+    ++missing_value_reads;
+    auto found = missing.find(schema + "." + table);
+    return found == missing.end() ? std::map<std::string, std::string>{} : found->second;
+  }
+
   pg::replication::SlotInfo slot;
   bool slot_exists = true;
+  // Per "schema.table": what missing_values() returns.
+  std::map<std::string, std::map<std::string, std::string>> missing;
+  int missing_value_reads = 0;
   Lsn target{0xFFFF0000};
   int heartbeats = 0;
   int slot_reads = 0;

@@ -357,6 +357,31 @@ TEST_F(ChangeStreamTest, SchemaChangeStartsVersionTwoAndARestartContinuesIt) {
   EXPECT_EQ(entries[1].tables[1].schema_version, 3u);
 }
 
+TEST_F(ChangeStreamTest, AColumnAddedWithAConstantDefaultLogsWhatOlderRowsHold) {
+  database_.target = Lsn(0x3100);
+  database_.missing["public.orders"] = {{"extra", "42"}, {"id", "never asked for"}};
+  source_->payload(relation(kOrders, "public", "orders", kOrdersColumns));
+  transaction(*source_, Lsn(0x2000), Lsn(0x2010), 700, {"1"});
+  // The base run's columns need no lookup at all.
+  EXPECT_EQ(database_.missing_value_reads, 0);
+  auto wider = kOrdersColumns;
+  wider.push_back({"extra", pg::oid::kInt4});
+  wider.push_back({"plain", pg::oid::kText});  // added without a default: no missing value
+  source_->payload(relation(kOrders, "public", "orders", wider));
+  source_->payload(begin(Lsn(0x3000), 702));
+  source_->payload(insert(kOrders, {"3", "n", "7", "p"}));
+  source_->payload(commit(Lsn(0x3000), Lsn(0x3010)));
+  source_->payload(keepalive(Lsn(0x3100)));
+  run();
+  auto entries = log();
+  ASSERT_EQ(entries.size(), 1u);
+  ASSERT_EQ(entries[0].tables.size(), 2u);
+  EXPECT_TRUE(entries[0].tables[0].missing_values.empty());
+  EXPECT_EQ(entries[0].tables[1].missing_values,
+            (std::map<std::string, std::string>{{"extra", "42"}}));
+  EXPECT_EQ(database_.missing_value_reads, 1);
+}
+
 TEST_F(ChangeStreamTest, KeepalivesAreAnsweredAndStatusGoesOutEveryTenSeconds) {
   database_.target = Lsn(0x3000);
   for (int i = 0; i < 25; ++i) source_->timeout();  // 1 s each

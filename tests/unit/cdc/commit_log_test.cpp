@@ -43,6 +43,7 @@ LogEntry sample_entry() {
   orders.key_kind = KeyKind::primary_key;
   orders.key_columns = {"id"};
   orders.columns = {{"id", "uuid"}, {"status", "public.status"}};
+  orders.missing_values = {{"status", "new"}};
   orders.rows = 1200;
   orders.files = {{"changes/public.orders/00000000000000000012-1f0c9a2b3c4d-000.csv.zst", 1200,
                    48211, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}};
@@ -98,6 +99,9 @@ constexpr std::string_view kSampleJson = R"({
           "pg_type": "public.status"
         }
       ],
+      "missing_values": {
+        "status": "new"
+      },
       "rows": 1200,
       "files": [
         {

@@ -8,12 +8,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cdc/change_rows.hpp"
 #include "cdc/commit_log.hpp"
 #include "cdc/layout.hpp"
+#include "change_fixture.hpp"
 #include "common/error.hpp"
 #include "compress/stream_compressor.hpp"
 #include "compress/stream_decompressor.hpp"
@@ -35,14 +37,7 @@ using Row = std::vector<std::optional<std::string>>;
 const std::string kUnchanged = "\x01(unchanged)";
 constexpr std::string_view kAttempt = "a1b2c3d4e5f6";
 
-pg::TypeDesc scalar(pg::Oid oid, std::string name) {
-  pg::TypeDesc type;
-  type.oid = oid;
-  type.declared_oid = oid;
-  type.name = name;
-  type.base_name = std::move(name);
-  return type;
-}
+using fixture::scalar;
 
 struct TableDef {
   pg::TableSchema schema;
@@ -85,6 +80,7 @@ struct TableChanges {
   TableDef table;
   uint64_t schema_version = 1;
   std::vector<ChangeSpec> changes;
+  std::map<std::string, std::string> missing_values = {};
 };
 
 std::vector<pg::ColumnValue> column_values(const Row& row) {
@@ -268,6 +264,7 @@ class MaterializeTest : public ::testing::TestWithParam<std::string> {
       for (const pg::Column& column : changes.table.schema.columns) {
         logged.columns.push_back({column.name, column.type.name});
       }
+      logged.missing_values = changes.missing_values;
       logged.rows = changes.changes.size();
       logged.files.push_back({key, logged.rows, object.size, object.sha256_hex});
       entry.tables.push_back(std::move(logged));
@@ -487,6 +484,38 @@ TEST_P(MaterializeTest, TheNewestSchemaVersionDecidesTheColumns) {
   EXPECT_EQ(columns[2]["name"], "doc");
   EXPECT_EQ(columns[3]["name"], "extra");
   EXPECT_EQ(columns[3]["nullable"], true);
+}
+
+TEST_P(MaterializeTest, OlderRowsHoldTheConstantDefaultOfAColumnAddedAfterThem) {
+  write_base({{items(), {item(1, "one", "B1"), item(2, "two", "B2")}}}, 0x100);
+  TableDef v2 = items();
+  v2.schema.columns.push_back({"extra", 5, false, scalar(pg::oid::kText, "text")});
+  v2.schema.columns.push_back({"plain", 6, false, scalar(pg::oid::kInt4, "integer")});
+  write_entry(1, {{v2,
+                   2,
+                   {{ChangeOp::update, 0x200, Row{"1", "one'", "B1", std::nullopt, "e", "5"}}},
+                   {{"extra", "a \"default\", with a comma"}}}});
+  run();
+  // Row 2 was written before the columns existed: extra holds the default, plain (added
+  // without one) NULL.
+  EXPECT_EQ(output_lines("items"),
+            expected_lines(v2.schema, {Row{"1", "one'", "B1", std::nullopt, "e", "5"},
+                                       Row{"2", "two", "B2", std::nullopt,
+                                           "a \"default\", with a comma", std::nullopt}}));
+}
+
+TEST_P(MaterializeTest, AFullRowOfAnOlderVersionMatchesWithTheAddedColumnsDefault) {
+  using R = Row;
+  write_base({{events(), {R{"a", "1"}, R{"b", "2"}}}}, 0x100);
+  TableDef v2 = events();
+  v2.schema.columns.push_back({"x", 3, false, scalar(pg::oid::kInt4, "integer")});
+  v2.key_positions = {0, 1, 2};
+  // Version 1's update names the old row without x; version 2's delete names it with x = 7,
+  // as the server reads a row written before x was added.
+  write_entry(1, {{events(), 1, {{ChangeOp::update, 0x200, R{"b", "5"}, R{"b", "2"}}}}});
+  write_entry(2, {{v2, 2, {{ChangeOp::remove, 0x300, R{"a", "1", "7"}}}, {{"x", "7"}}}});
+  run();
+  EXPECT_EQ(output_lines("events"), expected_lines(v2.schema, {R{"b", "5", "7"}}));
 }
 
 TEST_P(MaterializeTest, AnLsnAppliesEveryTransactionUpToIt) {
