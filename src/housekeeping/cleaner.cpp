@@ -136,7 +136,7 @@ void plan_changes(storage::Storage& storage, TimePoint now,
     if (name ? !attempt_is_done(name->attempt) : !past_grace(upload.started)) continue;
     CleanupAction action;
     action.kind = CleanupActionKind::abort_pending_upload;
-    action.run_id = name ? name->attempt : "";
+    action.attempt = name ? name->attempt : "";
     action.key = upload.key;
     action.upload = upload;
     action.reason = fmt::format("started {} ago", format_age(now - upload.started));
@@ -152,7 +152,7 @@ void plan_changes(storage::Storage& storage, TimePoint now,
     if (listed.count(object.key) || !attempt_is_done(name->attempt)) continue;
     CleanupAction action;
     action.kind = CleanupActionKind::remove_orphan_change_file;
-    action.run_id = name->attempt;
+    action.attempt = name->attempt;
     action.key = object.key;
     action.objects = 1;
     action.bytes = object.size;

@@ -47,9 +47,8 @@ enum class CleanupActionKind {
 
 struct CleanupAction {
   CleanupActionKind kind = CleanupActionKind::abort_pending_upload;
-  // The run, or for a change file or an upload under changes/ the attempt that wrote it (empty
-  // for latest.json's upload and a log entry's).
-  std::string run_id;
+  std::string run_id;   // empty outside runs/ (latest.json's upload, anything under changes/)
+  std::string attempt;  // under changes/: the cdc run that wrote it (empty for a log entry's)
   // The upload's key, the run's prefix, or the object's key.
   std::string key;
   uint64_t objects = 0;           // objects the action removes

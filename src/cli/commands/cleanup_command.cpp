@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cdc/layout.hpp"
 #include "cli/commands/command_setup.hpp"
 #include "common/log.hpp"
 #include "housekeeping/cleaner.hpp"
@@ -14,8 +15,11 @@ namespace pgexport::cli {
 namespace {
 
 void log_action(const housekeeping::CleanupAction& action, const std::string& message) {
+  // Under changes/ a file belongs to the cdc run (attempt) that wrote it, not to a run.
+  const bool change_capture = action.key.starts_with(cdc::kChangesPrefix);
   log::info(message, {{"key", action.key},
-                      {"run_id", action.run_id},
+                      {change_capture ? "attempt" : "run_id",
+                       change_capture ? action.attempt : action.run_id},
                       log::field("objects", action.objects),
                       log::field("bytes", action.bytes),
                       {"reason", action.reason}});
