@@ -8,6 +8,7 @@
 
 #include "cdc/commit_log.hpp"
 #include "cli/commands/command_setup.hpp"
+#include "cli/database_connection.hpp"
 #include "common/error.hpp"
 #include "common/time_format.hpp"
 #include "pg/replication/slot_admin.hpp"
@@ -24,7 +25,7 @@ CdcStatusCommand::CdcStatusCommand(CLI::App& cdc)
 int CdcStatusCommand::execute() {
   configure_logging(settings_);
   const std::string slot_name = settings_.required_text("slot");
-  auto connection = pg::Connection::open(settings_.text("source").value_or(""), "cdc status");
+  auto connection = pg::Connection::open(database_connection_string(settings_), "cdc status");
   pg::apply_export_session_settings(connection);
   auto slot = pg::replication::slot_info(connection, slot_name);
   auto storage = open_destination(settings_);
