@@ -23,16 +23,15 @@ sql postgres -c "DROP ROLE IF EXISTS $ROLE" \
 sql "$DB" -c "SET ROLE $ROLE" -c "CREATE TABLE items (id int PRIMARY KEY, name text)" \
   -c "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g"
 unset PGPASSWORD PGPASSFILE
-export PGUSER=$ROLE PGDATABASE=$DB
 printf '%s\n' "$PASSWORD" >"$WORK/password"
 chmod 400 "$WORK/password"
 
-# run NAME ARGS...: runs pgexport with ARGS, keeping stdout/stderr in $WORK/NAME.{out,err};
-# sets STATUS.
+# run NAME ARGS...: runs pgexport as the role with ARGS, keeping stdout/stderr in
+# $WORK/NAME.{out,err}; sets STATUS. (psql in this test stays the superuser.)
 run() {
   local name=$1; shift
   STATUS=0
-  "$PGEXPORT_BIN" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || STATUS=$?
+  PGUSER=$ROLE PGDATABASE=$DB "$PGEXPORT_BIN" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || STATUS=$?
 }
 never_printed() {
   ! grep -rqF -e "$PASSWORD" -e "backslash and spaces" "$WORK"/*.out "$WORK"/*.err ||
