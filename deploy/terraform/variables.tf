@@ -250,7 +250,7 @@ variable "missing_run_hours" {
 }
 
 variable "success_log_pattern" {
-  description = "CloudWatch Logs filter pattern of the line a successful run logs (JSON logs): export and cdc init log \"export committed\", cdc run logs \"batch committed\" per batch."
+  description = "CloudWatch Logs filter pattern of the line a successful run logs (JSON logs): export and cdc init log \"export committed\"; for cdc run use \"Shipped\", the line it prints at the end of every successful run."
   type        = string
   default     = "{ $.level = \"info\" && $.message = \"export committed\" }"
 }
