@@ -173,6 +173,7 @@ const [imageUid, imageGid] = (imageUser ?? '').split(':').map(Number);
 // ---- bucket and key policies ----------------------------------------------------------------
 const bucketPolicy = JSON.parse(read('deploy/bucket-policy.json'));
 const kmsStatement = JSON.parse(read('deploy/kms-key-policy-statement.json'));
+let bucketPolicyActions = [];
 {
   const arrayOf = (value) => (Array.isArray(value) ? value : [value]);
   const allows = bucketPolicy.Statement.filter((s) => s.Effect === 'Allow');
@@ -189,7 +190,7 @@ const kmsStatement = JSON.parse(read('deploy/kms-key-policy-statement.json'));
     'bucket-policy.json: listings only of the prefix');
   check(!JSON.stringify(bucketPolicy).includes('s3:x-amz-acl'),
     'bucket-policy.json: no condition on the ACL header (UploadPart does not send it, so it would break multipart uploads)');
-  globalThis.bucketPolicyActions = allows.flatMap((s) => arrayOf(s.Action));
+  bucketPolicyActions = allows.flatMap((s) => arrayOf(s.Action));
   check(sameSet(kmsStatement.Action, ['kms:GenerateDataKey', 'kms:Decrypt']) &&
       kmsStatement.Condition?.StringEquals?.['kms:ViaService']?.startsWith('s3.'),
     'kms-key-policy-statement.json: data keys and decrypt, through S3 only');
@@ -276,9 +277,9 @@ const codeNames = (cell) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
     `terraform task role grants exactly the ${sorted(needed).length} actions the code needs: ${sorted(needed).join(', ')}`,
     `granted but not needed: ${difference(granted, needed)}; needed but not granted: ${difference(needed, granted)}`);
   const s3Needed = needed.filter((a) => a.startsWith('s3:'));
-  check(sameSet(globalThis.bucketPolicyActions ?? [], s3Needed),
+  check(sameSet(bucketPolicyActions, s3Needed),
     'bucket-policy.json allows exactly the S3 actions the code needs',
-    `extra: ${difference(globalThis.bucketPolicyActions ?? [], s3Needed)}; missing: ${difference(s3Needed, globalThis.bucketPolicyActions ?? [])}`);
+    `extra: ${difference(bucketPolicyActions, s3Needed)}; missing: ${difference(s3Needed, bucketPolicyActions)}`);
 }
 for (const [heading, documentName] of [['Execution role (ECS)', 'execution'], ['Scheduler role (EventBridge Scheduler)', 'scheduler']]) {
   const needed = tableRows(heading).flatMap((r) => codeNames(r[1]));
