@@ -158,11 +158,12 @@ log_timezone = 'UTC'
 hba_file = '$DATA/pgexport-local-hba.conf'
 EOF
   # Everyone is trusted on the private socket, except one role that pgexport's tests use to
-  # see a real password check fail.
+  # see a real password check pass or fail, on ordinary and on replication connections.
   as_owner tee "$DATA/pgexport-local-hba.conf" >/dev/null <<EOF
 # Written by scripts/pg-local.sh on every start; edits here are lost.
 local all pgexport_password_check scram-sha-256
 local all all trust
+local replication pgexport_password_check scram-sha-256
 local replication all trust
 EOF
 }

@@ -24,6 +24,16 @@ class Command {
     return execute();
   }
 
+  // What the options reference (`pgexport options --markdown`) shows of the command.
+  std::string path() const {
+    const CLI::App* parent = command_->get_parent();
+    const bool nested = parent != nullptr && parent->get_parent() != nullptr;
+    return nested ? parent->get_name() + " " + command_->get_name() : command_->get_name();
+  }
+  std::string description() const { return command_->get_description(); }
+  const std::vector<OptionSpec>& options() const { return options_; }
+  bool hidden() const { return command_->get_group().empty(); }
+
  protected:
   Command(CLI::App& app, const std::string& name, const std::string& description,
           const std::vector<OptionSpec>& options)

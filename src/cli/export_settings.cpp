@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/commands/command_setup.hpp"
+#include "cli/database_connection.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/time_format.hpp"
@@ -24,7 +25,7 @@ compress::StreamCodec stream_codec(const std::string& name) {
 
 exporter::ExportConfig make_export_config(const Settings& settings) {
   exporter::ExportConfig config;
-  config.source = settings.text("source").value_or("");
+  config.source = database_connection_string(settings);
   config.run_id =
       settings.text("run-id").value_or(format_utc_compact(std::chrono::system_clock::now()));
   config.jobs = static_cast<int>(settings.integer("jobs"));

@@ -15,6 +15,7 @@
 #include "cli/commands/export_command.hpp"
 #include "cli/commands/ls_command.hpp"
 #include "cli/commands/materialize_command.hpp"
+#include "cli/commands/options_command.hpp"
 #include "cli/commands/verify_command.hpp"
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<cli::CdcStatusCommand>(*cdc));
   commands.push_back(std::make_unique<cli::CdcDropCommand>(*cdc));
   commands.push_back(std::make_unique<cli::MaterializeCommand>(app));
+  commands.push_back(std::make_unique<cli::OptionsCommand>(app, commands));
 
   try {
     app.parse(argc, argv);

@@ -72,17 +72,8 @@ const std::vector<OptionSpec>& logging_options() {
   return specs;
 }
 
-std::vector<OptionSpec> with_shared_options(std::vector<OptionSpec> command_options) {
-  for (const auto* group : {&destination_options(), &logging_options()}) {
-    command_options.insert(command_options.end(), group->begin(), group->end());
-  }
-  return command_options;
-}
-
-const std::vector<OptionSpec>& export_options() {
-  // Defaults are chosen for an ECS task exporting a production database: see
-  // docs/configuration.md for the reasoning behind each.
-  static const std::vector<OptionSpec> specs = with_shared_options({
+const std::vector<OptionSpec>& database_options() {
+  static const std::vector<OptionSpec> specs = {
       {"source",
        OptionType::text,
        "",
@@ -91,6 +82,31 @@ const std::vector<OptionSpec>& export_options() {
        0,
        INT64_MAX,
        true},
+      {"password-file", OptionType::text, "",
+       "file holding the database password (a mounted secret), read once at start; one "
+       "trailing newline is ignored. Used instead of PGPASSWORD and ~/.pgpass; --source must "
+       "then hold no password"},
+  };
+  return specs;
+}
+
+std::vector<OptionSpec> with_shared_options(std::vector<OptionSpec> command_options) {
+  for (const auto* group : {&destination_options(), &logging_options()}) {
+    command_options.insert(command_options.end(), group->begin(), group->end());
+  }
+  return command_options;
+}
+
+std::vector<OptionSpec> with_database_options(std::vector<OptionSpec> command_options) {
+  command_options.insert(command_options.begin(), database_options().begin(),
+                         database_options().end());
+  return with_shared_options(std::move(command_options));
+}
+
+const std::vector<OptionSpec>& export_options() {
+  // Defaults are chosen for an ECS task exporting a production database: see "Defaults" in
+  // docs/operations.md for the reasoning behind each.
+  static const std::vector<OptionSpec> specs = with_database_options({
       {"format", OptionType::choice, "csv", "dataset format", {"csv", "jsonl", "parquet"}},
       {"compression",
        OptionType::choice,
@@ -155,31 +171,28 @@ const std::vector<OptionSpec>& export_options() {
   return specs;
 }
 
+const std::vector<OptionSpec>& slot_options() {
+  static const std::vector<OptionSpec> specs = {
+      {"slot", OptionType::text, "pgexport",
+       "logical replication slot (pgoutput) that holds the changes not yet shipped"},
+  };
+  return specs;
+}
+
 namespace {
 
-const OptionSpec kSlotOption = {
-    "slot", OptionType::text, "pgexport",
-    "logical replication slot (pgoutput) that holds the changes not yet shipped"};
-const OptionSpec kPublicationOption = {"publication", OptionType::text, "pgexport",
-                                       "publication naming the captured tables"};
-
-// What every change-capture command needs to find its slot. cdc run and cdc status take the
-// publication from the base run's manifest (what cdc init created), so only the commands that
-// create or drop one name it.
-std::vector<OptionSpec> with_slot_option(std::vector<OptionSpec> command_options) {
-  command_options.insert(command_options.begin(), kSlotOption);
+std::vector<OptionSpec> with_slot_options(std::vector<OptionSpec> command_options) {
+  command_options.insert(command_options.begin(), slot_options().begin(), slot_options().end());
   return command_options;
 }
+
+// cdc run and cdc status take the publication from the base run's manifest (what cdc init
+// created), so only the commands that create or drop one name it.
 std::vector<OptionSpec> with_slot_and_publication_options(std::vector<OptionSpec> command_options) {
-  command_options.insert(command_options.begin(), {kSlotOption, kPublicationOption});
-  return command_options;
+  command_options.insert(command_options.begin(), {"publication", OptionType::text, "pgexport",
+                                                   "publication naming the captured tables"});
+  return with_slot_options(std::move(command_options));
 }
-
-const OptionSpec kSourceOption = {
-    "source",  OptionType::text,
-    "",        "PostgreSQL connection string or URI; empty uses libpq's PG* environment variables",
-    {},        0,
-    INT64_MAX, true};
 
 }  // namespace
 
@@ -195,8 +208,7 @@ const std::vector<OptionSpec>& cdc_init_options() {
 }
 
 const std::vector<OptionSpec>& cdc_run_options() {
-  static const std::vector<OptionSpec> specs = with_slot_option(with_shared_options({
-      kSourceOption,
+  static const std::vector<OptionSpec> specs = with_slot_options(with_database_options({
       {"until-caught-up", OptionType::flag, "false",
        "ship the changes up to the server's WAL position at start, then exit (scheduled tasks)"},
       {"follow", OptionType::flag, "false",
@@ -224,8 +236,7 @@ const std::vector<OptionSpec>& cdc_run_options() {
 }
 
 const std::vector<OptionSpec>& cdc_status_options() {
-  static const std::vector<OptionSpec> specs = with_slot_option(with_shared_options({
-      kSourceOption,
+  static const std::vector<OptionSpec> specs = with_slot_options(with_database_options({
       {"json", OptionType::flag, "false", "print the status as one JSON document on stdout"},
   }));
   return specs;
@@ -234,7 +245,7 @@ const std::vector<OptionSpec>& cdc_status_options() {
 const std::vector<OptionSpec>& cdc_drop_options() {
   // No destination: dropping touches only the database.
   static const std::vector<OptionSpec> specs = [] {
-    std::vector<OptionSpec> specs = {kSourceOption};
+    std::vector<OptionSpec> specs = database_options();
     specs.insert(specs.end(), logging_options().begin(), logging_options().end());
     return with_slot_and_publication_options(std::move(specs));
   }();
@@ -295,6 +306,14 @@ const std::vector<OptionSpec>& materialize_options() {
       {"run-id", OptionType::text, "",
        "name of the new run under runs/; default: the UTC start time, e.g. 20261124T203543Z"},
   });
+  return specs;
+}
+
+const std::vector<OptionSpec>& options_reference_options() {
+  static const std::vector<OptionSpec> specs = {
+      {"markdown", OptionType::flag, "false",
+       "print every command's options as Markdown (docs/configuration.md)"},
+  };
   return specs;
 }
 

@@ -41,9 +41,16 @@ struct OptionSpec {
 // (a directory or s3://bucket/prefix with the S3 settings), and how to log.
 const std::vector<OptionSpec>& destination_options();
 const std::vector<OptionSpec>& logging_options();
+// How every command that connects to PostgreSQL reaches it: --source and --password-file.
+const std::vector<OptionSpec>& database_options();
 
 // `command_options` followed by the shared groups above.
 std::vector<OptionSpec> with_shared_options(std::vector<OptionSpec> command_options);
+// The database options, then `command_options`, then the shared groups.
+std::vector<OptionSpec> with_database_options(std::vector<OptionSpec> command_options);
+
+// What every change-capture command needs to find its slot and publication.
+const std::vector<OptionSpec>& slot_options();
 
 // The options of each command, in --help order (the command's own, then the shared groups).
 const std::vector<OptionSpec>& export_options();
@@ -56,6 +63,8 @@ const std::vector<OptionSpec>& cdc_drop_options();
 const std::vector<OptionSpec>& verify_options();
 const std::vector<OptionSpec>& cleanup_options();
 const std::vector<OptionSpec>& materialize_options();
+// The hidden `options` command, which prints the reference of all the others.
+const std::vector<OptionSpec>& options_reference_options();
 
 // "jobs" -> "PGEXPORT_JOBS".
 std::string environment_name(std::string_view option_name);

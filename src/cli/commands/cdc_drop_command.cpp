@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/commands/command_setup.hpp"
+#include "cli/database_connection.hpp"
 #include "pg/replication/slot_admin.hpp"
 #include "pg/snapshot.hpp"
 
@@ -20,7 +21,7 @@ int CdcDropCommand::execute() {
   configure_logging(settings_);
   const std::string slot = settings_.required_text("slot");
   const std::string publication = settings_.required_text("publication");
-  auto connection = pg::Connection::open(settings_.text("source").value_or(""), "cdc drop");
+  auto connection = pg::Connection::open(database_connection_string(settings_), "cdc drop");
   pg::apply_export_session_settings(connection);
   const bool had_slot = pg::replication::drop_slot(connection, slot);
   const bool had_publication =

@@ -8,6 +8,7 @@
 #include "cdc/change_stream.hpp"
 #include "cdc/session_seams.hpp"
 #include "cli/commands/command_setup.hpp"
+#include "cli/database_connection.hpp"
 #include "cli/destination.hpp"
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
@@ -48,6 +49,8 @@ int CdcRunCommand::execute() {
   }
   const std::string slot = settings_.required_text("slot");
   repl::check_slot_name(slot);
+  // Read now, so that a bad --password-file fails before the destination is touched.
+  const std::string source = database_connection_string(settings_);
 
   cdc::ChangeStreamConfig config;
   config.slot = slot;
@@ -94,7 +97,6 @@ int CdcRunCommand::execute() {
                          {"publication", base.publication},
                          log::field("tables", base.tables.size())});
 
-  const std::string source = settings_.text("source").value_or("");
   auto admin = pg::Connection::open(source, "cdc run");
   pg::apply_export_session_settings(admin);
   auto replication = repl::ReplicationConnection::open(source, "cdc run stream");

@@ -120,7 +120,9 @@ TEST_F(ChangeCleanupTest, OrphansOfFinishedAttemptsGoAndEverythingElseStays) {
   EXPECT_EQ(result.log_entries, 1u);
   for (const auto& action : result.actions) {
     EXPECT_TRUE(action.run_id.empty()) << action.key;  // under changes/: no run
-    if (action.key == file("orders", 2, kKilled)) EXPECT_EQ(action.attempt, kKilled);
+    if (action.key == file("orders", 2, kKilled)) {
+      EXPECT_EQ(action.attempt, kKilled);
+    }
     if (action.key == file("orders", 1, kTwin)) {
       EXPECT_EQ(action.attempt, kTwin);
       EXPECT_NE(action.reason.find("whose entry another attempt wrote"), std::string::npos)

@@ -1,0 +1,113 @@
+#include "cli/database_connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+
+namespace pgexport::cli {
+
+namespace {
+
+// An RDS IAM token is about 1.5 KB and no one types a longer password; a larger file is the
+// wrong file (a certificate bundle, a log), and reading it whole would be pointless.
+constexpr size_t kMaxPasswordBytes = 64 * 1024;
+
+constexpr std::string_view kFileOption = "--password-file (or PGEXPORT_PASSWORD_FILE)";
+
+// libpq's quoting of a value in a key=value connection string: single quotes, with \ and '
+// escaped by a backslash.
+std::string quote_value(std::string_view value) {
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\\' || c == '\'') quoted += '\\';
+    quoted += c;
+  }
+  quoted += '\'';
+  return quoted;
+}
+
+}  // namespace
+
+std::string read_password_file(const std::string& path) {
+  std::unique_ptr<FILE, decltype(&std::fclose)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) {
+    fail(ErrorKind::usage, "{} {}: cannot be read: {}; mount the secret there or fix the path",
+         kFileOption, path, std::strerror(errno));
+  }
+  std::string content(kMaxPasswordBytes + 1, '\0');
+  const size_t size = std::fread(content.data(), 1, content.size(), file.get());
+  if (std::ferror(file.get())) {
+    fail(ErrorKind::usage, "{} {}: cannot be read: {}; give the path of a file", kFileOption, path,
+         std::strerror(errno));
+  }
+  if (size > kMaxPasswordBytes) {
+    fail(ErrorKind::usage, "{} {}: is larger than {} KiB, so it is not a password file",
+         kFileOption, path, kMaxPasswordBytes / 1024);
+  }
+  content.resize(size);
+  if (content.ends_with('\n')) content.pop_back();
+  if (content.ends_with('\r')) content.pop_back();
+  if (content.empty()) {
+    fail(ErrorKind::usage, "{} {}: is empty; it must hold the database password", kFileOption,
+         path);
+  }
+  if (content.find_first_of(std::string_view("\n\r\0", 3)) != std::string::npos) {
+    fail(ErrorKind::usage,
+         "{} {}: holds more than one line or a NUL byte; it must hold only the password (one "
+         "trailing newline is allowed)",
+         kFileOption, path);
+  }
+  return content;
+}
+
+std::string with_password(const std::string& conninfo, const std::string& password) {
+  char* error = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+      PQconninfoParse(conninfo.c_str(), &error), &PQconninfoFree);
+  if (!options) {
+    // libpq's message quotes the text around the mistake, which may be the password.
+    PQfreemem(error);
+    fail(ErrorKind::usage,
+         "--source (or PGEXPORT_SOURCE) is not a valid connection string: write key=value pairs "
+         "or a postgresql:// URI");
+  }
+  std::string result;
+  for (const PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
+    if (option->val == nullptr) continue;
+    if (std::string_view(option->keyword) == "password") {
+      fail(ErrorKind::usage,
+           "--source (or PGEXPORT_SOURCE) holds a password and {} gives one too; give the "
+           "password in one place only",
+           kFileOption);
+    }
+    result += option->keyword;
+    result += '=';
+    result += quote_value(option->val);
+    result += ' ';
+  }
+  result += "password=" + quote_value(password);
+  return result;
+}
+
+std::string database_connection_string(const Settings& settings) {
+  std::string source = settings.text("source").value_or("");
+  const auto path = settings.text("password-file");
+  if (!path) return source;
+  std::string connection = with_password(source, read_password_file(*path));
+  // libpq would take a password in the connection string over PGPASSWORD silently; say so, so
+  // that rotating only one of the two does not puzzle anyone.
+  if (const char* environment = std::getenv("PGPASSWORD"); environment && *environment) {
+    log::warn("PGPASSWORD is set but not used: --password-file gives the password",
+              {{"password_file", *path}});
+  }
+  return connection;
+}
+
+}  // namespace pgexport::cli
