@@ -226,7 +226,7 @@ class MaterializeTest : public ::testing::TestWithParam<std::string> {
         pg::replication::to_system_time(pg::replication::to_pg_timestamp(
             std::chrono::sys_days(std::chrono::year(2026) / 12 / 1) + std::chrono::hours(10)));
     for (const TableChanges& changes : tables) {
-      ChangeRowBuilder builder(changes.table.schema, changes.table.key_positions, wire());
+      ChangeRowBuilder builder(changes.table.schema, changes.table.key_positions, *format_);
       auto encoder = format_->make_encoder(builder.change_table());
       StringSink sink;
       encoder->start(sink);

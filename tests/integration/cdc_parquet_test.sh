@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# Change files in Parquet against real PostgreSQL: `cdc init --format parquet`, then changes
+# of every kind (inserts of the values that break exporters, an update that leaves a TOASTed
+# value alone, a primary key update, a delete, a truncate), then `cdc run --until-caught-up`.
+# What PostgreSQL says each change was comes from row and truncate triggers (NEW and OLD rows,
+# the transaction id, WAL positions just before and after each commit), built into the change
+# table a second database holds; tests/tools/compare_parquet.py then reads every change file
+# with DuckDB and parquet-wasm and compares every value with it (floats bit for bit).
+#
+# The source database's own settings are hostile (DateStyle SQL/DMY, IntervalStyle
+# sql_standard, a non-UTC TimeZone, extra_float_digits 0, bytea_output escape): logical
+# replication prints values with the replication session's settings, which pgexport must set
+# itself, or the change files would hold other texts than the full export.
+source "$(dirname "$0")/lib.sh"
+need_postgres
+node_dir=${PGEXPORT_NODE_DIR:-$PGEXPORT_SOURCE_DIR/tests/node}
+[[ -d $node_dir/node_modules ]] ||
+  fail "no $node_dir/node_modules: the Parquet readers are not installed (npm ci in tests/node)"
+export PGEXPORT_NODE_DIR=$node_dir
+
+db=pgexport_cdc_parquet
+expected_db=pgexport_cdc_parquet_expected
+dest=$WORK/dest
+fresh_database "$db"
+fresh_database "$expected_db" >/dev/null
+# The test's own sessions use the export session's settings, whatever the database says.
+q() { PGOPTIONS="${PGOPTIONS:-} -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c TimeZone=UTC -c extra_float_digits=1 -c bytea_output=hex" sql "$db" "$@"; }
+
+q <<'SQL'
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'it''s "fine", really');
+CREATE TABLE items (
+  id uuid PRIMARY KEY, small smallint, n12 numeric(12,2), nany numeric, nwide numeric(50,10),
+  f8 double precision, f4 real, d date, t time, ts timestamp, tz timestamptz, b bytea,
+  flag boolean, m mood, doc jsonb, j json, tags text[], nums integer[], stamps timestamptz[],
+  iv interval, ip inet, o oid, c char(3), note varchar(40), big text);
+-- Out of line whatever its contents: an update that does not touch it leaves it unsent.
+ALTER TABLE items ALTER COLUMN big SET STORAGE EXTERNAL;
+CREATE TABLE keyed (id integer PRIMARY KEY, v text);
+INSERT INTO items (id, small, n12, note, big) VALUES
+  ('00000000-0000-0000-0000-000000000001', 1, 1.50, 'one', repeat(md5('1'), 3000)),
+  ('00000000-0000-0000-0000-000000000002', 2, 2.50, 'two', repeat(md5('2'), 3000)),
+  ('00000000-0000-0000-0000-000000000003', 3, 3.50, 'three', repeat(md5('3'), 3000));
+INSERT INTO keyed SELECT i, 'v' || i FROM generate_series(1, 5) i;
+SQL
+sql "$db" <<SQL
+ALTER DATABASE $db SET DateStyle = 'SQL, DMY';
+ALTER DATABASE $db SET IntervalStyle = 'sql_standard';
+ALTER DATABASE $db SET TimeZone = 'Asia/Kolkata';
+ALTER DATABASE $db SET extra_float_digits = 0;
+ALTER DATABASE $db SET bytea_output = 'escape';
+SQL
+
+PGDATABASE=$db "$PGEXPORT_BIN" cdc init --destination "$dest" --run-id base --format parquet \
+  >/dev/null 2>"$WORK/init.err" || fail "cdc init --format parquet failed: $(cat "$WORK/init.err")"
+base_manifest=$dest/runs/base/_manifest.json
+[[ $(jq -r .format "$base_manifest") == parquet ]] || fail "the base run is not parquet"
+jq -e '.format_options == {numeric_as_text: false, arrays_as_text: false, timestamps_as_text: false}' \
+  "$base_manifest" >/dev/null || fail "the base manifest does not record the type rules: $(jq -c .format_options "$base_manifest")"
+
+# Every change, in order, with its transaction; and WAL positions around each commit.
+q <<'SQL'
+CREATE TABLE captured (change bigserial PRIMARY KEY, xid bigint NOT NULL DEFAULT txid_current(),
+  relation text NOT NULL, op text NOT NULL, new_item items, old_item items, new_keyed keyed,
+  old_keyed keyed);
+CREATE TABLE commits (xid bigint PRIMARY KEY, before_commit pg_lsn NOT NULL, after_commit pg_lsn,
+  started timestamptz NOT NULL DEFAULT now());
+CREATE FUNCTION capture() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_LEVEL = 'STATEMENT' THEN  -- TRUNCATE
+    INSERT INTO captured (relation, op) VALUES (TG_TABLE_NAME, 'T');
+  ELSIF TG_TABLE_NAME = 'items' THEN
+    INSERT INTO captured (relation, op, new_item, old_item)
+    VALUES ('items', left(TG_OP, 1), CASE WHEN TG_OP <> 'DELETE' THEN NEW END,
+            CASE WHEN TG_OP <> 'INSERT' THEN OLD END);
+  ELSE
+    INSERT INTO captured (relation, op, new_keyed, old_keyed)
+    VALUES ('keyed', left(TG_OP, 1), CASE WHEN TG_OP <> 'DELETE' THEN NEW END,
+            CASE WHEN TG_OP <> 'INSERT' THEN OLD END);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER capture AFTER INSERT OR UPDATE OR DELETE ON items FOR EACH ROW EXECUTE FUNCTION capture();
+CREATE TRIGGER capture AFTER INSERT OR UPDATE OR DELETE ON keyed FOR EACH ROW EXECUTE FUNCTION capture();
+CREATE TRIGGER capture_truncate AFTER TRUNCATE ON keyed FOR EACH STATEMENT EXECUTE FUNCTION capture();
+SQL
+
+# One transaction of changes, its commit bracketed by WAL positions.
+transaction() { # $1 = SQL
+  q -c "BEGIN; $1; INSERT INTO commits (xid, before_commit) SELECT txid_current(), pg_current_wal_insert_lsn(); COMMIT;" \
+    -c "UPDATE commits SET after_commit = pg_current_wal_insert_lsn() WHERE after_commit IS NULL"
+}
+transaction "INSERT INTO items VALUES
+  ('00000000-0000-0000-0000-0000000000aa', -32768, -9999999999.99, 'NaN', 12345678901234567890123456789012345678.0123456789,
+   'NaN', '-0', '4713-01-01 BC', '24:00:00', 'infinity', '-infinity', '\\x00ff5c22',
+   true, 'it''s \"fine\", really', '{\"a\": [1, 2.50, \"x\\u00e9\"], \"b\": null}', '{\"k\" :  1, \"k\": 2}',
+   '{\"with,comma\",\"\",NULL,\"NULL\",\"quote\\\"d\"}', '{1,NULL,-3}', '{\"2024-02-29 12:00:00+05:30\",infinity}',
+   '-1 year 2 mons -3 days 04:05:06.000007', '192.168.1.7', 4294967295, 'ab', 'ünïcode, \"q\"', repeat('A', 200000)),
+  ('00000000-0000-0000-0000-0000000000bb', 32767, 0.01, '-Infinity', -0.0000000001,
+   '1e23', '1.4e-45', '5874897-12-31', '00:00:00.000001', '294246-12-31 23:59:59.999999', '1970-01-01 00:00:00+00', '',
+   false, 'sad', '[]', 'null', '{}', '{}', '{}', '0', '2001:db8::1/64', 0, NULL, '', NULL),
+  ('00000000-0000-0000-0000-0000000000cc', NULL, NULL, 'Infinity', NULL, '4.9e-324', '3.4028235e38', '2000-01-01',
+   '12:34:56.789', '4714-11-24 00:00:00 BC', '2024-02-29 23:59:59.999999-09:30', NULL, NULL, NULL, NULL, NULL,
+   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"
+transaction "UPDATE items SET note = 'touched', f8 = 1e-310, tags = '{a,b}' WHERE id = '00000000-0000-0000-0000-000000000001'"
+transaction "UPDATE items SET id = '00000000-0000-0000-0000-0000000000dd', note = 'moved' WHERE id = '00000000-0000-0000-0000-000000000002'"
+transaction "DELETE FROM items WHERE id = '00000000-0000-0000-0000-000000000003'"
+transaction "UPDATE items SET big = repeat('z', 9000), small = 7 WHERE id = '00000000-0000-0000-0000-0000000000aa'"
+transaction "UPDATE keyed SET id = id + 1000, v = 'moved' WHERE id = 1; TRUNCATE keyed; INSERT INTO keyed VALUES (5, 'after truncate')"
+[[ $(q -c "SELECT count(*) FROM commits WHERE after_commit IS NULL") == 0 ]] || fail "a commit has no WAL bracket"
+
+PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$dest" --until-caught-up >"$WORK/run.out" 2>"$WORK/run.err" ||
+  fail "cdc run failed: $(cat "$WORK/run.err")"
+grep -q "^Shipped 1 batches (6 transactions, " "$WORK/run.out" || fail "unexpected summary: $(cat "$WORK/run.out")"
+entry=$dest/changes/_log/00000000000000000001.json
+[[ $(jq -r '.format + " " + .compression' "$entry") == "parquet zstd" ]] ||
+  fail "the log entry says $(jq -r '.format + " " + .compression' "$entry")"
+while IFS=$'\t' read -r key bytes sha; do
+  [[ $key == changes/public.*/00000000000000000001-*-000.parquet ]] || fail "unexpected change file key $key"
+  [[ $(head -c 4 "$dest/$key") == PAR1 && $(stat -c %s "$dest/$key") == "$bytes" ]] ||
+    fail "$key is not the Parquet file its entry lists"
+  [[ $(sha256sum "$dest/$key" | cut -d' ' -f1) == "$sha" ]] || fail "sha256 of $key differs"
+done < <(jq -r '.tables[].files[] | [.key, .bytes, .sha256] | @tsv' "$entry")
+pass "cdc run wrote one batch of Parquet change files (no outer compression), listed with size and SHA-256"
+
+# What each change was, as its change table holds it, in the expected database. Commit LSN and
+# time come from the files (nothing else knows them) but must lie inside each commit's WAL
+# bracket and after the transaction's start.
+read_duckdb() { # $1 = file, $2 = SQL over t
+  (cd "$node_dir" && node parquet/read_parquet.mjs "$1" --no-schema --query "$2")
+}
+for table in items keyed; do
+  file=$dest/$(jq -r --arg t "$table" '.tables[] | select(.name == $t) | .files[0].key' "$entry")
+  read_duckdb "$file" "SELECT DISTINCT _xid, _commit_lsn, epoch_us(_commit_time) FROM t" |
+    jq -r '.rows[] | @tsv'
+done | sort -u >"$WORK/commit_points.tsv"
+q -c "CREATE TABLE logged (xid bigint PRIMARY KEY, commit_lsn pg_lsn NOT NULL, commit_micros bigint NOT NULL)"
+q -c "COPY logged FROM STDIN" <"$WORK/commit_points.tsv" || fail "one transaction has two commit LSNs or times"
+outside=$(q -c "SELECT count(*) FROM commits c FULL JOIN logged l USING (xid)
+  WHERE l.xid IS NULL OR c.xid IS NULL OR NOT (l.commit_lsn > c.before_commit AND l.commit_lsn < c.after_commit)
+     OR to_timestamp(l.commit_micros / 1e6) < c.started - interval '1 ms'
+     OR to_timestamp(l.commit_micros / 1e6) > now()")
+[[ $outside == 0 ]] || fail "$outside transactions have a commit LSN or time outside their commit's bracket"
+pass "every transaction's _commit_lsn lies between the WAL positions before and after its COMMIT"
+
+unchanged="op = 'U' AND (old_item).big IS NOT NULL AND (new_item).big = (old_item).big"
+columns=$(q -c "SELECT string_agg(format('CASE WHEN op IN (''D'', ''T'') THEN NULL ELSE (new_item).%I END AS %I', attname, attname), ', ' ORDER BY attnum)
+  FROM pg_attribute WHERE attrelid = 'items'::regclass AND attnum > 0 AND NOT attisdropped AND attname NOT IN ('id', 'big')")
+q <<SQL
+-- _old_key as docs/cdc.md writes it: an object of the old key's texts, without white space.
+CREATE FUNCTION old_key(id text) RETURNS json LANGUAGE sql AS \$\$ SELECT ('{"id":' || to_json(id) || '}')::json \$\$;
+CREATE VIEW change_rows AS
+SELECT c.*, row_number() OVER (PARTITION BY c.xid ORDER BY c.change) AS seq, l.commit_lsn::text AS lsn,
+  to_timestamp(0) + l.commit_micros * interval '1 microsecond' AS commit_time
+FROM captured c JOIN logged l USING (xid);
+CREATE TABLE expected_items AS
+SELECT op AS _op, lsn AS _commit_lsn, commit_time AS _commit_time, xid AS _xid, seq AS _seq,
+  CASE WHEN $unchanged THEN '{big}'::text[] END AS _unchanged,
+  CASE WHEN op = 'U' AND (new_item).id <> (old_item).id THEN old_key((old_item).id::text) END AS _old_key,
+  CASE WHEN op = 'D' THEN (old_item).id WHEN op <> 'T' THEN (new_item).id END AS id, $columns,
+  CASE WHEN op IN ('D', 'T') OR ($unchanged) THEN NULL ELSE (new_item).big END AS big
+FROM change_rows WHERE relation = 'items';
+CREATE TABLE expected_keyed AS
+SELECT op AS _op, lsn AS _commit_lsn, commit_time AS _commit_time, xid AS _xid, seq AS _seq,
+  NULL::text[] AS _unchanged,
+  CASE WHEN op = 'U' AND (new_keyed).id <> (old_keyed).id THEN old_key((old_keyed).id::text) END AS _old_key,
+  CASE WHEN op = 'D' THEN (old_keyed).id WHEN op <> 'T' THEN (new_keyed).id END AS id,
+  CASE WHEN op IN ('D', 'T') THEN NULL ELSE (new_keyed).v END AS v
+FROM change_rows WHERE relation = 'keyed';
+SQL
+# The test covers what it claims: each kind of change is there.
+[[ $(q -c "SELECT count(*) FILTER (WHERE _unchanged = '{big}') || ' ' || count(*) FILTER (WHERE _old_key IS NOT NULL)
+    || ' ' || count(*) FILTER (WHERE _op = 'D') FROM expected_items") == "2 1 1" ]] ||
+  fail "the changes lack an unchanged TOASTed value, a key update or a delete"
+[[ $(q -c "SELECT string_agg(_op, '' ORDER BY _xid, _seq) FROM expected_keyed") == UTI ]] ||
+  fail "keyed's changes are not update, truncate, insert"
+
+# The expected change tables go to the expected database as public.items and public.keyed
+# (the names the change files carry), with the change table's column types.
+sql "$expected_db" -c "CREATE TYPE mood AS ENUM ('sad', 'ok', 'it''s \"fine\", really')"
+for table in items keyed; do
+  definition=$(q -c "SELECT string_agg(format('%I %s', attname, format_type(atttypid, atttypmod)), ', ' ORDER BY attnum)
+    FROM pg_attribute WHERE attrelid = 'expected_$table'::regclass AND attnum > 0")
+  sql "$expected_db" -c "CREATE TABLE public.$table ($definition)"
+  q -c "COPY expected_$table TO STDOUT (FORMAT binary)" |
+    sql "$expected_db" -c "COPY public.$table FROM STDIN (FORMAT binary)"
+done
+
+# A manifest of the change files for compare_parquet.py: each table's columns as the files
+# describe them (pgexport.columns), its files as the log entry lists them. In Python: jq reads
+# numbers as doubles, and the infinity sentinels are 64-bit integers.
+for table in items keyed; do
+  key=$(jq -r --arg t "$table" '.tables[] | select(.name == $t) | .files[0].key' "$entry")
+  (cd "$node_dir" && node parquet/read_parquet.mjs "$dest/$key" --query "SELECT 1 LIMIT 0") >"$WORK/$table.schema.json"
+done
+python3 - "$entry" "$WORK" >"$WORK/changes.json" <<'PY'
+import json, sys
+entry = json.load(open(sys.argv[1]))
+tables = []
+for logged in entry["tables"]:
+    described = json.loads(json.load(open(f"{sys.argv[2]}/{logged['name']}.schema.json"))["kv"]["pgexport.columns"])
+    tables.append({"schema": logged["schema"], "name": logged["name"], "kind": "table",
+                   "rows": logged["rows"], "files": logged["files"],
+                   "columns": [{"name": d["name"], "pg_type": d["postgres_type"],
+                                "nullable": not d["not_null"], "output": d["parquet"]} for d in described]})
+json.dump({"format": "parquet", "run_id": "changes", "tables": tables}, sys.stdout)
+PY
+jq -e '.tables[] | select(.name == "items") | .columns[:7] | map(.output.type) ==
+    ["string", "string", "timestamptz", "int64", "int64", "list", "json"]' "$WORK/changes.json" >/dev/null ||
+  fail "the metadata columns are not typed string, string, timestamptz, int64, int64, list, json"
+python3 "$PGEXPORT_SOURCE_DIR/tests/tools/compare_parquet.py" "$WORK/changes.json" "$dest" "$expected_db" \
+  >"$WORK/compare.txt" 2>&1 || { cat "$WORK/compare.txt" >&2; fail "the change files differ from the changes"; }
+pass "$(tail -n 1 "$WORK/compare.txt")"
+
+# The base run and the change files type each column alike.
+base_types=$(jq -c '.tables[] | select(.name == "items") | .columns | map(.output)' "$base_manifest")
+change_types=$(jq -c '.tables[] | select(.name == "items") | .columns[7:] | map(.output)' "$WORK/changes.json")
+[[ $base_types == "$change_types" ]] || fail "change files type columns otherwise than the base run"
+pass "change files use the base run's Parquet types, column for column"
+
+PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$dest" --until-caught-up >"$WORK/run2.out" 2>"$WORK/run2.err" ||
+  fail "a second cdc run failed: $(cat "$WORK/run2.err")"
+grep -q "^Shipped 0 batches" "$WORK/run2.out" || fail "a second run shipped something: $(cat "$WORK/run2.out")"
+pass "a second cdc run finds nothing new"
+
+PGDATABASE=$db "$PGEXPORT_BIN" cdc drop >/dev/null || fail "cdc drop failed"
+psql -X -d postgres -qc "DROP DATABASE $db" -c "DROP DATABASE $expected_db" >/dev/null
