@@ -1,5 +1,7 @@
 #include "cdc/change_format.hpp"
 
+#include "cdc/run_format.hpp"
+
 #include "common/error.hpp"
 #include "format/csv/csv_format.hpp"
 #include "format/jsonl/jsonl_format.hpp"
@@ -7,58 +9,14 @@
 
 namespace pgexport::cdc {
 
-namespace {
-
-format::parquet::ParquetOptions parquet_options(const BaseRun& base,
-                                                const ChangeFormatSettings& settings) {
-  format::parquet::ParquetOptions options;
-  if (base.compression == "zstd") {
-    options.compression = format::Compression::zstd;
-  } else if (base.compression == "gzip") {
-    options.compression = format::Compression::gzip;
-  } else if (base.compression == "snappy") {
-    options.compression = format::Compression::snappy;
-  } else if (base.compression == "none") {
-    options.compression = format::Compression::none;
-  } else {
-    fail(ErrorKind::usage,
-         "the base run {} is compressed with {}, which parquet pages are never written with; run "
-         "`pgexport cdc init` again",
-         base.run_id, base.compression);
-  }
-  // The same fast default levels as the export's (cli/destination.cpp).
-  if (options.compression == format::Compression::zstd ||
-      options.compression == format::Compression::gzip) {
-    options.compression_level = settings.compression_level.value_or(1);
-  }
-  options.row_group_bytes = settings.parquet_row_group_bytes;
-  // Runs written before format_options existed used the default rules, which the column check
-  // (check_change_columns) confirms table by table.
-  if (!base.format_options.is_null()) {
-    auto mapping = format::parquet::mapping_from_description(base.format_options);
-    if (!mapping) {
-      fail(ErrorKind::usage,
-           "the manifest {} has format_options that are not parquet's representation switches "
-           "(numeric_as_text, arrays_as_text, timestamps_as_text, each true or false); run "
-           "`pgexport cdc init` again",
-           base.manifest_key);
-    }
-    options.numeric_as_text = mapping->numeric_as_text;
-    options.arrays_as_text = mapping->arrays_as_text;
-    options.timestamps_as_text = mapping->timestamps_as_text;
-  }
-  options.metadata = {{"pgexport.base_run_id", base.run_id}};
-  return options;
-}
-
-}  // namespace
-
 std::unique_ptr<format::Format> make_change_format(const BaseRun& base,
                                                    const ChangeFormatSettings& settings) {
   if (base.format == "csv") return std::make_unique<format::CsvFormat>();
   if (base.format == "jsonl") return std::make_unique<format::JsonlFormat>();
   if (base.format == "parquet") {
-    return std::make_unique<format::parquet::ParquetFormat>(parquet_options(base, settings));
+    return make_parquet_format_like(base.compression, base.format_options,
+                                    settings.compression_level, settings.parquet_row_group_bytes,
+                                    base.manifest_key, {{"pgexport.base_run_id", base.run_id}});
   }
   fail(ErrorKind::usage,
        "the base run {} is in {}, which change files cannot be written in; run `pgexport cdc "

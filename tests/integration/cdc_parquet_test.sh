@@ -7,6 +7,9 @@
 # table a second database holds; tests/tools/compare_parquet.py then reads every change file
 # with DuckDB and parquet-wasm and compares every value with it (floats bit for bit).
 #
+# Then two more batches and `pgexport materialize`: the Parquet base plus the Parquet change
+# files become a Parquet run that both readers find equal to the live tables, row for row.
+#
 # The source database's own settings are hostile (DateStyle SQL/DMY, IntervalStyle
 # sql_standard, a non-UTC TimeZone, extra_float_digits 0, bytea_output escape): logical
 # replication prints values with the replication session's settings, which pgexport must set
@@ -49,6 +52,8 @@ ALTER DATABASE $db SET TimeZone = 'Asia/Kolkata';
 ALTER DATABASE $db SET extra_float_digits = 0;
 ALTER DATABASE $db SET bytea_output = 'escape';
 SQL
+[[ $(sql "$db" -c "SELECT current_setting('DateStyle') || ' ' || current_setting('TimeZone') || ' ' || current_setting('extra_float_digits')") == "SQL, DMY Asia/Kolkata 0" ]] ||
+  fail "the database's own settings are not the hostile ones this test needs"
 
 PGDATABASE=$db "$PGEXPORT_BIN" cdc init --destination "$dest" --run-id base --format parquet \
   >/dev/null 2>"$WORK/init.err" || fail "cdc init --format parquet failed: $(cat "$WORK/init.err")"
@@ -217,10 +222,50 @@ change_types=$(jq -c '.tables[] | select(.name == "items") | .columns[7:] | map(
 [[ $base_types == "$change_types" ]] || fail "change files type columns otherwise than the base run"
 pass "change files use the base run's Parquet types, column for column"
 
+# A second batch: an update of the moved row that leaves its TOASTed value alone again (so it
+# comes from the base row of the old key), an insert, a delete of a row the first batch added.
+transaction "UPDATE items SET note = 'again', n12 = -0.01 WHERE id = '00000000-0000-0000-0000-0000000000dd'"
+transaction "INSERT INTO items (id, note, big, stamps) VALUES ('00000000-0000-0000-0000-0000000000ee', 'late', repeat('q', 5000), '{\"-infinity\"}')"
+transaction "DELETE FROM items WHERE id = '00000000-0000-0000-0000-0000000000bb'"
 PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$dest" --until-caught-up >"$WORK/run2.out" 2>"$WORK/run2.err" ||
-  fail "a second cdc run failed: $(cat "$WORK/run2.err")"
-grep -q "^Shipped 0 batches" "$WORK/run2.out" || fail "a second run shipped something: $(cat "$WORK/run2.out")"
-pass "a second cdc run finds nothing new"
+  fail "the second cdc run failed: $(cat "$WORK/run2.err")"
+grep -q "^Shipped 1 batches (3 transactions, 3 changes)" "$WORK/run2.out" || fail "unexpected summary: $(cat "$WORK/run2.out")"
+PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$dest" --until-caught-up >"$WORK/run3.out" 2>"$WORK/run3.err" ||
+  fail "a third cdc run failed: $(cat "$WORK/run3.err")"
+grep -q "^Shipped 0 batches" "$WORK/run3.out" || fail "a third run shipped something: $(cat "$WORK/run3.out")"
+pass "a second batch is shipped, a third cdc run finds nothing new"
+
+# materialize: the Parquet base and both batches of Parquet change files become a Parquet run
+# equal to the live tables, read by DuckDB and parquet-wasm (compare_parquet.py compares the
+# rows of each table as multisets, both ways, floats bit for bit).
+"$PGEXPORT_BIN" materialize --destination "$dest" --output "$WORK/out" --run-id now >"$WORK/materialize.out" 2>"$WORK/materialize.err" ||
+  fail "materialize failed: $(cat "$WORK/materialize.err")"
+grep -q "from run base and log entries 1 to 2" "$WORK/materialize.out" || fail "unexpected summary: $(cat "$WORK/materialize.out")"
+run_manifest=$WORK/out/runs/now/_manifest.json
+[[ $(jq -r '.format + " " + .compression' "$run_manifest") == "parquet zstd" ]] || fail "the materialized run is not parquet zstd"
+[[ $(jq -c .format_options "$run_manifest") == "$(jq -c .format_options "$base_manifest")" ]] ||
+  fail "the materialized run lost the base's format_options"
+[[ $(jq -c '[.tables[] | .columns | map(.output)]' "$run_manifest") == "$(jq -c '[.tables[] | .columns | map(.output)]' "$base_manifest")" ]] ||
+  fail "the materialized run types its columns otherwise than the base run"
+[[ $(q -c "SELECT count(*) FROM items") == $(jq '.tables[] | select(.name == "items") | .rows' "$run_manifest") ]] ||
+  fail "the materialized items table has another row count than the live one"
+python3 "$PGEXPORT_SOURCE_DIR/tests/tools/compare_parquet.py" "$run_manifest" "$WORK/out" "$db" \
+  >"$WORK/compare-run.txt" 2>&1 || { cat "$WORK/compare-run.txt" >&2; fail "the materialized run differs from the live tables"; }
+pass "materialize: $(tail -n 1 "$WORK/compare-run.txt")"
+"$PGEXPORT_BIN" verify --destination "$WORK/out" >/dev/null || fail "verify fails on the materialized run"
+pass "pgexport verify passes on the materialized run"
+
+status=0
+"$PGEXPORT_BIN" materialize --destination "$dest" --output "$WORK/csv-out" --format csv 2>"$WORK/csv.err" || status=$?
+[[ $status == 2 ]] && grep -q "converting between formats is not supported yet" "$WORK/csv.err" ||
+  fail "--format csv of a parquet run: exit $status: $(cat "$WORK/csv.err")"
+key=$(jq -r '.tables[] | select(.name == "items") | .files[0].key' "$dest/changes/_log/00000000000000000002.json")
+printf 'PAR1' >>"$dest/$key"
+status=0
+"$PGEXPORT_BIN" materialize --destination "$dest" --output "$WORK/bad" 2>"$WORK/bad.err" || status=$?
+[[ $status == 14 ]] && grep -qF "$key" "$WORK/bad.err" || fail "a damaged change file: exit $status: $(cat "$WORK/bad.err")"
+[[ -z $(find "$WORK/bad" -name _manifest.json 2>/dev/null) ]] || fail "a run was committed from a damaged change file"
+pass "--format csv of a parquet run exits 2; a damaged Parquet change file exits 14 naming it, nothing committed"
 
 PGDATABASE=$db "$PGEXPORT_BIN" cdc drop >/dev/null || fail "cdc drop failed"
 psql -X -d postgres -qc "DROP DATABASE $db" -c "DROP DATABASE $expected_db" >/dev/null
