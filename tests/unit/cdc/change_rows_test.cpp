@@ -209,6 +209,43 @@ TEST(ChangeRowBuilder, ParquetRefusesATextItsColumnTypeDoesNotPrint) {
   }
 }
 
+TEST(ChangeRowBuilder, ParquetRefusesWhatTheFullExportRefusesNamingTheSwitch) {
+  // NaN in a numeric(12,2): DECIMAL has no NaN, as in the full export (docs/types.md).
+  pg::TableSchema table{"public", "prices", {}};
+  pg::TypeDesc amount = fixture::scalar(pg::oid::kNumeric, "numeric(12,2)");
+  amount.typmod = ((12 << 16) | 2) + 4;
+  table.columns.push_back({"id", 1, true, fixture::scalar(pg::oid::kInt8, "bigint")});
+  table.columns.push_back({"amount", 2, false, amount});
+  format::parquet::ParquetFormat parquet;
+  ChangeRowBuilder builder(table, {0}, parquet);
+  auto encoder = parquet.make_encoder(builder.change_table());
+  StringSink file;
+  encoder->start(file);
+  const std::vector<pg::ColumnValue> ok = {pg::ColumnValue::text("1"),
+                                           pg::ColumnValue::text("12.50")};
+  encoder->write_row(builder.build(fixture::transaction(), {ChangeOp::insert, 1, ok, nullptr}));
+  const std::vector<pg::ColumnValue> nan = {pg::ColumnValue::text("2"),
+                                            pg::ColumnValue::text("NaN")};
+  try {
+    encoder->write_row(builder.build(fixture::transaction(), {ChangeOp::insert, 2, nan, nullptr}));
+    FAIL() << "NaN written into a DECIMAL";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::data_error);
+    const std::string message = error.what();
+    EXPECT_NE(message.find("public.prices, column amount"), std::string::npos) << message;
+    EXPECT_NE(message.find("--parquet-numeric-as-text"), std::string::npos) << message;
+  }
+  // Under numeric_as_text (a base run made with the switch) it is exact text.
+  format::parquet::ParquetOptions text;
+  text.numeric_as_text = true;
+  format::parquet::ParquetFormat as_text(text);
+  ChangeRowBuilder text_builder(table, {0}, as_text);
+  auto text_encoder = as_text.make_encoder(text_builder.change_table());
+  text_encoder->start(file);
+  EXPECT_NO_THROW(text_encoder->write_row(
+      text_builder.build(fixture::transaction(), {ChangeOp::insert, 2, nan, nullptr})));
+}
+
 TEST(ChangeRowBuilder, CsvRowsAreWhatPostgresWouldWrite) {
   // One row by hand: quoting only where needed, NULL empty and unquoted, "" the empty string.
   const auto cases = fixture::cases();
