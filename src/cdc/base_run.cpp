@@ -48,7 +48,7 @@ const json& array_member(const std::string& key, const json& object, std::string
 
 KeyKind key_kind_of(const std::string& key, const std::string& text, const std::string& path) {
   for (KeyKind kind : {KeyKind::primary_key, KeyKind::replica_identity_index, KeyKind::full_row}) {
-    if (text == key_kind_name(kind)) return kind;
+    if (text == pg::table_key_kind_name(kind)) return kind;
   }
   malformed(key, fmt::format("{} is \"{}\", not \"primary key\", \"replica identity index\" or "
                              "\"full row\" (cdc init captures only tables whose rows have a key)",

@@ -15,6 +15,7 @@
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "common/time_format.hpp"
 #include "compress/stream_compressor.hpp"
 #include "export/commit.hpp"
 #include "pg/replication/pgoutput.hpp"
@@ -30,6 +31,9 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 // The longest receive() waits: how soon a stop request or a deadline is noticed when the
 // stream is quiet.
 constexpr Milliseconds kPollInterval = std::chrono::seconds(1);
+// The shortest interval between status updates, whatever wal_sender_timeout says: a server set
+// to a few milliseconds would otherwise get an update per message.
+constexpr Milliseconds kMinimumStatusInterval = std::chrono::milliseconds(100);
 
 std::string table_key(std::string_view schema, std::string_view name) {
   return fmt::format("{}.{}", schema, name);
@@ -42,6 +46,7 @@ struct TableVersion {
   std::vector<LoggedColumn> columns;
   pg::TableSchema schema;  // the relation's columns with their types
   std::vector<size_t> key_positions;
+  std::map<std::string, std::string> missing_values;  // of columns the base run lacks
   std::unique_ptr<ChangeRowBuilder> builder;
 };
 
@@ -205,6 +210,7 @@ class Batch {
         logged.key_columns = version.base->key_columns;
       }
       logged.columns = version.columns;
+      logged.missing_values = version.missing_values;
       logged.rows = table->rows;
       logged.files = table->files;
       entry.tables.push_back(std::move(logged));
@@ -292,10 +298,16 @@ class ChangeStream {
                {"target_lsn", config_.mode == StreamMode::until_caught_up ? target_.to_string()
                                                                           : std::string("none")},
                log::field("next_sequence", batch_.sequence())});
+    status_interval_ = status_interval_for(source_.wal_sender_timeout());
     source_.start(flushed_);
     started_ = clock_.now();
+    last_entry_at_ = started_;
     last_status_ = started_;
     if (config_.heartbeat) next_heartbeat_ = started_ + *config_.heartbeat;
+    // --follow finishes the open batch after SIGTERM: its uploads must not be cut off by the
+    // signal itself, only by the stop timeout.
+    std::optional<StopGrace> grace;
+    if (config_.mode == StreamMode::follow) grace.emplace(config_.stop_timeout);
     try {
       loop();
     } catch (const exporter::CommitUncertain&) {
@@ -392,6 +404,7 @@ class ChangeStream {
       }
       if (stopping_ && !transaction_) {
         close_batch();
+        if (position_entry_due()) write_position_entry();
         summary_.stopped = true;
         return;
       }
@@ -404,13 +417,20 @@ class ChangeStream {
       if (!transaction_ && batch_due(now)) close_batch();
       if (caught_up()) {
         close_batch();
+        if (position_entry_due()) write_position_entry();
         return;
+      }
+      // --follow on a database whose captured tables are idle: at most one position-only entry
+      // per batch interval, so heartbeats and other WAL do not flood the log.
+      if (config_.mode == StreamMode::follow && now - last_entry_at_ >= config_.batch_interval &&
+          position_entry_due()) {
+        write_position_entry();
       }
       if (next_heartbeat_ && now >= *next_heartbeat_ && config_.mode == StreamMode::follow) {
         database_.emit_heartbeat();
         next_heartbeat_ = now + *config_.heartbeat;
       }
-      if (now - last_status_ >= config_.status_interval) send_status(false);
+      if (now - last_status_ >= status_interval_) send_status(false);
 
       auto payload = source_.receive(receive_timeout(now));
       if (!payload) continue;
@@ -426,7 +446,7 @@ class ChangeStream {
   }
 
   Milliseconds receive_timeout(SteadyTime now) const {
-    SteadyTime wake = std::min(now + kPollInterval, last_status_ + config_.status_interval);
+    SteadyTime wake = std::min(now + kPollInterval, last_status_ + status_interval_);
     if (batch_.opened()) wake = std::min(wake, *batch_.opened() + config_.batch_interval);
     if (next_heartbeat_ && config_.mode == StreamMode::follow)
       wake = std::min(wake, *next_heartbeat_);
@@ -439,6 +459,62 @@ class ChangeStream {
     if (batch_.empty()) return false;
     return now - *batch_.opened() >= config_.batch_interval ||
            batch_.bytes() >= config_.batch_bytes;
+  }
+
+  // A third of a wal_sender_timeout shorter than three status intervals, so two updates may be
+  // late or lost before the server gives up; never below kMinimumStatusInterval.
+  Milliseconds status_interval_for(Milliseconds wal_sender_timeout) const {
+    Milliseconds interval = config_.status_interval;
+    if (wal_sender_timeout.count() > 0 && wal_sender_timeout / 3 < interval) {
+      interval = std::max(wal_sender_timeout / 3, kMinimumStatusInterval);
+      log::info("status updates every third of wal_sender_timeout",
+                {{"slot", config_.slot},
+                 log::field("wal_sender_timeout_ms", wal_sender_timeout.count()),
+                 log::field("status_interval_ms", interval.count())});
+    }
+    return interval;
+  }
+
+  // Whether the stream has passed enough WAL beyond the log's end, with nothing to ship, that
+  // the slot should be moved there (docs/cdc.md, "Position-only entries").
+  bool position_entry_due() const {
+    if (transaction_ || !batch_.empty() || position_ <= flushed_) return false;
+    return position_.value() - flushed_.value() >= config_.position_entry_bytes;
+  }
+
+  // A log entry with no changes whose end_lsn is the stream's position; then the slot follows.
+  void write_position_entry() {
+    LogEntry entry;
+    entry.sequence = batch_.sequence();
+    entry.slot = config_.slot;
+    entry.attempt = config_.attempt;
+    // The newest logged commit stays what it was: the previous entry's, or the base's.
+    entry.first_commit_lsn = entry.last_commit_lsn =
+        last_ ? last_->last_commit_lsn : base_.consistent_point;
+    entry.first_commit_time = entry.last_commit_time =
+        last_ ? last_->last_commit_time : base_snapshot_time();
+    entry.end_lsn = position_;
+    entry.format = base_.format;
+    entry.compression = base_.compression;
+    const Lsn previous_end = flushed_;
+    publish(entry);
+    ++summary_.position_entries;
+    log::info("slot advanced past WAL without captured changes (position-only log entry)",
+              {{"log_entry", log_entry_key(entry.sequence)},
+               {"end_lsn", entry.end_lsn.to_string()},
+               log::field("skipped_wal_bytes", entry.end_lsn.value() - previous_end.value()),
+               {"retained_wal_bytes", describe_retained(check_retained_wal())}});
+  }
+
+  SystemMicros base_snapshot_time() const {
+    auto parsed = parse_utc_timestamp(base_.snapshot_at);
+    if (!parsed) {
+      fail(ErrorKind::storage_error,
+           "{}: snapshot_at \"{}\" is not a UTC time like 2026-12-01T10:00:59Z; the manifest "
+           "was damaged: restore it",
+           base_.manifest_key, base_.snapshot_at);
+    }
+    return std::chrono::time_point_cast<std::chrono::microseconds>(*parsed);
   }
 
   bool caught_up() const {
@@ -561,6 +637,7 @@ class ChangeStream {
     } else {
       version->version = version->columns == base->columns ? 1 : 2;
     }
+    look_up_missing_values(*version);
     check_change_columns(base_, *base, version->schema, *format_);
     version->builder =
         std::make_unique<ChangeRowBuilder>(version->schema, version->key_positions, *format_);
@@ -571,6 +648,27 @@ class ChangeStream {
     }
     current = version;
     relations_[relation.relation_oid] = version;
+  }
+
+  // A column added since the initial export with a constant default: the base run's rows hold
+  // that default, which the WAL never carries, so the log records it for materialize. The
+  // catalog is read now, not as of the stream's position; a column dropped since has none.
+  void look_up_missing_values(TableVersion& version) {
+    std::vector<const LoggedColumn*> added;
+    for (const LoggedColumn& column : version.columns) {
+      if (std::find(version.base->columns.begin(), version.base->columns.end(), column) ==
+          version.base->columns.end()) {
+        added.push_back(&column);
+      }
+    }
+    if (added.empty()) return;
+    const std::map<std::string, std::string> values =
+        database_.missing_values(version.schema.schema, version.schema.name);
+    for (const LoggedColumn* column : added) {
+      if (auto found = values.find(column->name); found != values.end()) {
+        version.missing_values.emplace(found->first, found->second);
+      }
+    }
   }
 
   void on_change(pg::Oid relation_oid, const Change& change) {
@@ -623,6 +721,25 @@ class ChangeStream {
   void close_batch() {
     if (batch_.empty()) return;
     LogEntry entry = batch_.finish(config_, base_);
+    publish(entry);
+    ++summary_.batches;
+    summary_.transactions += entry.transactions;
+    summary_.changes += entry.changes;
+    const std::optional<uint64_t> retained = check_retained_wal();
+    uint64_t files = 0;
+    for (const LoggedTable& table : entry.tables) files += table.files.size();
+    log::info("batch committed", {{"log_entry", log_entry_key(entry.sequence)},
+                                  {"first_commit_lsn", entry.first_commit_lsn.to_string()},
+                                  {"end_lsn", entry.end_lsn.to_string()},
+                                  log::field("transactions", entry.transactions),
+                                  log::field("changes", entry.changes),
+                                  log::field("tables", entry.tables.size()),
+                                  log::field("files", files),
+                                  {"retained_wal_bytes", describe_retained(retained)}});
+  }
+
+  // Creates the entry (fenced: slot_busy), then moves the slot to its end_lsn.
+  void publish(const LogEntry& entry) {
     if (log_.append(entry) == AppendOutcome::fenced) {
       fail(ErrorKind::slot_busy,
            "another cdc run writes this log: {} was created by another writer first, so this "
@@ -635,29 +752,25 @@ class ChangeStream {
     batch_ = Batch(entry.sequence + 1);
     last_ = entry;
     flushed_ = entry.end_lsn;
+    last_entry_at_ = clock_.now();
     send_status(false);
-    ++summary_.batches;
-    summary_.transactions += entry.transactions;
-    summary_.changes += entry.changes;
+  }
+
+  // The WAL the slot retains now, with a warning past --max-retained-wal; nullopt: unknown.
+  std::optional<uint64_t> check_retained_wal() {
     std::optional<uint64_t> retained;
     if (auto info = database_.slot_info()) retained = info->retained_wal_bytes;
-    uint64_t files = 0;
-    for (const LoggedTable& table : entry.tables) files += table.files.size();
-    log::info("batch committed", {{"log_entry", log_entry_key(entry.sequence)},
-                                  {"first_commit_lsn", entry.first_commit_lsn.to_string()},
-                                  {"end_lsn", entry.end_lsn.to_string()},
-                                  log::field("transactions", entry.transactions),
-                                  log::field("changes", entry.changes),
-                                  log::field("tables", entry.tables.size()),
-                                  log::field("files", files),
-                                  {"retained_wal_bytes",
-                                   retained ? std::to_string(*retained) : std::string("unknown")}});
     if (retained && config_.max_retained_wal > 0 && *retained > config_.max_retained_wal) {
       log::warn("replication slot retains more WAL than --max-retained-wal",
                 {{"slot", config_.slot},
                  log::field("retained_wal_bytes", *retained),
                  log::field("max_retained_wal", config_.max_retained_wal)});
     }
+    return retained;
+  }
+
+  static std::string describe_retained(const std::optional<uint64_t>& retained) {
+    return retained ? std::to_string(*retained) : std::string("unknown");
   }
 
   const ChangeStreamConfig& config_;
@@ -684,6 +797,8 @@ class ChangeStream {
 
   SteadyTime started_{};
   SteadyTime last_status_{};
+  SteadyTime last_entry_at_{};  // when the newest entry was written (or the stream started)
+  Milliseconds status_interval_{};
   std::optional<SteadyTime> next_heartbeat_;
   bool stopping_ = false;
   std::optional<SteadyTime> stop_deadline_;

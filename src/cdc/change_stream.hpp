@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -36,6 +37,9 @@ class ChangeSource {
   virtual void send_status(Lsn write, Lsn flush, bool reply_requested) = 0;
   // Ends the stream cleanly (CopyDone), so the last status update is read by the server.
   virtual void finish() = 0;
+  // The server's wal_sender_timeout for this stream, asked before start(): the server ends a
+  // stream that sends no status for that long. 0: the server never does.
+  virtual Milliseconds wal_sender_timeout() = 0;
 };
 
 // What the loop asks the database on an ordinary connection.
@@ -51,6 +55,10 @@ class ChangeDatabase {
   virtual void emit_heartbeat() = 0;
   // A column type of a Relation message, as the catalog describes it.
   virtual pg::TypeDesc describe_type(pg::Oid type_oid, int32_t typmod) = 0;
+  // Per column of the table that has one, the value rows written before the column was added
+  // hold (pg_attribute.attmissingval, as PostgreSQL's text): name -> text.
+  virtual std::map<std::string, std::string> missing_values(const std::string& schema,
+                                                            const std::string& table) = 0;
 };
 
 class Clock {
@@ -79,10 +87,18 @@ struct ChangeStreamConfig {
   // --follow: emit a heartbeat this often; nullopt: never.
   std::optional<Milliseconds> heartbeat;
   // Some status must reach the server within wal_sender_timeout (60 s by default); every 10 s
-  // leaves room for a slow network and a busy server.
+  // leaves room for a slow network and a busy server. A server whose wal_sender_timeout is
+  // shorter than three times this gets a status every third of it.
   Milliseconds status_interval = std::chrono::seconds(10);
-  // After SIGTERM in --follow, how long the open transaction may take to end before its batch
-  // is given up. 25 s: ECS's default stopTimeout is 30 s between SIGTERM and SIGKILL.
+  // With no batch open, once the stream has passed this much WAL beyond the log's end (WAL in
+  // which no captured table changed), a position-only log entry records the new end and the
+  // slot advances to it, so the server can free that WAL. --follow writes at most one such
+  // entry per batch_interval; --until-caught-up and a clean stop write one at the end.
+  uint64_t position_entry_bytes = 64ull << 20;
+  // After SIGTERM in --follow, how long the open transaction may take to end and its batch to
+  // be committed before it is given up (--cleanup-timeout); also how long removing a failed
+  // batch's files may take. 25 s: ECS's default stopTimeout is 30 s between SIGTERM and
+  // SIGKILL.
   Milliseconds stop_timeout = std::chrono::seconds(25);
   // Change files open at once in a batch. Each S3 upload leases a part buffer from the memory
   // budget, so the caller derives this from --memory-limit; when a batch touches more tables,
@@ -96,11 +112,12 @@ struct ChangeStreamConfig {
 };
 
 struct StreamSummary {
-  uint64_t batches = 0;       // log entries written
-  uint64_t transactions = 0;  // transactions with captured changes, in those entries
+  uint64_t batches = 0;           // log entries with changes written
+  uint64_t position_entries = 0;  // position-only log entries written
+  uint64_t transactions = 0;      // transactions with captured changes, in those entries
   uint64_t changes = 0;
   Lsn start_lsn;         // where the stream started
-  Lsn flushed_lsn;       // the slot's flush position at the end (the last entry's end_lsn)
+  Lsn flushed_lsn;       // the slot's flush position at the end (the newest entry's end_lsn)
   Lsn target_lsn;        // --until-caught-up: the WAL position it caught up to
   bool stopped = false;  // --follow ended by SIGTERM or --max-duration, cleanly
 };

@@ -118,7 +118,7 @@ class EntryReader {
 KeyKind parse_key_kind(const EntryReader& reader, const std::string& text,
                        const std::string& path) {
   for (KeyKind kind : {KeyKind::primary_key, KeyKind::replica_identity_index, KeyKind::full_row}) {
-    if (text == key_kind_name(kind)) return kind;
+    if (text == pg::table_key_kind_name(kind)) return kind;
   }
   reader.malformed(fmt::format(
       "{} is \"{}\", not \"primary key\", \"replica identity index\" or \"full row\"", path, text));
@@ -150,6 +150,16 @@ LoggedTable parse_table(const EntryReader& reader, const json& value, const std:
     table.columns.push_back({reader.nonempty_string(columns[i], column_path, "name"),
                              reader.nonempty_string(columns[i], column_path, "pg_type")});
   }
+  if (auto found = value.find("missing_values"); found != value.end()) {
+    const std::string missing_path = path + ".missing_values";
+    if (!found->is_object()) reader.malformed(missing_path + " is not an object");
+    for (const auto& [name, text] : found->items()) {
+      if (!text.is_string()) {
+        reader.malformed(fmt::format("{}.{} is not a string", missing_path, name));
+      }
+      table.missing_values.emplace(name, text.get<std::string>());
+    }
+  }
   table.rows = reader.count(value, path, "rows");
   const json& files = reader.array(value, path, "files");
   for (size_t i = 0; i < files.size(); ++i) {
@@ -179,26 +189,16 @@ ordered_json table_json(const LoggedTable& table) {
   result["schema"] = table.schema;
   result["name"] = table.name;
   result["schema_version"] = table.schema_version;
-  result["key"] = {{"kind", key_kind_name(table.key_kind)}, {"columns", table.key_columns}};
+  result["key"] = {{"kind", pg::table_key_kind_name(table.key_kind)},
+                   {"columns", table.key_columns}};
   result["columns"] = std::move(columns);
+  if (!table.missing_values.empty()) result["missing_values"] = table.missing_values;
   result["rows"] = table.rows;
   result["files"] = std::move(files);
   return result;
 }
 
 }  // namespace
-
-std::string_view key_kind_name(KeyKind kind) {
-  switch (kind) {
-    case KeyKind::primary_key:
-      return "primary key";
-    case KeyKind::replica_identity_index:
-      return "replica identity index";
-    case KeyKind::full_row:
-      return "full row";
-  }
-  return "primary key";
-}
 
 std::string serialize_log_entry(const LogEntry& entry) {
   if (entry.sequence == 0 || entry.slot.empty() || entry.attempt.empty()) {
@@ -276,6 +276,13 @@ LogEntry parse_log_entry(const std::string& text, const std::string& key) {
   for (size_t i = 0; i < tables.size(); ++i) {
     entry.tables.push_back(parse_table(reader, tables[i], fmt::format("tables[{}]", i)));
   }
+  // A batch has transactions, changes and tables; a position-only entry has none of them.
+  if ((entry.transactions == 0) != (entry.changes == 0) ||
+      (entry.transactions == 0) != entry.tables.empty()) {
+    reader.malformed(fmt::format(
+        "it has {} transactions, {} changes and {} tables; an entry has all three or none",
+        entry.transactions, entry.changes, entry.tables.size()));
+  }
   return entry;
 }
 
@@ -337,6 +344,16 @@ std::vector<LogEntry> CommitLog::entries_after(uint64_t sequence) {
     if (listed > sequence) entries.push_back(read_entry(listed));
   }
   return entries;
+}
+
+std::optional<LogEntry> CommitLog::last_with_changes(const std::optional<LogEntry>& newest) {
+  if (!newest) return std::nullopt;
+  if (!newest->position_only()) return newest;
+  for (uint64_t sequence = newest->sequence - 1; sequence > 0; --sequence) {
+    LogEntry entry = read_entry(sequence);
+    if (!entry.position_only()) return entry;
+  }
+  return std::nullopt;
 }
 
 AppendOutcome CommitLog::append(const LogEntry& entry) {

@@ -13,10 +13,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "pg/catalog.hpp"
 #include "pg/replication/lsn.hpp"
 #include "pg/replication/replication_messages.hpp"
 #include "storage/storage.hpp"
@@ -30,12 +32,9 @@ using pg::replication::SystemMicros;
 // versions; members it does not know are ignored, so a version may gain optional members.
 inline constexpr int kLogVersion = 1;
 
-// How a table's rows are identified in its changes: the "key" of key.kind.
-enum class KeyKind {
-  primary_key,             // "primary key"
-  replica_identity_index,  // "replica identity index"
-  full_row,                // "full row": REPLICA IDENTITY FULL, every column
-};
+// How a table's rows are identified in its changes ("key"."kind"): the catalog's kinds. A log
+// never holds `none`: cdc init refuses such tables or gives them REPLICA IDENTITY FULL.
+using KeyKind = pg::TableKey::Kind;
 
 struct LoggedColumn {
   std::string name;
@@ -64,12 +63,23 @@ struct LoggedTable {
   KeyKind key_kind = KeyKind::primary_key;
   std::vector<std::string> key_columns;
   std::vector<LoggedColumn> columns;
+  // For columns added after the initial export with a constant default (ADD COLUMN ... DEFAULT
+  // 5): the value, as PostgreSQL's text, that every row written before the column existed
+  // holds. The server fills it in when such a row is read and never writes it to the WAL, so
+  // materialize takes it from here for the base run's rows. "missing_values" in the entry.
+  std::map<std::string, std::string> missing_values;
   uint64_t rows = 0;
   std::vector<LoggedFile> files;
 
   friend bool operator==(const LoggedTable&, const LoggedTable&) = default;
 };
 
+// Most entries hold a batch of changes. A position-only entry (no transactions, no changes, no
+// tables) only moves the log's end: the stream passed WAL in which no captured table changed
+// (an idle database's heartbeats, changes of unpublished tables), and the slot may forget it
+// once the entry exists. Its commit_lsn and commit_time repeat the newest logged commit (the
+// previous entry's `last`; for the first entry the base run's consistent point and snapshot
+// time), so every entry's `last` is the newest commit the log holds up to it.
 struct LogEntry {
   uint64_t sequence = 0;  // from 1
   std::string slot;       // the replication slot the changes came from
@@ -85,11 +95,10 @@ struct LogEntry {
   std::string compression;  // "none", "zstd", "gzip" or "snappy"
   std::vector<LoggedTable> tables;
 
+  bool position_only() const { return transactions == 0; }
+
   friend bool operator==(const LogEntry&, const LogEntry&) = default;
 };
-
-// "primary key", "replica identity index", "full row".
-std::string_view key_kind_name(KeyKind kind);
 
 // The entry as the JSON object of docs/cdc.md, members in the documented order, pretty-printed
 // with two spaces and ending in a newline. Times have microseconds
@@ -99,7 +108,8 @@ std::string serialize_log_entry(const LogEntry& entry);
 
 // Parses what serialize_log_entry() writes. Strict: a member that is missing or of the wrong
 // type, an unknown log_version, key kind, format or compression, an LSN or time that does not
-// parse, or LSNs out of order (commit_lsn.first <= commit_lsn.last < end_lsn) throw
+// parse, LSNs out of order (commit_lsn.first <= commit_lsn.last < end_lsn), or counts that
+// disagree (no transactions but changes or tables, or the other way round) throw
 // storage_error naming `key`, the object the text was read from.
 LogEntry parse_log_entry(const std::string& text, const std::string& key);
 
@@ -131,6 +141,10 @@ class CommitLog {
   // The entry with `sequence`, checked as last() checks it (without listing the log). Throws
   // storage_error when it does not exist: entries are never removed.
   LogEntry entry(uint64_t sequence) { return read_entry(sequence); }
+
+  // The newest entry that holds changes, at or before `newest` (as last() returned it), read
+  // backwards past position-only entries; nullopt when no entry holds changes.
+  std::optional<LogEntry> last_with_changes(const std::optional<LogEntry>& newest);
 
  private:
   // The sequences under changes/_log/, ascending, checked to be 1..n.

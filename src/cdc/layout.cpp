@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "export/layout.hpp"
 
 namespace pgexport::cdc {
@@ -11,6 +14,21 @@ namespace {
 // to this width makes lexical order the numeric order.
 constexpr size_t kSequenceDigits = 20;
 constexpr std::string_view kLogSuffix = ".json";
+
+// A whole string of decimal digits as a number; nullopt when empty, not digits, or beyond
+// UINT64_MAX.
+std::optional<uint64_t> parse_decimal(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;  // beyond UINT64_MAX
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
 }  // namespace
 
 std::string change_table_prefix(std::string_view schema, std::string_view table) {
@@ -32,15 +50,40 @@ std::optional<uint64_t> sequence_of_log_key(std::string_view key) {
       !key.starts_with(kLogPrefix) || !key.ends_with(kLogSuffix)) {
     return std::nullopt;
   }
-  const std::string_view digits = key.substr(kLogPrefix.size(), kSequenceDigits);
-  uint64_t value = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;  // beyond UINT64_MAX
-    value = value * 10 + digit;
+  return parse_decimal(key.substr(kLogPrefix.size(), kSequenceDigits));
+}
+
+std::optional<ChangeFileName> parse_change_file_key(std::string_view key) {
+  if (!key.starts_with(kChangesPrefix)) return std::nullopt;
+  key.remove_prefix(kChangesPrefix.size());
+  const size_t slash = key.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const std::string_view directory = key.substr(0, slash);
+  const std::string_view name = key.substr(slash + 1);
+  // A table directory is "<schema>.<table>" with exactly one '.' (names are encoded).
+  if (std::count(directory.begin(), directory.end(), '.') != 1 ||
+      name.find('/') != std::string_view::npos) {
+    return std::nullopt;
   }
-  return value;
+  // <20-digit sequence>-<attempt>-<file>.<ext>
+  if (name.size() < kSequenceDigits + 1 || name[kSequenceDigits] != '-') return std::nullopt;
+  auto sequence = parse_decimal(name.substr(0, kSequenceDigits));
+  if (!sequence) return std::nullopt;
+  std::string_view rest = name.substr(kSequenceDigits + 1);
+  const size_t dash = rest.find('-');
+  if (dash == 0 || dash == std::string_view::npos) return std::nullopt;
+  const std::string_view attempt = rest.substr(0, dash);
+  if (!std::all_of(attempt.begin(), attempt.end(),
+                   [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
+    return std::nullopt;
+  }
+  rest.remove_prefix(dash + 1);
+  const size_t dot = rest.find('.');
+  if (dot == std::string_view::npos || dot < 3 || dot + 1 == rest.size() ||
+      !parse_decimal(rest.substr(0, dot))) {
+    return std::nullopt;
+  }
+  return ChangeFileName{std::string(directory), *sequence, std::string(attempt)};
 }
 
 }  // namespace pgexport::cdc

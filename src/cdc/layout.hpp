@@ -31,6 +31,18 @@ std::string change_file_key(std::string_view schema, std::string_view table, uin
 // "changes/_log/<sequence>.json".
 std::string log_entry_key(uint64_t sequence);
 
+// What a change file's key says about the file: whose batch it belongs to.
+struct ChangeFileName {
+  std::string table_directory;  // "<schema>.<table>", encoded as in the key
+  uint64_t sequence = 0;        // the batch (log entry) it was written for
+  std::string attempt;          // the token of the process that wrote it
+};
+
+// The parts of a key change_file_key() makes, or nullopt when `key` is not one: housekeeping
+// removes only keys of this shape (and only those no log entry lists), never anything else
+// someone put under changes/.
+std::optional<ChangeFileName> parse_change_file_key(std::string_view key);
+
 // The sequence a log entry key names, or nullopt when `key` is not exactly
 // "changes/_log/" + 20 digits + ".json".
 std::optional<uint64_t> sequence_of_log_key(std::string_view key);

@@ -121,11 +121,16 @@ struct ColumnSpec {
   // json/jsonb in JSON Lines: a NULL is a missing member and `null` is the JSON value null.
   bool null_is_missing_member = false;
   pg::Column column;  // Parquet output: the column as the encoder plans it (parquet_columns.hpp)
+  // The field text of rows written before the column was added (LoggedTable::missing_values);
+  // NULL when it was added without a constant default.
+  FieldText missing;
 };
 
 ColumnSpec column_spec(std::string name, std::string pg_type, std::string_view plan_type) {
-  ColumnSpec spec{std::move(name), std::move(pg_type),
-                  jsonl::plan_value(type_from_name(plan_type))};
+  ColumnSpec spec;
+  spec.name = std::move(name);
+  spec.pg_type = std::move(pg_type);
+  spec.plan = jsonl::plan_value(type_from_name(plan_type));
   spec.null_is_missing_member = spec.plan.rendering == jsonl::Rendering::json;
   return spec;
 }
@@ -468,6 +473,7 @@ struct SourceLayout {
   std::vector<ColumnSpec> columns;
   std::vector<int> to_output;  // output position of each column; -1: dropped since
   std::unordered_map<std::string, size_t> by_name;
+  std::vector<size_t> absent;  // output positions this source has no column for: added since
 };
 
 SourceLayout make_layout(std::vector<ColumnSpec> columns, const std::vector<ColumnSpec>& output) {
@@ -480,6 +486,12 @@ SourceLayout make_layout(std::vector<ColumnSpec> columns, const std::vector<Colu
       if (output[j].name == layout.columns[i].name) position = static_cast<int>(j);
     }
     layout.to_output.push_back(position);
+  }
+  for (size_t j = 0; j < output.size(); ++j) {
+    if (std::find(layout.to_output.begin(), layout.to_output.end(), static_cast<int>(j)) ==
+        layout.to_output.end()) {
+      layout.absent.push_back(j);
+    }
   }
   return layout;
 }
@@ -887,7 +899,8 @@ class TableMaterializer {
       }
       return;
     }
-    for (const LoggedColumn& column : job_.records.back().table->columns) {
+    const LoggedTable& newest = *job_.records.back().table;
+    for (const LoggedColumn& column : newest.columns) {
       const BaseColumn* same = base_column(column);
       columns_.push_back(
           column_spec(column.name, column.pg_type, same ? same->plan_type : column.pg_type));
@@ -895,6 +908,10 @@ class TableMaterializer {
         described_.push_back(same->described);
         plan_parquet_column(same);
         continue;
+      }
+      if (auto missing = newest.missing_values.find(column.name);
+          missing != newest.missing_values.end()) {
+        columns_.back().missing = output_field(columns_.back(), missing->second);
       }
       ordered_json described = {{"name", column.name}, {"pg_type", column.pg_type}};
       // The log does not say whether the column is NOT NULL: older rows lack it anyway.
@@ -954,18 +971,20 @@ class TableMaterializer {
     } else {
       const LoggedTable& first = *job_.records.front().table;
       for (const TableRecord& record : job_.records) {
-        if (record.table->key_kind != first.key_kind ||
-            record.table->key_columns != first.key_columns) {
+        // A full-row key is every column of its version: a new column list is no key change.
+        const bool same_columns =
+            first.key_kind == KeyKind::full_row || record.table->key_columns == first.key_columns;
+        if (record.table->key_kind != first.key_kind || !same_columns) {
           fail(ErrorKind::data_error,
                "table {}: its key changed in commit log entry {} ({} ({}) before, {} ({}) then); "
                "materialize cannot follow a key change: export the table again with `pgexport "
                "cdc init`",
-               table_name_, record.entry->sequence, key_kind_name(first.key_kind),
-               fmt::join(first.key_columns, ", "), key_kind_name(record.table->key_kind),
+               table_name_, record.entry->sequence, pg::table_key_kind_name(first.key_kind),
+               fmt::join(first.key_columns, ", "), pg::table_key_kind_name(record.table->key_kind),
                fmt::join(record.table->key_columns, ", "));
         }
       }
-      key_kind_ = std::string(key_kind_name(first.key_kind));
+      key_kind_ = std::string(pg::table_key_kind_name(first.key_kind));
       key_columns_ = first.key_columns;
       full_row_ = first.key_kind == KeyKind::full_row;
     }
@@ -1205,12 +1224,23 @@ class TableMaterializer {
     }
   }
 
+  // A source's values at the output's positions. A column added after the source's rows were
+  // written holds, for them, what PostgreSQL fills in: its constant default, else NULL.
   Values to_output(const Values& source, const SourceLayout& layout) const {
     Values values(columns_.size());
     for (size_t i = 0; i < source.size(); ++i) {
       if (layout.to_output[i] >= 0) values[static_cast<size_t>(layout.to_output[i])] = source[i];
     }
+    for (size_t position : layout.absent) values[position] = columns_[position].missing;
     return values;
+  }
+
+  // PostgreSQL's text of a value of `column` as the output format's field text.
+  FieldText output_field(const ColumnSpec& column, const std::string& pg_text) {
+    if (context_.format != FileFormat::jsonl) return pg_text;  // CSV and Parquet hold texts
+    std::string rendered;
+    renderer_.render(column.plan, pg_text, rendered);
+    return rendered;
   }
 
   // _old_key: the old values of the key columns (the whole old row for full-row tables), each
@@ -1220,6 +1250,10 @@ class TableMaterializer {
     if (!object.is_object()) bad_row("_old_key is not a JSON object");
     Values values(columns_.size());
     std::vector<bool> present(columns_.size(), false);
+    for (size_t position : layout.absent) {
+      values[position] = columns_[position].missing;
+      present[position] = true;
+    }
     for (const auto& [name, value] : object.items()) {
       auto found = layout.by_name.find(name);
       if (found == layout.by_name.end()) {

@@ -23,6 +23,7 @@ class ReplicationSource final : public ChangeSource {
   std::optional<std::string> receive(Milliseconds timeout) override;
   void send_status(Lsn write, Lsn flush, bool reply_requested) override;
   void finish() override;
+  Milliseconds wal_sender_timeout() override;
 
  private:
   pg::replication::ReplicationConnection& connection_;
@@ -40,6 +41,8 @@ class SessionDatabase final : public ChangeDatabase {
   Lsn current_wal_lsn() override;
   void emit_heartbeat() override;
   pg::TypeDesc describe_type(pg::Oid type_oid, int32_t typmod) override;
+  std::map<std::string, std::string> missing_values(const std::string& schema,
+                                                    const std::string& table) override;
 
  private:
   pg::Connection& connection_;

@@ -157,14 +157,21 @@ const std::vector<OptionSpec>& export_options() {
 
 namespace {
 
-// What every change-capture command needs to find its slot and publication.
-std::vector<OptionSpec> with_slot_options(std::vector<OptionSpec> command_options) {
-  const std::vector<OptionSpec> slot = {
-      {"slot", OptionType::text, "pgexport",
-       "logical replication slot (pgoutput) that holds the changes not yet shipped"},
-      {"publication", OptionType::text, "pgexport", "publication naming the captured tables"},
-  };
-  command_options.insert(command_options.begin(), slot.begin(), slot.end());
+const OptionSpec kSlotOption = {
+    "slot", OptionType::text, "pgexport",
+    "logical replication slot (pgoutput) that holds the changes not yet shipped"};
+const OptionSpec kPublicationOption = {"publication", OptionType::text, "pgexport",
+                                       "publication naming the captured tables"};
+
+// What every change-capture command needs to find its slot. cdc run and cdc status take the
+// publication from the base run's manifest (what cdc init created), so only the commands that
+// create or drop one name it.
+std::vector<OptionSpec> with_slot_option(std::vector<OptionSpec> command_options) {
+  command_options.insert(command_options.begin(), kSlotOption);
+  return command_options;
+}
+std::vector<OptionSpec> with_slot_and_publication_options(std::vector<OptionSpec> command_options) {
+  command_options.insert(command_options.begin(), {kSlotOption, kPublicationOption});
   return command_options;
 }
 
@@ -178,7 +185,7 @@ const OptionSpec kSourceOption = {
 
 const std::vector<OptionSpec>& cdc_init_options() {
   static const std::vector<OptionSpec> specs = [] {
-    auto specs = with_slot_options(export_options());
+    auto specs = with_slot_and_publication_options(export_options());
     specs.push_back({"replica-identity-full", OptionType::flag, "false",
                      "set REPLICA IDENTITY FULL on captured tables that have no usable replica "
                      "identity (otherwise cdc init refuses them)"});
@@ -188,7 +195,7 @@ const std::vector<OptionSpec>& cdc_init_options() {
 }
 
 const std::vector<OptionSpec>& cdc_run_options() {
-  static const std::vector<OptionSpec> specs = with_slot_options(with_shared_options({
+  static const std::vector<OptionSpec> specs = with_slot_option(with_shared_options({
       kSourceOption,
       {"until-caught-up", OptionType::flag, "false",
        "ship the changes up to the server's WAL position at start, then exit (scheduled tasks)"},
@@ -208,12 +215,16 @@ const std::vector<OptionSpec>& cdc_run_options() {
        "the slot; 0: off"},
       {"memory-limit", OptionType::size, "512MiB",
        "upper bound for the buffers of all change files together"},
+      // 25 s: ECS's default stopTimeout is 30 s between SIGTERM and SIGKILL.
+      {"cleanup-timeout", OptionType::duration, "25s",
+       "after SIGTERM in --follow, how long finishing the open batch may take; after a "
+       "failure, how long removing its files may take"},
   }));
   return specs;
 }
 
 const std::vector<OptionSpec>& cdc_status_options() {
-  static const std::vector<OptionSpec> specs = with_slot_options(with_shared_options({
+  static const std::vector<OptionSpec> specs = with_slot_option(with_shared_options({
       kSourceOption,
       {"json", OptionType::flag, "false", "print the status as one JSON document on stdout"},
   }));
@@ -225,7 +236,7 @@ const std::vector<OptionSpec>& cdc_drop_options() {
   static const std::vector<OptionSpec> specs = [] {
     std::vector<OptionSpec> specs = {kSourceOption};
     specs.insert(specs.end(), logging_options().begin(), logging_options().end());
-    return with_slot_options(std::move(specs));
+    return with_slot_and_publication_options(std::move(specs));
   }();
   return specs;
 }

@@ -16,6 +16,8 @@ std::atomic<SteadyClock::rep> g_signal_time{0};
 static_assert(std::atomic<SteadyClock::rep>::is_always_lock_free);
 // The open cleanup window's deadline in steady-clock ticks; 0 when no window is open.
 std::atomic<SteadyClock::rep> g_cleanup_deadline{0};
+// The open StopGrace's budget in steady-clock ticks; 0 when none is open.
+std::atomic<SteadyClock::rep> g_stop_grace{0};
 
 extern "C" void on_stop_signal(int signal) {
   g_signal = signal;
@@ -54,7 +56,20 @@ void throw_if_stop_requested() {
 bool interrupt_requested() noexcept {
   const auto deadline = g_cleanup_deadline.load();
   if (deadline != 0) return SteadyClock::now().time_since_epoch().count() >= deadline;
-  return stop_requested();
+  if (!stop_requested()) return false;
+  const auto grace = g_stop_grace.load();
+  const auto signalled = g_signal_time.load();
+  if (grace == 0 || signalled == 0) return true;
+  return SteadyClock::now().time_since_epoch().count() >= signalled + grace;
+}
+
+StopGrace::StopGrace(SteadyClock::duration budget) {
+  // At least one tick: 0 means no grace.
+  g_stop_grace.store(std::max<SteadyClock::rep>(budget.count(), 1));
+}
+
+StopGrace::~StopGrace() {
+  g_stop_grace.store(0);
 }
 
 CleanupWindow::CleanupWindow(SteadyClock::duration budget) {

@@ -25,6 +25,19 @@ void throw_if_stop_requested();
 // requested and no cleanup window is open, or the open window's deadline has passed.
 bool interrupt_requested() noexcept;
 
+// For work that finishes what it has begun when stopped (cdc run --follow closes its open batch
+// on SIGTERM) instead of abandoning it: while one is alive (one at a time, process-wide), a
+// stop signal cuts requests off only once `budget` has passed since the signal; a stop without
+// a signal (request_stop) still does at once. A CleanupWindow opened meanwhile takes
+// precedence.
+class StopGrace {
+ public:
+  explicit StopGrace(std::chrono::steady_clock::duration budget);
+  ~StopGrace();
+  StopGrace(const StopGrace&) = delete;
+  StopGrace& operator=(const StopGrace&) = delete;
+};
+
 // Opens a cleanup window for the life of the object (one at a time, process-wide). Its
 // deadline is `budget` from now, or from the stop signal if one came, whichever is earlier,
 // so cleanup after SIGTERM ends inside the container's stop timeout.

@@ -4,7 +4,10 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
+#include "cdc/commit_log.hpp"
+#include "cdc/layout.hpp"
 #include "common/error.hpp"
 #include "export/layout.hpp"
 
@@ -30,6 +33,142 @@ uint64_t total_bytes(const Run& run) {
   return bytes;
 }
 
+// The runs change data capture starts from, by run id, each with its slot: per slot the
+// newest by snapshot time then id (cdc run's base run) and the one with the newest consistent
+// point, ties to the larger id (materialize's base). Usually one run is both.
+std::map<std::string, std::string> change_capture_bases(const std::vector<const Run*>& runs) {
+  struct Newest {
+    const Run* by_snapshot = nullptr;
+    const Run* by_point = nullptr;
+    cdc::Lsn point;
+  };
+  std::map<std::string, Newest> newest;
+  for (const Run* run : runs) {
+    const Manifest& manifest = *run->manifest.manifest;
+    if (!manifest.cdc_slot) continue;
+    Newest& slot = newest[*manifest.cdc_slot];
+    if (!slot.by_snapshot ||
+        std::tie(manifest.snapshot_at, run->id) >
+            std::tie(slot.by_snapshot->manifest.manifest->snapshot_at, slot.by_snapshot->id)) {
+      slot.by_snapshot = run;
+    }
+    std::optional<cdc::Lsn> point;
+    try {
+      point = cdc::Lsn::parse(*manifest.cdc_consistent_point);
+    } catch (const Error&) {
+      continue;  // not a base materialize would take (it reports the manifest itself)
+    }
+    if (!slot.by_point || std::tie(*point, run->id) > std::tie(slot.point, slot.by_point->id)) {
+      slot.by_point = run;
+      slot.point = *point;
+    }
+  }
+  std::map<std::string, std::string> bases;
+  for (const auto& [slot, runs_of_slot] : newest) {
+    bases[runs_of_slot.by_snapshot->id] = slot;
+    if (runs_of_slot.by_point) bases[runs_of_slot.by_point->id] = slot;
+  }
+  return bases;
+}
+
+// Every change file key some log entry lists.
+std::set<std::string> listed_change_files(const std::vector<cdc::LogEntry>& entries) {
+  std::set<std::string> listed;
+  for (const cdc::LogEntry& entry : entries) {
+    for (const cdc::LoggedTable& table : entry.tables) {
+      for (const cdc::LoggedFile& file : table.files) listed.insert(file.key);
+    }
+  }
+  return listed;
+}
+
+// changes/: change files no log entry lists, and pending uploads of change files and log
+// entries. A `cdc run` writes a batch's files over its batch interval and lists them only when
+// the batch closes, so a file is an orphan only when nothing of its attempt (the process that
+// wrote it) has changed within the grace period: then that process is gone.
+void plan_changes(storage::Storage& storage, TimePoint now,
+                  const std::function<bool(TimePoint)>& past_grace, CleanupPlan& plan,
+                  std::vector<CleanupAction>& aborts, std::vector<CleanupAction>& orphans) {
+  const std::string prefix(cdc::kChangesPrefix);
+  std::vector<storage::ObjectStat> objects = storage.list_detailed(prefix);
+  std::vector<storage::PendingUpload> uploads = storage.list_pending_uploads(prefix);
+  if (objects.empty() && uploads.empty()) return;
+
+  const std::vector<cdc::LogEntry> entries = cdc::CommitLog(storage).entries_after(0);
+  plan.log_entries = entries.size();
+  const std::set<std::string> listed = listed_change_files(entries);
+
+  // The newest change of each attempt, over its committed files and its pending uploads.
+  std::map<std::string, TimePoint> newest_of_attempt;
+  auto touch = [&](const std::string& attempt, TimePoint time) {
+    auto [entry, inserted] = newest_of_attempt.emplace(attempt, time);
+    if (!inserted && time > entry->second) entry->second = time;
+  };
+  for (const auto& object : objects) {
+    if (auto name = cdc::parse_change_file_key(object.key)) touch(name->attempt, object.modified);
+  }
+  for (const auto& upload : uploads) {
+    if (auto name = cdc::parse_change_file_key(upload.key)) touch(name->attempt, upload.started);
+  }
+  std::set<std::string> noted_attempts;
+  auto attempt_is_done = [&](const std::string& attempt) {
+    const TimePoint newest = newest_of_attempt.at(attempt);
+    if (past_grace(newest)) return true;
+    if (noted_attempts.insert(attempt).second) {
+      plan.notes.push_back(fmt::format(
+          "change files of attempt {} that no log entry lists changed {} ago (within --grace): "
+          "a cdc run may be writing them",
+          attempt, format_age(now - newest)));
+    }
+    return false;
+  };
+
+  size_t foreign = 0;
+  for (const auto& upload : uploads) {
+    auto name = cdc::parse_change_file_key(upload.key);
+    const bool log_entry = cdc::sequence_of_log_key(upload.key).has_value();
+    if (!name && !log_entry) {
+      ++foreign;
+      continue;
+    }
+    // A log entry is created in one request: an upload of one is never still being written
+    // once it is past the grace period itself.
+    if (name ? !attempt_is_done(name->attempt) : !past_grace(upload.started)) continue;
+    CleanupAction action;
+    action.kind = CleanupActionKind::abort_pending_upload;
+    action.attempt = name ? name->attempt : "";
+    action.key = upload.key;
+    action.upload = upload;
+    action.reason = fmt::format("started {} ago", format_age(now - upload.started));
+    aborts.push_back(std::move(action));
+  }
+  for (const auto& object : objects) {
+    if (cdc::sequence_of_log_key(object.key)) continue;  // the log itself: never touched
+    auto name = cdc::parse_change_file_key(object.key);
+    if (!name) {
+      ++foreign;
+      continue;
+    }
+    if (listed.count(object.key) || !attempt_is_done(name->attempt)) continue;
+    CleanupAction action;
+    action.kind = CleanupActionKind::remove_orphan_change_file;
+    action.attempt = name->attempt;
+    action.key = object.key;
+    action.objects = 1;
+    action.bytes = object.size;
+    action.reason = fmt::format(
+        "no commit log entry lists it (batch {}{}); its attempt last wrote {} ago", name->sequence,
+        name->sequence <= entries.size() ? ", whose entry another attempt wrote" : ", never logged",
+        format_age(now - newest_of_attempt.at(name->attempt)));
+    orphans.push_back(std::move(action));
+  }
+  if (foreign > 0) {
+    plan.notes.push_back(fmt::format(
+        "{} objects or uploads under {} are neither change files nor log entries: left alone",
+        foreign, prefix));
+  }
+}
+
 }  // namespace
 
 std::string action_verb(CleanupActionKind kind) {
@@ -40,6 +179,8 @@ std::string action_verb(CleanupActionKind kind) {
       return "remove uncommitted run";
     case CleanupActionKind::remove_unlisted_object:
       return "remove object the manifest does not list";
+    case CleanupActionKind::remove_orphan_change_file:
+      return "remove change file no log entry lists";
     case CleanupActionKind::remove_committed_run:
       return "remove committed run";
   }
@@ -54,6 +195,8 @@ std::string action_done(CleanupActionKind kind) {
       return "removed uncommitted run";
     case CleanupActionKind::remove_unlisted_object:
       return "removed object the manifest does not list";
+    case CleanupActionKind::remove_orphan_change_file:
+      return "removed change file no log entry lists";
     case CleanupActionKind::remove_committed_run:
       return "removed committed run";
   }
@@ -75,9 +218,9 @@ CleanupPlan plan_cleanup(storage::Storage& storage, const CleanupPolicy& policy,
   };
 
   CleanupPlan plan;
-  std::vector<CleanupAction> aborts, uncommitted, unlisted, committed;
+  std::vector<CleanupAction> aborts, uncommitted, unlisted, orphans, committed;
 
-  // Pending uploads: only under runs/ and of latest.json itself (never, e.g., changes/).
+  // Pending uploads under runs/ and of latest.json itself (those under changes/ below).
   auto uploads = storage.list_pending_uploads(std::string(kRunsPrefix));
   for (auto& upload : storage.list_pending_uploads(std::string(exporter::kLatestKey))) {
     if (upload.key == exporter::kLatestKey) uploads.push_back(std::move(upload));
@@ -142,6 +285,7 @@ CleanupPlan plan_cleanup(storage::Storage& storage, const CleanupPolicy& policy,
   // Retention over the committed runs with valid manifests, newest first.
   auto runs = committed_runs_newest_first(state);
   bool retention = policy.keep_last || policy.keep_days;
+  const std::map<std::string, std::string> slot_bases = change_capture_bases(runs);
   std::set<std::string> removed_runs;
   for (size_t index = 0; index < runs.size(); ++index) {
     const Run& run = *runs[index];
@@ -151,6 +295,13 @@ CleanupPlan plan_cleanup(storage::Storage& storage, const CleanupPolicy& policy,
     bool recent =
         policy.keep_days && now - manifest.finished < std::chrono::hours(24) * *policy.keep_days;
     if (recent) keep = true;
+    if (!keep && slot_bases.count(run.id)) {
+      keep = true;
+      plan.notes.push_back(fmt::format(
+          "run {} is kept although retention would remove it: it is where `cdc run` and "
+          "`materialize` of slot {} start from",
+          run.id, slot_bases.at(run.id)));
+    }
     if (keep) {
       ++plan.committed_runs_kept;
       continue;
@@ -211,7 +362,9 @@ CleanupPlan plan_cleanup(storage::Storage& storage, const CleanupPolicy& policy,
     }
   }
 
-  for (auto* group : {&aborts, &uncommitted, &unlisted, &committed}) {
+  plan_changes(storage, now, past_grace, plan, aborts, orphans);
+
+  for (auto* group : {&aborts, &uncommitted, &unlisted, &orphans, &committed}) {
     for (auto& action : *group) plan.actions.push_back(std::move(action));
   }
   return plan;
@@ -228,6 +381,9 @@ void count(CleanupCounts& counts, const CleanupAction& action) {
       break;
     case CleanupActionKind::remove_unlisted_object:
       ++counts.unlisted_objects_removed;
+      break;
+    case CleanupActionKind::remove_orphan_change_file:
+      ++counts.orphan_change_files_removed;
       break;
     case CleanupActionKind::remove_committed_run:
       ++counts.committed_runs_removed;
@@ -247,6 +403,8 @@ CleanupCounts count_plan(const CleanupPlan& plan) {
 CleanupCounts execute_cleanup(storage::Storage& storage, const CleanupPlan& plan,
                               const std::function<void(const CleanupAction&, bool done)>& done) {
   CleanupCounts counts;
+  // Change files listed by log entries created since planning, read once, when needed.
+  std::optional<std::set<std::string>> listed_since;
   for (const auto& action : plan.actions) {
     bool still_applies = true;
     switch (action.kind) {
@@ -262,6 +420,19 @@ CleanupCounts execute_cleanup(storage::Storage& storage, const CleanupPlan& plan
         storage.remove_prefix(action.key);
         break;
       case CleanupActionKind::remove_unlisted_object:
+        storage.remove(action.key);
+        break;
+      case CleanupActionKind::remove_orphan_change_file:
+        // A batch may have been logged since planning (by a writer the grace period did not
+        // see): a file its entry lists stays.
+        if (!listed_since) {
+          listed_since =
+              listed_change_files(cdc::CommitLog(storage).entries_after(plan.log_entries));
+        }
+        if (listed_since->count(action.key)) {
+          still_applies = false;
+          break;
+        }
         storage.remove(action.key);
         break;
       case CleanupActionKind::remove_committed_run: {

@@ -6,9 +6,14 @@
 //   - uncommitted runs: runs/<id>/ without runs/<id>/_manifest.json;
 //   - objects inside a committed run that its manifest does not list (a lost concurrent
 //     attempt's leftovers);
+//   - change files under changes/ that no commit log entry lists (a killed or fenced `cdc run`
+//     leaves them), once every file of their attempt is past the grace period, and pending
+//     uploads of change files and log entries;
 // and, by retention only, whole committed runs (manifest first, so the run stops existing for
-// readers at once). The run latest.json names is never removed, and no key outside runs/ and
-// latest.json is ever touched.
+// readers at once). The run latest.json names is never removed, nor the runs change data
+// capture starts from (per slot, cdc run's base run and materialize's), no commit log entry and no
+// change file a log entry lists is ever removed, and no key outside runs/, latest.json and
+// pgexport's own keys under changes/ is ever touched.
 #pragma once
 
 #include <chrono>
@@ -36,12 +41,14 @@ enum class CleanupActionKind {
   abort_pending_upload,
   remove_uncommitted_run,
   remove_unlisted_object,
+  remove_orphan_change_file,
   remove_committed_run,
 };
 
 struct CleanupAction {
   CleanupActionKind kind = CleanupActionKind::abort_pending_upload;
-  std::string run_id;  // empty for an upload outside any run (latest.json)
+  std::string run_id;   // empty outside runs/ (latest.json's upload, anything under changes/)
+  std::string attempt;  // under changes/: the cdc run that wrote it (empty for a log entry's)
   // The upload's key, the run's prefix, or the object's key.
   std::string key;
   uint64_t objects = 0;           // objects the action removes
@@ -55,16 +62,22 @@ struct CleanupPlan {
   // What was deliberately left alone and why (an invalid manifest, latest.json's run...).
   std::vector<std::string> notes;
   size_t committed_runs_kept = 0;
+  // The commit log's length when planned: entries created since are read again before a
+  // change file is removed, so a file one of them lists stays.
+  uint64_t log_entries = 0;
 };
 
 // Decides what to do at time `now`. Reads only. Throws Error(verification_failed) when
-// latest.json exists but cannot be read, since then the run it protects is unknown.
+// latest.json exists but cannot be read, since then the run it protects is unknown, and the
+// commit log's storage_error when the log is damaged (a gap, a malformed entry), since then
+// the change files it lists are unknown.
 CleanupPlan plan_cleanup(storage::Storage& storage, const CleanupPolicy& policy, TimePoint now);
 
 struct CleanupCounts {
   size_t uploads_aborted = 0;
   size_t uncommitted_runs_removed = 0;
   size_t unlisted_objects_removed = 0;
+  size_t orphan_change_files_removed = 0;
   size_t committed_runs_removed = 0;
   size_t skipped = 0;  // found changed at execution time (e.g. committed meanwhile)
   uint64_t objects_removed = 0;

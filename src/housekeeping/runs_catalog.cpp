@@ -69,6 +69,18 @@ Manifest read_manifest(const json& document) {
   manifest.finished = *finished;
   manifest.format = text_member(document, "format", "the manifest");
   manifest.compression = text_member(document, "compression", "the manifest");
+  // Optional members: housekeeping only uses them to keep what change data capture needs.
+  if (auto found = document.find("snapshot_at"); found != document.end() && found->is_string()) {
+    manifest.snapshot_at = found->get<std::string>();
+  }
+  if (auto cdc = document.find("cdc"); cdc != document.end() && cdc->is_object()) {
+    auto slot = cdc->find("slot");
+    auto point = cdc->find("consistent_point");
+    if (slot != cdc->end() && slot->is_string() && point != cdc->end() && point->is_string()) {
+      manifest.cdc_slot = slot->get<std::string>();
+      manifest.cdc_consistent_point = point->get<std::string>();
+    }
+  }
   const json& tables = member(document, "tables", "the manifest");
   if (!tables.is_array()) throw InvalidManifest{"tables is not a list"};
   for (size_t t = 0; t < tables.size(); ++t) {

@@ -42,6 +42,11 @@ struct Manifest {
   std::string format;       // csv, jsonl, parquet
   std::string compression;  // zstd, gzip, snappy, none
   std::vector<ManifestTable> tables;
+  std::string snapshot_at;  // empty when the manifest has none (older versions)
+  // A run of change data capture (cdc init or materialize wrote it): its `cdc` section's slot
+  // and consistent point, when both are there as text.
+  std::optional<std::string> cdc_slot;
+  std::optional<std::string> cdc_consistent_point;
 
   uint64_t rows() const;
   uint64_t bytes() const;

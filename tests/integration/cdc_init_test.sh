@@ -3,7 +3,8 @@
 # or sets REPLICA IDENTITY FULL on them when asked, after which the application's UPDATE
 # still works; it records the slot's consistent point in the base run's manifest; a second
 # init is refused; an init whose export fails leaves no slot and no publication behind;
-# cdc status reports the slot and cdc drop removes it (status then exits slot_lost, 16).
+# cdc status reports the slot and where the log starts (exit 2 for a destination without a base
+# run), and cdc drop removes it (status then exits slot_lost, 16).
 source "$(dirname "$0")/lib.sh"
 need_postgres
 db=pgexport_cdc_init
@@ -62,6 +63,18 @@ status=0
 [[ $(jq -r '.slot_exists' "$WORK/status.json") == true && $(jq -r '.confirmed_flush_lsn' "$WORK/status.json") == "$point" ]] ||
   fail "cdc status: $(cat "$WORK/status.json")"
 jq -e '.retained_wal_bytes | type == "number"' "$WORK/status.json" >/dev/null || fail "retained WAL is not a number"
+# Before any batch: no entry, the log ends at the consistent point, the lag counts from the
+# base run's snapshot.
+jq -e --arg point "$point" --arg snapshot "$(jq -r .snapshot_at "$manifest")" '
+  .log_entries == 0 and .log_end_lsn == $point and .last_batch == null and
+  .base_run.run_id == "base" and .base_run.consistent_point == $point and
+  .newest_commit_time == $snapshot and (.lag_seconds | type) == "number" and .lag_seconds >= 0 and
+  .slot_problem == null and (.active | type) == "boolean"' "$WORK/status.json" >/dev/null ||
+  fail "cdc status before any batch: $(cat "$WORK/status.json")"
+status=0
+"$PGEXPORT_BIN" cdc status --destination "$WORK/nothing-here" >/dev/null 2>"$WORK/nobase.err" || status=$?
+[[ $status == 2 ]] && grep -q "cdc init" "$WORK/nobase.err" ||
+  fail "cdc status of a destination without a base run: exit $status: $(cat "$WORK/nobase.err")"
 "$PGEXPORT_BIN" cdc drop >"$WORK/drop.out" || fail "cdc drop failed"
 [[ $(slots) == 0 && $(publications) == 0 ]] || fail "cdc drop left the slot or the publication"
 status=0

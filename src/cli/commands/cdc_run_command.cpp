@@ -61,6 +61,14 @@ int CdcRunCommand::execute() {
   config.batch_bytes = settings_.size("batch-size");
   config.max_duration = optional_duration(settings_, "max-duration");
   config.max_retained_wal = settings_.size("max-retained-wal");
+  // An idle database still moves the slot once this much WAL passed without captured changes:
+  // 64 MiB (four WAL segments of the default size), or a quarter of --max-retained-wal when
+  // that is less, so the limit is never neared for want of a batch.
+  if (config.max_retained_wal > 0) {
+    config.position_entry_bytes =
+        std::min(config.position_entry_bytes, std::max<uint64_t>(config.max_retained_wal / 4, 1));
+  }
+  config.stop_timeout = settings_.duration("cleanup-timeout");
   config.heartbeat = optional_duration(settings_, "heartbeat");
   if (config.heartbeat && !follow) {
     log::warn("--heartbeat applies to --follow only; ignored", {});
@@ -110,9 +118,13 @@ int CdcRunCommand::execute() {
       cdc::run_change_stream(config, base, *storage, stream, database, clock);
 
   std::string line = fmt::format(
-      "Shipped {} batches ({} transactions, {} changes) of slot {} to {}; the slot is at {}{}.\n",
-      summary.batches, summary.transactions, summary.changes, slot, storage->describe(),
-      summary.flushed_lsn.to_string(),
+      "Shipped {} batches ({} transactions, {} changes){} of slot {} to {}; the slot is at "
+      "{}{}.\n",
+      summary.batches, summary.transactions, summary.changes,
+      summary.position_entries > 0
+          ? fmt::format(" and {} position-only entries", summary.position_entries)
+          : "",
+      slot, storage->describe(), summary.flushed_lsn.to_string(),
       follow ? (summary.stopped ? ", stopped cleanly" : "")
              : fmt::format(", caught up with {}", summary.target_lsn.to_string()));
   std::fputs(line.c_str(), stdout);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cdc/layout.hpp"
 #include "cli/commands/command_setup.hpp"
 #include "common/log.hpp"
 #include "housekeeping/cleaner.hpp"
@@ -14,8 +15,11 @@ namespace pgexport::cli {
 namespace {
 
 void log_action(const housekeeping::CleanupAction& action, const std::string& message) {
+  // Under changes/ a file belongs to the cdc run (attempt) that wrote it, not to a run.
+  const bool change_capture = action.key.starts_with(cdc::kChangesPrefix);
   log::info(message, {{"key", action.key},
-                      {"run_id", action.run_id},
+                      {change_capture ? "attempt" : "run_id",
+                       change_capture ? action.attempt : action.run_id},
                       log::field("objects", action.objects),
                       log::field("bytes", action.bytes),
                       {"reason", action.reason}});
@@ -23,17 +27,19 @@ void log_action(const housekeeping::CleanupAction& action, const std::string& me
 
 std::string describe_counts(const housekeeping::CleanupCounts& counts) {
   return fmt::format(
-      "{} pending uploads aborted, {} uncommitted runs, {} objects no manifest lists and {} "
-      "committed runs removed ({} objects, {})",
+      "{} pending uploads aborted, {} uncommitted runs, {} objects no manifest lists, {} "
+      "change files no log entry lists and {} committed runs removed ({} objects, {})",
       counts.uploads_aborted, counts.uncommitted_runs_removed, counts.unlisted_objects_removed,
-      counts.committed_runs_removed, counts.objects_removed, human_bytes(counts.bytes_removed));
+      counts.orphan_change_files_removed, counts.committed_runs_removed, counts.objects_removed,
+      human_bytes(counts.bytes_removed));
 }
 
 }  // namespace
 
 CleanupCommand::CleanupCommand(CLI::App& app)
     : Command(app, "cleanup",
-              "Abort stale uploads, remove uncommitted runs and leftovers, apply retention to runs",
+              "Abort stale uploads, remove uncommitted runs, leftovers and change files no log "
+              "entry lists, apply retention to runs",
               cleanup_options()) {}
 
 int CleanupCommand::execute() {

@@ -248,62 +248,6 @@ void set_replica_identity_full(Connection& connection, const TableName& table) {
   }
 }
 
-std::string_view key_kind_name(KeyColumns::Kind kind) {
-  switch (kind) {
-    case KeyColumns::Kind::primary_key:
-      return "primary key";
-    case KeyColumns::Kind::replica_identity_index:
-      return "replica identity index";
-    case KeyColumns::Kind::full_row:
-      return "full row";
-  }
-  return "unknown";
-}
-
-std::optional<KeyColumns> key_columns(Connection& connection, const TableName& table) {
-  std::string oid = table_oid(connection, table);
-  Result identity = connection.exec_params(
-      "SELECT c.relreplident,"
-      " (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid"
-      "  AND i.indisprimary),"
-      " (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid"
-      "  AND i.indisreplident AND i.indisvalid)"
-      " FROM pg_catalog.pg_class c WHERE c.oid = $1::pg_catalog.oid",
-      {oid});
-  char replident = identity.value(0, 0).empty() ? 'd' : identity.value(0, 0)[0];
-  KeyColumns key;
-  std::optional<std::string> index;
-  if (replident == 'f') {
-    key.kind = KeyColumns::Kind::full_row;
-  } else if (replident == 'i' && !identity.is_null(0, 2)) {
-    key.kind = KeyColumns::Kind::replica_identity_index;
-    index = identity.text(0, 2);
-  } else if (replident == 'd' && !identity.is_null(0, 1)) {
-    key.kind = KeyColumns::Kind::primary_key;
-    index = identity.text(0, 1);
-  } else {
-    return std::nullopt;
-  }
-  Result columns =
-      index ? connection.exec_params(
-                  // The key columns in index order; indnkeyatts leaves out INCLUDE columns.
-                  "SELECT a.attname FROM pg_catalog.pg_index i"
-                  " CROSS JOIN LATERAL pg_catalog.generate_series(0, i.indnkeyatts - 1)"
-                  "  AS k(position)"
-                  " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid"
-                  "  AND a.attnum = i.indkey[k.position]"
-                  " WHERE i.indexrelid = $1::pg_catalog.oid ORDER BY k.position",
-                  {*index})
-            : connection.exec_params(
-                  // What pgoutput sends: neither dropped nor generated columns.
-                  "SELECT a.attname FROM pg_catalog.pg_attribute a"
-                  " WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0"
-                  " AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
-                  {oid});
-  for (int row = 0; row < columns.rows(); ++row) key.columns.push_back(columns.text(row, 0));
-  return key;
-}
-
 Lsn emit_heartbeat(Connection& connection, const std::string& prefix) {
   bool flush = major_version(connection.server_version()) >= kEmitMessageFlushMajor;
   Result result = connection.exec_params(

@@ -87,23 +87,6 @@ std::vector<MissingReplicaIdentity> tables_without_replica_identity(
 // afterwards every UPDATE and DELETE writes the whole old row to the WAL.
 void set_replica_identity_full(Connection& connection, const TableName& table);
 
-// How change data capture identifies a row of a table (the commit log's `key`).
-struct KeyColumns {
-  enum class Kind { primary_key, replica_identity_index, full_row };
-  Kind kind = Kind::primary_key;
-  std::vector<std::string> columns;  // in key order; every published column for full_row
-};
-
-// The commit log's spelling: "primary key", "replica identity index", "full row".
-std::string_view key_kind_name(KeyColumns::Kind kind);
-
-// The key of `table` (its own relation; for a partitioned table, the table's): the primary
-// key under the default identity, the identity index's key columns, or every column that
-// pgoutput sends (not dropped, not generated) under FULL. nullopt when the table has no
-// replica identity (see tables_without_replica_identity). Throws database_error for a table
-// that does not exist.
-std::optional<KeyColumns> key_columns(Connection& connection, const TableName& table);
-
 // Writes a non-transactional logical message with `prefix` and empty content to the WAL and
 // returns its LSN. A slot streaming with `messages` (PostgreSQL 14+) receives it at once as a
 // LogicalMessage; confirming it lets the slot's confirmed_flush_lsn and restart_lsn move even

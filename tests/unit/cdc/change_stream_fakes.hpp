@@ -99,9 +99,11 @@ class ScriptedSource final : public ChangeSource {
   }
 
   void finish() override { ++finished; }
+  Milliseconds wal_sender_timeout() override { return sender_timeout; }
 
   size_t steps_left() const { return steps_.size(); }
 
+  Milliseconds sender_timeout = std::chrono::seconds(60);  // the server's default
   std::vector<Lsn> starts;
   std::vector<SentStatus> statuses;
   size_t delivered = 0;
@@ -143,8 +145,18 @@ class FakeDatabase final : public ChangeDatabase {
     return type;
   }
 
+  std::map<std::string, std::string> missing_values(const std::string& schema,
+                                                    const std::string& table) override {
+    ++missing_value_reads;
+    auto found = missing.find(schema + "." + table);
+    return found == missing.end() ? std::map<std::string, std::string>{} : found->second;
+  }
+
   pg::replication::SlotInfo slot;
   bool slot_exists = true;
+  // Per "schema.table": what missing_values() returns.
+  std::map<std::string, std::map<std::string, std::string>> missing;
+  int missing_value_reads = 0;
   Lsn target{0xFFFF0000};
   int heartbeats = 0;
   int slot_reads = 0;

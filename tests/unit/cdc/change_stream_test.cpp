@@ -357,6 +357,31 @@ TEST_F(ChangeStreamTest, SchemaChangeStartsVersionTwoAndARestartContinuesIt) {
   EXPECT_EQ(entries[1].tables[1].schema_version, 3u);
 }
 
+TEST_F(ChangeStreamTest, AColumnAddedWithAConstantDefaultLogsWhatOlderRowsHold) {
+  database_.target = Lsn(0x3100);
+  database_.missing["public.orders"] = {{"extra", "42"}, {"id", "never asked for"}};
+  source_->payload(relation(kOrders, "public", "orders", kOrdersColumns));
+  transaction(*source_, Lsn(0x2000), Lsn(0x2010), 700, {"1"});
+  // The base run's columns need no lookup at all.
+  EXPECT_EQ(database_.missing_value_reads, 0);
+  auto wider = kOrdersColumns;
+  wider.push_back({"extra", pg::oid::kInt4});
+  wider.push_back({"plain", pg::oid::kText});  // added without a default: no missing value
+  source_->payload(relation(kOrders, "public", "orders", wider));
+  source_->payload(begin(Lsn(0x3000), 702));
+  source_->payload(insert(kOrders, {"3", "n", "7", "p"}));
+  source_->payload(commit(Lsn(0x3000), Lsn(0x3010)));
+  source_->payload(keepalive(Lsn(0x3100)));
+  run();
+  auto entries = log();
+  ASSERT_EQ(entries.size(), 1u);
+  ASSERT_EQ(entries[0].tables.size(), 2u);
+  EXPECT_TRUE(entries[0].tables[0].missing_values.empty());
+  EXPECT_EQ(entries[0].tables[1].missing_values,
+            (std::map<std::string, std::string>{{"extra", "42"}}));
+  EXPECT_EQ(database_.missing_value_reads, 1);
+}
+
 TEST_F(ChangeStreamTest, KeepalivesAreAnsweredAndStatusGoesOutEveryTenSeconds) {
   database_.target = Lsn(0x3000);
   for (int i = 0; i < 25; ++i) source_->timeout();  // 1 s each
@@ -372,6 +397,48 @@ TEST_F(ChangeStreamTest, KeepalivesAreAnsweredAndStatusGoesOutEveryTenSeconds) {
   source_->payload(keepalive(Lsn(0x3000)));
   run();
   EXPECT_EQ(source_->steps_left(), 0u);
+}
+
+TEST_F(ChangeStreamTest, AShortWalSenderTimeoutGetsAStatusEveryThirdOfIt) {
+  database_.target = Lsn(0x3000);
+  source_->sender_timeout = 6s;
+  for (int i = 0; i < 10; ++i) source_->timeout();  // 1 s each (the poll interval)
+  source_->action([this] {
+    EXPECT_EQ(source_->statuses.size(), 5u);  // at 2, 4, 6, 8 and 10 s
+  });
+  source_->payload(keepalive(Lsn(0x3000)));
+  run();
+  EXPECT_EQ(source_->steps_left(), 0u);
+}
+
+TEST_F(ChangeStreamTest, StatusGoesOutEveryTenSecondsWhateverALongOrNoTimeoutSays) {
+  for (Milliseconds timeout : {Milliseconds(0), Milliseconds(30s), Milliseconds(3600s)}) {
+    SCOPED_TRACE(timeout.count());
+    ScriptedSource& source = restart();
+    source.sender_timeout = timeout;
+    database_.target = Lsn(0x3000);
+    for (int i = 0; i < 35; ++i) source.timeout();
+    source.action([&source] { EXPECT_EQ(source.statuses.size(), 3u); });  // at 10, 20, 30 s
+    source.payload(keepalive(Lsn(0x3000)));
+    run();
+    EXPECT_EQ(source.steps_left(), 0u);
+  }
+}
+
+TEST_F(ChangeStreamTest, AKeepaliveAskingForAReplyInsideATransactionIsAnsweredAtOnce) {
+  database_.target = Lsn(0x2010);
+  source_->payload(relation(kOrders, "public", "orders", kOrdersColumns));
+  source_->payload(begin(Lsn(0x2000), 700));
+  source_->payload(insert(kOrders, {"1", "a"}));
+  source_->payload(keepalive(Lsn(0x1F00), true));
+  source_->action([this] {
+    ASSERT_EQ(source_->statuses.size(), 1u);
+    EXPECT_EQ(source_->statuses.back().after_payloads, 4u);       // before the next payload
+    EXPECT_EQ(source_->statuses.back().flush, kConsistentPoint);  // nothing logged yet
+  });
+  source_->payload(commit(Lsn(0x2000), Lsn(0x2010)));
+  run();
+  EXPECT_EQ(log().size(), 1u);
 }
 
 TEST_F(ChangeStreamTest, UntilCaughtUpEndsAtTheTargetOnceNoTransactionIsOpen) {
@@ -487,6 +554,114 @@ TEST_F(ChangeStreamTest, MaxDurationStopsCleanly) {
   EXPECT_TRUE(summary.stopped);
   EXPECT_EQ(log().size(), 1u);
   EXPECT_GE(source_->steps_left(), 1u);
+}
+
+// The slot may move only to what the log records; on a database whose captured tables are
+// idle, a position-only entry records how far the stream got, and then the slot follows.
+TEST_F(ChangeStreamTest, HeartbeatsOnAnIdleDatabaseAdvanceTheSlotThroughPositionOnlyEntries) {
+  config_.mode = StreamMode::follow;
+  config_.heartbeat = 5s;
+  config_.batch_interval = 10s;
+  config_.position_entry_bytes = 0x1000;
+  source_->payload(relation(kOrders, "public", "orders", kOrdersColumns));
+  for (int i = 0; i < 5; ++i) source_->timeout();
+  source_->payload(heartbeat_message(Lsn(0x1800)));  // less than 0x1000 past the log's end
+  for (int i = 0; i < 10; ++i) source_->timeout();
+  source_->action([this] {
+    EXPECT_GE(database_.heartbeats, 2);
+    EXPECT_TRUE(log().empty());
+  });
+  source_->payload(heartbeat_message(Lsn(0x2800)));  // far enough, and 10 s have passed
+  source_->timeout();
+  source_->action([this] {
+    auto entries = log();
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_TRUE(entries[0].position_only());
+    EXPECT_EQ(entries[0].end_lsn, Lsn(0x2800));
+    // Before any batch the newest commit the destination holds is the base's.
+    EXPECT_EQ(entries[0].last_commit_lsn, kConsistentPoint);
+    EXPECT_EQ(entries[0].first_commit_lsn, kConsistentPoint);
+    EXPECT_TRUE(entries[0].last_commit_time == std::chrono::sys_days(2026y / 12 / 1) + 9h);
+    EXPECT_EQ(source_->statuses.back().flush, Lsn(0x2800));
+  });
+  // A batch, then more idle WAL: the next position-only entry keeps that batch's commit.
+  transaction(*source_, Lsn(0x3000), Lsn(0x3010), 700, {"1"});
+  for (int i = 0; i < 11; ++i) source_->timeout();  // the batch interval closes the batch
+  source_->payload(keepalive(Lsn(0x4100)));
+  source_->payload(keepalive(Lsn(0x4200)));  // within the same interval: no second entry yet
+  for (int i = 0; i < 11; ++i) source_->timeout();
+  source_->action([this] { stop_ = true; });
+  source_->timeout();
+  StreamSummary summary = run();
+  auto entries = log();
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_FALSE(entries[1].position_only());
+  EXPECT_EQ(entries[1].end_lsn, Lsn(0x3010));
+  EXPECT_TRUE(entries[2].position_only());
+  EXPECT_EQ(entries[2].end_lsn, Lsn(0x4200));
+  EXPECT_EQ(entries[2].last_commit_lsn, Lsn(0x3000));
+  EXPECT_EQ(entries[2].last_commit_time, entries[1].last_commit_time);
+  EXPECT_EQ(summary.batches, 1u);
+  EXPECT_EQ(summary.position_entries, 2u);
+  EXPECT_EQ(summary.flushed_lsn, Lsn(0x4200));
+  expect_flush_only_after_entries();
+}
+
+TEST_F(ChangeStreamTest, PositionOnlyEntriesInFollowComeAtMostOncePerBatchInterval) {
+  config_.mode = StreamMode::follow;
+  config_.batch_interval = 30s;
+  config_.position_entry_bytes = 0x100;
+  config_.max_duration = 95s;
+  // WAL of unpublished tables streams past all the time: a keepalive every second.
+  for (int i = 1; i <= 100; ++i) {
+    source_->payload(keepalive(Lsn(0x1000 + i * 0x200)));
+    source_->timeout();
+  }
+  StreamSummary summary = run();
+  // At 30, 60 and 90 s, and once more at the clean stop.
+  EXPECT_EQ(summary.position_entries, 4u);
+  auto entries = log();
+  ASSERT_EQ(entries.size(), 4u);
+  for (const LogEntry& entry : entries) EXPECT_TRUE(entry.position_only());
+  expect_flush_only_after_entries();
+}
+
+TEST_F(ChangeStreamTest, UntilCaughtUpLeavesTheSlotAtTheTargetPastUnpublishedWal) {
+  config_.position_entry_bytes = 0x1000;
+  database_.target = Lsn(0x5000);
+  source_->payload(relation(kOther, "public", "other", {{"id", pg::oid::kInt8, true}}));
+  source_->payload(begin(Lsn(0x2000), 700));
+  source_->payload(insert(kOther, {"9"}));  // a table the base run does not hold
+  source_->payload(commit(Lsn(0x2000), Lsn(0x4000)));
+  source_->payload(keepalive(Lsn(0x5000)));
+  StreamSummary summary = run();
+  EXPECT_EQ(summary.batches, 0u);
+  EXPECT_EQ(summary.position_entries, 1u);
+  EXPECT_EQ(summary.flushed_lsn, Lsn(0x5000));
+  auto entries = log();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_TRUE(entries[0].position_only());
+  EXPECT_EQ(entries[0].end_lsn, Lsn(0x5000));
+  EXPECT_TRUE(change_files().empty());
+  expect_flush_only_after_entries();
+
+  // The next run starts there, and a slot at the entry's end is where the log says it is.
+  database_.slot.confirmed_flush_lsn = Lsn(0x5000);
+  database_.target = Lsn(0x5800);  // less than 0x1000 further: no entry for so little
+  restart().payload(keepalive(Lsn(0x5800)));
+  summary = run();
+  EXPECT_EQ(source_->starts, std::vector<Lsn>{Lsn(0x5000)});
+  EXPECT_EQ(summary.position_entries, 0u);
+  EXPECT_EQ(log().size(), 1u);
+  // A slot beyond even that entry has lost changes.
+  database_.slot.confirmed_flush_lsn = Lsn(0x5001);
+  restart();
+  try {
+    run();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::slot_lost);
+  }
 }
 
 TEST_F(ChangeStreamTest, SlotStateIsCheckedBeforeAnythingIsRead) {

@@ -43,6 +43,7 @@ LogEntry sample_entry() {
   orders.key_kind = KeyKind::primary_key;
   orders.key_columns = {"id"};
   orders.columns = {{"id", "uuid"}, {"status", "public.status"}};
+  orders.missing_values = {{"status", "new"}};
   orders.rows = 1200;
   orders.files = {{"changes/public.orders/00000000000000000012-1f0c9a2b3c4d-000.csv.zst", 1200,
                    48211, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}};
@@ -98,6 +99,9 @@ constexpr std::string_view kSampleJson = R"({
           "pg_type": "public.status"
         }
       ],
+      "missing_values": {
+        "status": "new"
+      },
       "rows": 1200,
       "files": [
         {
@@ -146,10 +150,11 @@ TEST(LogEntryJson, ParsesTheDocumentedJsonBack) {
 
 TEST(LogEntryJson, AcceptsOtherMemberOrderWhitespaceAndUnknownMembers) {
   LogEntry entry = sample_entry();
-  entry.tables.clear();
+  entry.tables.clear();  // a position-only entry, so it has no changes either
+  entry.transactions = entry.changes = 0;
   entry.first_commit_time = utc(2026y / 12 / 1, 10h + 1ms);
   const std::string compact =
-      R"({"tables":[],"compression":"zstd","format":"csv","changes":1830,"transactions":41,)"
+      R"({"tables":[],"compression":"zstd","format":"csv","changes":0,"transactions":0,)"
       R"("commit_time":{"last":"2026-12-01T10:00:59.812345Z","first":"2026-12-01T10:00:00.001Z"},)"
       R"("end_lsn":"0/16b9030","commit_lsn":{"last":"0/16B9000","first":"0/16B3748"},)"
       R"("attempt":"1f0c9a2b3c4d","slot":"pgexport","sequence":12,"log_version":1,"later":true})";
@@ -211,6 +216,51 @@ TEST(LogEntryJson, RejectsMalformedEntriesNamingTheKey) {
     }
   }
   EXPECT_THROW(parse_log_entry("[]", "k"), Error);
+}
+
+// A position-only entry: no transactions, changes or tables; the newest logged commit again.
+LogEntry position_entry(uint64_t sequence, Lsn newest_commit, Lsn end) {
+  LogEntry entry = sample_entry();
+  entry.sequence = sequence;
+  entry.first_commit_lsn = entry.last_commit_lsn = newest_commit;
+  entry.first_commit_time = entry.last_commit_time;
+  entry.end_lsn = end;
+  entry.transactions = 0;
+  entry.changes = 0;
+  entry.tables.clear();
+  return entry;
+}
+
+TEST(LogEntryJson, APositionOnlyEntryRoundTrips) {
+  const LogEntry entry = position_entry(13, Lsn(0x16B9000), Lsn(0x5000000));
+  const std::string text = serialize_log_entry(entry);
+  EXPECT_NE(text.find(R"("tables": [])"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("transactions": 0)"), std::string::npos) << text;
+  const LogEntry parsed = parse_log_entry(text, "k");
+  EXPECT_EQ(parsed, entry);
+  EXPECT_TRUE(parsed.position_only());
+  EXPECT_FALSE(sample_entry().position_only());
+}
+
+TEST(LogEntryJson, CountsThatDisagreeAreMalformed) {
+  // Changes without transactions, tables without changes, transactions without tables.
+  LogEntry changes_only = position_entry(13, Lsn(0x100), Lsn(0x200));
+  changes_only.changes = 3;
+  LogEntry tables_only = sample_entry();
+  tables_only.transactions = 0;
+  tables_only.changes = 0;
+  LogEntry no_tables = sample_entry();
+  no_tables.tables.clear();
+  for (const LogEntry& entry : {changes_only, tables_only, no_tables}) {
+    try {
+      parse_log_entry(serialize_log_entry(entry), "changes/_log/00000000000000000013.json");
+      ADD_FAILURE() << "accepted " << serialize_log_entry(entry);
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::storage_error);
+      EXPECT_NE(std::string(error.what()).find("an entry has all three or none"), std::string::npos)
+          << error.what();
+    }
+  }
 }
 
 class CommitLogTest : public ::testing::Test {
@@ -298,6 +348,19 @@ TEST_F(CommitLogTest, EntriesAfterASequenceComeInOrder) {
   EXPECT_EQ(entries[2], entry(12));
   EXPECT_EQ(log.entries_after(0).size(), 12u);
   EXPECT_TRUE(log.entries_after(12).empty());
+}
+
+TEST_F(CommitLogTest, TheLastEntryWithChangesIsFoundBehindPositionOnlyEntries) {
+  CommitLog log(*storage_);
+  EXPECT_EQ(log.last_with_changes(log.last()), std::nullopt);
+  // Only position-only entries: none holds changes.
+  log.append(position_entry(1, Lsn(0x100), Lsn(0x1000)));
+  EXPECT_EQ(log.last_with_changes(log.last()), std::nullopt);
+  log.append(entry(2));
+  EXPECT_EQ(log.last_with_changes(log.last()), entry(2));
+  log.append(position_entry(3, entry(2).last_commit_lsn, Lsn(0x4000)));
+  log.append(position_entry(4, entry(2).last_commit_lsn, Lsn(0x5000)));
+  EXPECT_EQ(log.last_with_changes(log.last()), entry(2));
 }
 
 TEST_F(CommitLogTest, AGapInSequencesIsAnErrorNamingTheMissingEntry) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,7 @@
 #include "cdc/commit_log.hpp"
 #include "cdc/layout.hpp"
 #include "cdc/stored_parquet.hpp"
+#include "change_fixture.hpp"
 #include "common/error.hpp"
 #include "compress/stream_compressor.hpp"
 #include "compress/stream_decompressor.hpp"
@@ -38,14 +40,7 @@ using Row = std::vector<std::optional<std::string>>;
 const std::string kUnchanged = "\x01(unchanged)";
 constexpr std::string_view kAttempt = "a1b2c3d4e5f6";
 
-pg::TypeDesc scalar(pg::Oid oid, std::string name) {
-  pg::TypeDesc type;
-  type.oid = oid;
-  type.declared_oid = oid;
-  type.name = name;
-  type.base_name = std::move(name);
-  return type;
-}
+using fixture::scalar;
 
 struct TableDef {
   pg::TableSchema schema;
@@ -88,6 +83,7 @@ struct TableChanges {
   TableDef table;
   uint64_t schema_version = 1;
   std::vector<ChangeSpec> changes;
+  std::map<std::string, std::string> missing_values = {};
 };
 
 std::vector<pg::ColumnValue> column_values(const Row& row) {
@@ -284,12 +280,28 @@ class MaterializeTest : public ::testing::TestWithParam<std::string> {
       for (const pg::Column& column : changes.table.schema.columns) {
         logged.columns.push_back({column.name, column.type.name});
       }
+      logged.missing_values = changes.missing_values;
       logged.rows = changes.changes.size();
       logged.files.push_back({key, logged.rows, object.size, object.sha256_hex});
       entry.tables.push_back(std::move(logged));
     }
     entry.end_lsn = Lsn(entry.last_commit_lsn.value() + 0x30);
     entry.transactions = 1;
+    ASSERT_EQ(CommitLog(*source_).append(entry), AppendOutcome::appended);
+  }
+
+  // A position-only entry: no changes, the newest logged commit again, the log's end moved.
+  void write_position_entry(uint64_t sequence, uint64_t newest_commit, uint64_t end) {
+    LogEntry entry;
+    entry.sequence = sequence;
+    entry.slot = "pgexport";
+    entry.attempt = std::string(kAttempt);
+    entry.format = GetParam();
+    entry.compression = "zstd";
+    entry.first_commit_lsn = entry.last_commit_lsn = Lsn(newest_commit);
+    entry.end_lsn = Lsn(end);
+    entry.first_commit_time = entry.last_commit_time =
+        pg::replication::to_system_time(commit_time());
     ASSERT_EQ(CommitLog(*source_).append(entry), AppendOutcome::appended);
   }
 
@@ -516,6 +528,38 @@ TEST_P(MaterializeTest, TheNewestSchemaVersionDecidesTheColumns) {
   EXPECT_EQ(columns[3]["nullable"], true);
 }
 
+TEST_P(MaterializeTest, OlderRowsHoldTheConstantDefaultOfAColumnAddedAfterThem) {
+  write_base({{items(), {item(1, "one", "B1"), item(2, "two", "B2")}}}, 0x100);
+  TableDef v2 = items();
+  v2.schema.columns.push_back({"extra", 5, false, scalar(pg::oid::kText, "text")});
+  v2.schema.columns.push_back({"plain", 6, false, scalar(pg::oid::kInt4, "integer")});
+  write_entry(1, {{v2,
+                   2,
+                   {{ChangeOp::update, 0x200, Row{"1", "one'", "B1", std::nullopt, "e", "5"}}},
+                   {{"extra", "a \"default\", with a comma"}}}});
+  run();
+  // Row 2 was written before the columns existed: extra holds the default, plain (added
+  // without one) NULL.
+  EXPECT_EQ(output_lines("items"),
+            expected_lines(v2.schema, {Row{"1", "one'", "B1", std::nullopt, "e", "5"},
+                                       Row{"2", "two", "B2", std::nullopt,
+                                           "a \"default\", with a comma", std::nullopt}}));
+}
+
+TEST_P(MaterializeTest, AFullRowOfAnOlderVersionMatchesWithTheAddedColumnsDefault) {
+  using R = Row;
+  write_base({{events(), {R{"a", "1"}, R{"b", "2"}}}}, 0x100);
+  TableDef v2 = events();
+  v2.schema.columns.push_back({"x", 3, false, scalar(pg::oid::kInt4, "integer")});
+  v2.key_positions = {0, 1, 2};
+  // Version 1's update names the old row without x; version 2's delete names it with x = 7,
+  // as the server reads a row written before x was added.
+  write_entry(1, {{events(), 1, {{ChangeOp::update, 0x200, R{"b", "5"}, R{"b", "2"}}}}});
+  write_entry(2, {{v2, 2, {{ChangeOp::remove, 0x300, R{"a", "1", "7"}}}, {{"x", "7"}}}});
+  run();
+  EXPECT_EQ(output_lines("events"), expected_lines(v2.schema, {R{"b", "5", "7"}}));
+}
+
 TEST_P(MaterializeTest, AnLsnAppliesEveryTransactionUpToIt) {
   write_base({{items(), {item(1, "one", "B1")}}}, 0x100);
   write_entry(1, {{items(), 1, {{ChangeOp::insert, 0x200, item(2, "two", "B2")}}}});
@@ -545,6 +589,36 @@ TEST_P(MaterializeTest, AnLsnAppliesEveryTransactionUpToIt) {
   EXPECT_EQ(output_lines("items", "at-100"),
             expected_lines(items().schema, {item(1, "one", "B1")}));
   EXPECT_TRUE(output_manifest("at-100")["materialized_from"]["log_sequences"].is_null());
+}
+
+TEST_P(MaterializeTest, PositionOnlyEntriesApplyNothingAndBreakNothing) {
+  write_base({{items(), {item(1, "one", "B1")}}}, 0x100);
+  write_position_entry(1, 0x100, 0x1000);  // before any batch: the base's consistent point
+  write_entry(2, {{items(), 1, {{ChangeOp::insert, 0x2000, item(2, "two", "B2")}}}});
+  write_position_entry(3, 0x2000, 0x5000);
+  write_position_entry(4, 0x2000, 0x9000);
+  const MaterializeSummary summary = run();
+  EXPECT_EQ(summary.lsn, Lsn(0x2000));  // the newest logged commit, not the log's end
+  EXPECT_EQ(summary.changes_applied, 1u);
+  EXPECT_EQ(summary.first_sequence, 2u);
+  EXPECT_EQ(output_lines("items"),
+            expected_lines(items().schema, {item(1, "one", "B1"), item(2, "two", "B2")}));
+  EXPECT_EQ(output_manifest()["cdc"]["consistent_point"], "0/2000");
+  // An LSN past the newest commit is still beyond what the log holds.
+  std::string message;
+  EXPECT_EQ(error_of([&] { run(0x5000, "later"); }, message), ErrorKind::usage);
+  EXPECT_NE(message.find("beyond the newest logged commit 0/2000"), std::string::npos) << message;
+  // A run materialized at the newest commit, as the base: the entries after it hold nothing.
+  MaterializeConfig config;
+  config.run_id = "first";
+  materialize(*source_, *source_, config);
+  config.run_id = "second";
+  const MaterializeSummary next = materialize(*source_, *output_, config);
+  EXPECT_EQ(next.base_run_id, "first");
+  EXPECT_EQ(next.changes_applied, 0u);
+  EXPECT_FALSE(next.first_sequence);
+  EXPECT_EQ(output_lines("items", "second"),
+            expected_lines(items().schema, {item(1, "one", "B1"), item(2, "two", "B2")}));
 }
 
 TEST_P(MaterializeTest, AMaterializedRunIsTheBaseOfTheNextOne) {

@@ -166,6 +166,43 @@ TEST_F(CleanerTest, KeepDaysAndKeepLastKeepARunIfEitherKeepsIt) {
   EXPECT_EQ(describe(none)[describe(none).size() - 2], "remove committed run runs/r3/");
 }
 
+TEST_F(CleanerTest, RetentionKeepsTheRunsChangeDataCaptureStartsFrom) {
+  // Makes `run` a run of slot "pgexport" at `point`, with its finish time as snapshot time.
+  auto make_cdc_run = [&](const std::string& run, const std::string& point) {
+    const std::string key = "runs/" + run + "/_manifest.json";
+    auto manifest = nlohmann::json::parse(storage.bytes_of(key));
+    manifest["snapshot_at"] = manifest["finished_at"];
+    manifest["cdc"] = {
+        {"slot", "pgexport"}, {"publication", "pgexport"}, {"consistent_point", point}};
+    storage.bytes_of(key) = manifest.dump();
+  };
+  auto kept_by_cdc = [](const CleanupPlan& result, const std::string& run) {
+    for (const auto& note : result.notes) {
+      if (note.find("run " + run + " is kept although retention would remove it") != note.npos &&
+          note.find("slot pgexport") != note.npos) {
+        return true;
+      }
+    }
+    return false;
+  };
+  // r3 is the newest run of the slot (cdc run's base), r2 has the newest consistent point
+  // (materialize's base): neither goes, whatever --keep-last says; r1 is latest.json's.
+  make_cdc_run("r3", "0/1000");
+  make_cdc_run("r2", "0/3000");
+  auto both = plan(policy(24h, 0));
+  for (const auto& action : both.actions) {
+    EXPECT_NE(action.kind, CleanupActionKind::remove_committed_run) << describe(action);
+  }
+  EXPECT_TRUE(kept_by_cdc(both, "r3"));
+  EXPECT_TRUE(kept_by_cdc(both, "r2"));
+  // An older run of the slot that neither starts from is retention's like any other.
+  make_cdc_run("r2", "0/800");
+  auto older = plan(policy(24h, 0));
+  EXPECT_EQ(describe(older).back(), "remove committed run runs/r2/");
+  EXPECT_TRUE(kept_by_cdc(older, "r3"));
+  EXPECT_FALSE(kept_by_cdc(older, "r2"));
+}
+
 TEST_F(CleanerTest, AnUnreadableLatestStopsCleanupBeforeAnything) {
   storage.put("latest.json", "{\"run_id\": ");
   try {

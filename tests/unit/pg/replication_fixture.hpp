@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/error_of.hpp"
 #include "common/error.hpp"
 #include "pg/connection.hpp"
 
@@ -102,14 +103,6 @@ class ReplicationFixture : public ::testing::Test {
   std::vector<std::string> publications_;
 };
 
-inline Error error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "no error was thrown";
-  return Error(ErrorKind::internal, "");
-}
+using test_support::error_of;
 
 }  // namespace pgexport::pg::replication

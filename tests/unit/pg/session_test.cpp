@@ -3,6 +3,7 @@
 // catalog changed between the table list and the snapshot.
 #include <gtest/gtest.h>
 
+#include "../common/error_of.hpp"
 #include "common/error.hpp"
 #include "pg/catalog.hpp"
 #include "pg/connection.hpp"
@@ -12,15 +13,7 @@
 namespace pgexport::pg {
 namespace {
 
-Error error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "no error was thrown";
-  return Error(ErrorKind::internal, "");
-}
+using test_support::error_of;
 
 TEST(ServerVersion, OlderThan12IsAUsageError) {
   Error error = error_of([] { check_supported_server(110022); });

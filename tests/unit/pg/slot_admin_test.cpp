@@ -176,51 +176,6 @@ TEST_F(SlotAdminTest, TablesWithoutReplicaIdentityAreListedUntilSetFull) {
   EXPECT_NE(std::string(error.what()).find(s + ".no_such"), std::string::npos) << error.what();
 }
 
-TEST_F(SlotAdminTest, KeyColumnsFollowTheReplicaIdentity) {
-  const std::string& s = name_;
-  // Key order is the index's, not the table's.
-  exec(fmt::format("CREATE TABLE {}.keyed (a int, b text, c int, PRIMARY KEY (c, a))", s));
-  exec(
-      fmt::format("CREATE TABLE {0}.by_index (id int PRIMARY KEY, code text NOT NULL, "
-                  "region text NOT NULL, payload text); "
-                  "CREATE UNIQUE INDEX by_index_key ON {0}.by_index (region, code) "
-                  "INCLUDE (payload); "
-                  "ALTER TABLE {0}.by_index REPLICA IDENTITY USING INDEX by_index_key",
-                  s));
-  // Every column pgoutput sends: not the dropped one, not the generated one.
-  exec(
-      fmt::format("CREATE TABLE {0}.full_rows (x int, gone int, y text, "
-                  "doubled int GENERATED ALWAYS AS (x * 2) STORED, \"Z z\" date); "
-                  "ALTER TABLE {0}.full_rows DROP COLUMN gone; "
-                  "ALTER TABLE {0}.full_rows REPLICA IDENTITY FULL",
-                  s));
-  exec(fmt::format("CREATE TABLE {}.keyless (id int)", s));
-
-  std::optional<KeyColumns> keyed = key_columns(*admin_, {s, "keyed"});
-  ASSERT_TRUE(keyed);
-  EXPECT_EQ(keyed->kind, KeyColumns::Kind::primary_key);
-  EXPECT_EQ(key_kind_name(keyed->kind), "primary key");
-  EXPECT_EQ(keyed->columns, (std::vector<std::string>{"c", "a"}));
-
-  std::optional<KeyColumns> by_index = key_columns(*admin_, {s, "by_index"});
-  ASSERT_TRUE(by_index);
-  EXPECT_EQ(by_index->kind, KeyColumns::Kind::replica_identity_index);
-  EXPECT_EQ(key_kind_name(by_index->kind), "replica identity index");
-  EXPECT_EQ(by_index->columns, (std::vector<std::string>{"region", "code"}));
-
-  std::optional<KeyColumns> full_rows = key_columns(*admin_, {s, "full_rows"});
-  ASSERT_TRUE(full_rows);
-  EXPECT_EQ(full_rows->kind, KeyColumns::Kind::full_row);
-  EXPECT_EQ(key_kind_name(full_rows->kind), "full row");
-  EXPECT_EQ(full_rows->columns, (std::vector<std::string>{"x", "y", "Z z"}));
-
-  EXPECT_FALSE(key_columns(*admin_, {s, "keyless"}).has_value());
-  EXPECT_EQ(error_of([&] {
-              key_columns(*admin_, {s, "no_such"});
-            }).kind(),
-            ErrorKind::database_error);
-}
-
 TEST_F(SlotAdminTest, HeartbeatsReturnIncreasingPositions) {
   Lsn before = current_wal();
   Lsn first = emit_heartbeat(*admin_, name_);
