@@ -66,6 +66,8 @@ BaseTable parse_table(const std::string& key, const json& value, const std::stri
     if (!columns[i].is_object()) malformed(key, column_path + " is not an object");
     table.columns.push_back({string_member(key, columns[i], column_path, "name"),
                              string_member(key, columns[i], column_path, "pg_type")});
+    auto output = columns[i].find("output");
+    table.column_outputs.push_back(output == columns[i].end() ? json() : *output);
   }
   const json& table_key = member(key, value, path, "key");
   if (!table_key.is_object()) malformed(key, path + ".key is not an object");
@@ -116,6 +118,10 @@ std::optional<BaseRun> parse_base_manifest(std::string_view text, const std::str
   run.snapshot_at = string_member(key, root, "the manifest", "snapshot_at");
   run.format = string_member(key, root, "the manifest", "format");
   run.compression = string_member(key, root, "the manifest", "compression");
+  if (auto options = root.find("format_options"); options != root.end()) {
+    if (!options->is_object()) malformed(key, "format_options is not an object");
+    run.format_options = *options;
+  }
   run.publication = string_member(key, *cdc, "cdc", "publication");
   const std::string point = string_member(key, *cdc, "cdc", "consistent_point");
   try {

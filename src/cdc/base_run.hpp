@@ -5,6 +5,8 @@
 // file of the slot follows.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +25,9 @@ struct BaseTable {
   // The key columns the manifest names; empty for a full-row key (every column is the key).
   std::vector<std::string> key_columns;
   std::vector<LoggedColumn> columns;  // name and pg_type, in column order
+  // Each column's "output" description in the manifest (how the format writes it), in column
+  // order; null where the manifest has none.
+  std::vector<nlohmann::json> column_outputs;
 };
 
 struct BaseRun {
@@ -31,6 +36,8 @@ struct BaseRun {
   std::string snapshot_at;  // orders runs, as latest.json does
   std::string format;       // "csv", "jsonl" or "parquet"
   std::string compression;  // "none", "zstd", "gzip" or "snappy"
+  // The manifest's "format_options" (Parquet's type rules); null when it has none.
+  nlohmann::json format_options;
   std::string slot;
   std::string publication;
   Lsn consistent_point;

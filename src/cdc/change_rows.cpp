@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "common/error.hpp"
-#include "format/csv/csv_format.hpp"
 #include "format/jsonl/json_text.hpp"
 #include "pg/replication/replication_messages.hpp"
 
@@ -71,39 +70,6 @@ bool array_element_needs_quotes(std::string_view element) {
     }
   }
   return false;
-}
-
-// Appends one field as COPY TO ... (FORMAT text) writes it (CopyAttributeOutText): the
-// backslash and the control characters with a short escape are backslash-escaped, so a tab
-// or newline inside a value cannot end the field or the row.
-void append_copy_text(std::string& out, std::string_view value) {
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      default:
-        out += c;
-    }
-  }
 }
 
 }  // namespace
@@ -208,15 +174,11 @@ std::string pg_text_array_literal(std::span<const std::string_view> elements) {
 }
 
 ChangeRowBuilder::ChangeRowBuilder(const pg::TableSchema& table, std::vector<size_t> key_columns,
-                                   format::WireFormat wire)
+                                   const format::Format& format)
     : table_(table),
       change_table_(change_table_schema(table)),
       key_columns_(std::move(key_columns)),
-      wire_(wire) {
-  if (wire_ == format::WireFormat::binary) {
-    fail(ErrorKind::usage,
-         "change files in parquet are not supported yet; use --format csv or jsonl");
-  }
+      writer_(format.make_text_row_writer(change_table_)) {
   for (size_t position : key_columns_) {
     if (position >= table_.columns.size()) {
       fail(ErrorKind::internal, "table {}: key column position {} is beyond its {} columns",
@@ -227,25 +189,6 @@ ChangeRowBuilder::ChangeRowBuilder(const pg::TableSchema& table, std::vector<siz
 
 std::string_view ChangeRowBuilder::column_name(size_t position) const {
   return table_.columns[position].name;
-}
-
-void ChangeRowBuilder::add_separator() {
-  if (fields_++ > 0) row_ += wire_ == format::WireFormat::csv ? ',' : '\t';
-}
-
-void ChangeRowBuilder::add_null() {
-  add_separator();
-  // CSV: an unquoted empty field (the empty string is written ""); text: \N.
-  if (wire_ == format::WireFormat::text) row_ += "\\N";
-}
-
-void ChangeRowBuilder::add_value(std::string_view value) {
-  add_separator();
-  if (wire_ == format::WireFormat::csv) {
-    row_ += format::csv_quote(value);
-  } else {
-    append_copy_text(row_, value);
-  }
 }
 
 std::string_view ChangeRowBuilder::build(const TransactionInfo& transaction, const Change& change) {
@@ -275,14 +218,15 @@ std::string_view ChangeRowBuilder::build(const TransactionInfo& transaction, con
     }
   };
 
-  row_.clear();
-  fields_ = 0;
+  // Every field as PostgreSQL's text; the format's writer quotes, escapes or converts them.
+  values_.clear();
   const char op = static_cast<char>(change.op);
-  add_value(std::string_view(&op, 1));
-  add_value(transaction.commit_lsn.to_string());
-  add_value(pg_timestamptz_text(transaction.commit_time));
-  add_value(fmt::format("{}", transaction.xid));
-  add_value(fmt::format("{}", change.seq));
+  metadata_[0].assign(1, op);
+  metadata_[1] = transaction.commit_lsn.to_string();
+  metadata_[2] = pg_timestamptz_text(transaction.commit_time);
+  metadata_[3] = fmt::format("{}", transaction.xid);
+  metadata_[4] = fmt::format("{}", change.seq);
+  for (size_t i = 0; i < 5; ++i) values_.emplace_back(metadata_[i]);
 
   unchanged_.clear();
   for (size_t i = 0; i < change.values.size(); ++i) {
@@ -291,14 +235,16 @@ std::string_view ChangeRowBuilder::build(const TransactionInfo& transaction, con
     }
   }
   if (unchanged_.empty()) {
-    add_null();
+    values_.emplace_back(std::nullopt);
   } else {
-    add_value(pg_text_array_literal(unchanged_));
+    metadata_[kUnchangedPosition] = pg_text_array_literal(unchanged_);
+    values_.emplace_back(metadata_[kUnchangedPosition]);
   }
 
   if (change.op == ChangeOp::update && change.old_tuple) {
-    scratch_.clear();
-    scratch_ += '{';
+    std::string& old_key = metadata_[kOldKeyPosition];
+    old_key.clear();
+    old_key += '{';
     bool first = true;
     for (size_t position : key_columns_) {
       const pg::ColumnValue& value = change.old_tuple->values[position];
@@ -308,34 +254,33 @@ std::string_view ChangeRowBuilder::build(const TransactionInfo& transaction, con
              "table {}, column \"{}\": the old key of an update lacks this key column's value",
              table_.display_name(), column_name(position));
       }
-      if (!first) scratch_ += ',';
+      if (!first) old_key += ',';
       first = false;
-      format::jsonl::append_json_string(scratch_, column_name(position));
-      scratch_ += ':';
+      format::jsonl::append_json_string(old_key, column_name(position));
+      old_key += ':';
       if (value.is_null()) {
-        scratch_ += "null";
+        old_key += "null";
       } else {
-        format::jsonl::append_json_string(scratch_, value.bytes);
+        format::jsonl::append_json_string(old_key, value.bytes);
       }
     }
-    scratch_ += '}';
-    add_value(scratch_);
+    old_key += '}';
+    values_.emplace_back(old_key);
   } else {
-    add_null();
+    values_.emplace_back(std::nullopt);
   }
 
   for (size_t i = 0; i < change.values.size(); ++i) {
     const pg::ColumnValue& value = change.values[i];
     require_text(value, i);
     if (value.has_bytes()) {
-      add_value(value.bytes);
+      values_.emplace_back(value.bytes);
     } else {
-      add_null();  // NULL, or unsent and listed in _unchanged
+      values_.emplace_back(std::nullopt);  // NULL, or unsent and listed in _unchanged
     }
   }
-  for (size_t i = change.values.size(); i < columns; ++i) add_null();  // a truncate
-  row_ += '\n';
-  return row_;
+  for (size_t i = change.values.size(); i < columns; ++i) values_.emplace_back(std::nullopt);
+  return writer_->build(values_);
 }
 
 }  // namespace pgexport::cdc

@@ -1,7 +1,9 @@
 // Change rows (docs/cdc.md, "Change tables"): each decoded Insert, Update, Delete or Truncate
 // becomes one row of its table's change table, in the COPY wire form that the output
-// format's encoder takes (format::CopySpec::wire), so CSV and JSON Lines keep one encoder
-// each and change files are read exactly as the full export's files are.
+// format's encoder takes (format::CopySpec::wire): every field is PostgreSQL's text, which the
+// format's TextRowWriter quotes (CSV), escapes (JSON Lines' COPY TEXT) or converts to binary
+// send forms (Parquet). So each format keeps one encoder and change files are read exactly as
+// the full export's files are.
 //
 // A change table is the metadata columns
 //   _op text, _commit_lsn text, _commit_time timestamptz, _xid bigint, _seq bigint,
@@ -11,6 +13,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,37 +85,34 @@ std::vector<size_t> key_column_positions(const pg::replication::Relation& relati
 class ChangeRowBuilder {
  public:
   // `table` is the relation's columns with their types, in the relation's column order (as
-  // its Relation message lists them); `key_columns` are positions into them. Throws usage for
-  // WireFormat::binary (Parquet change files are not supported yet), data_error when the
-  // table has a column named like a metadata column, internal for a key position out of range.
+  // its Relation message lists them); `key_columns` are positions into them; rows are in the
+  // wire form of `format`'s copy_spec(change_table()). Throws data_error when the table has a
+  // column named like a metadata column, internal for a key position out of range.
   ChangeRowBuilder(const pg::TableSchema& table, std::vector<size_t> key_columns,
-                   format::WireFormat wire);
+                   const format::Format& format);
 
   // The change table these rows belong to (change_table_schema(table)): make the encoder
   // from it.
   const pg::TableSchema& change_table() const { return change_table_; }
 
-  // One wire row, ending in '\n' as a COPY row does; valid until the next build(). Throws
-  // data_error (naming the table and the column, never the value) when the change does not
-  // fit the table: a tuple with another number of values, an unsent value in the old key, a
-  // commit time outside the calendar (such as 'infinity'). A value in binary form throws
-  // internal: the stream must be started without the binary option for these formats.
+  // One wire row (text and CSV rows end in '\n' as a COPY row does); valid until the next
+  // build(). Throws data_error (naming the table and the column, never the value) when the
+  // change does not fit the table: a tuple with another number of values, an unsent value in
+  // the old key, a commit time outside the calendar (such as 'infinity'), a text the column's
+  // type does not print (Parquet). A value in binary form throws internal: the stream must be
+  // started without the binary option, since text is the form every format starts from.
   std::string_view build(const TransactionInfo& transaction, const Change& change);
 
  private:
-  void add_null();
-  void add_value(std::string_view value);
-  void add_separator();
   std::string_view column_name(size_t position) const;
 
   pg::TableSchema table_;
   pg::TableSchema change_table_;
   std::vector<size_t> key_columns_;
-  format::WireFormat wire_;
-  std::string row_;
-  std::string scratch_;                      // one metadata value while it is built
+  std::unique_ptr<format::TextRowWriter> writer_;
+  std::string metadata_[std::size(kMetadataColumns)];    // the current row's metadata texts
+  std::vector<std::optional<std::string_view>> values_;  // the current row's fields
   std::vector<std::string_view> unchanged_;  // names of the current row's unsent columns
-  size_t fields_ = 0;                        // fields of the current row so far
 };
 
 // PostgreSQL's text output of a timestamptz under the export session's settings

@@ -8,6 +8,7 @@
 #include <set>
 #include <variant>
 
+#include "cdc/change_format.hpp"
 #include "cdc/change_rows.hpp"
 #include "cdc/layout.hpp"
 #include "common/byte_sink.hpp"
@@ -17,8 +18,6 @@
 #include "common/time_format.hpp"
 #include "compress/stream_compressor.hpp"
 #include "export/commit.hpp"
-#include "format/csv/csv_format.hpp"
-#include "format/jsonl/jsonl_format.hpp"
 #include "pg/replication/pgoutput.hpp"
 #include "pg/replication/replication_messages.hpp"
 
@@ -35,25 +34,6 @@ constexpr Milliseconds kPollInterval = std::chrono::seconds(1);
 // The shortest interval between status updates, whatever wal_sender_timeout says: a server set
 // to a few milliseconds would otherwise get an update per message.
 constexpr Milliseconds kMinimumStatusInterval = std::chrono::milliseconds(100);
-
-std::unique_ptr<format::Format> change_format(const BaseRun& base) {
-  if (base.format == "csv") return std::make_unique<format::CsvFormat>();
-  if (base.format == "jsonl") return std::make_unique<format::JsonlFormat>();
-  fail(ErrorKind::usage,
-       "the base run {} is in {}, and change files in {} are not supported yet; run `pgexport "
-       "cdc init` again with --format csv or jsonl",
-       base.run_id, base.format, base.format);
-}
-
-compress::StreamCodec change_codec(const BaseRun& base) {
-  if (base.compression == "zstd") return compress::StreamCodec::zstd;
-  if (base.compression == "gzip") return compress::StreamCodec::gzip;
-  if (base.compression == "none") return compress::StreamCodec::none;
-  fail(ErrorKind::usage,
-       "the base run {} is compressed with {}, which applies to parquet only; run `pgexport cdc "
-       "init` again with --compression zstd, gzip or none",
-       base.run_id, base.compression);
-}
 
 std::string table_key(std::string_view schema, std::string_view name) {
   return fmt::format("{}.{}", schema, name);
@@ -289,8 +269,9 @@ class ChangeStream {
         database_(database),
         clock_(clock),
         log_(storage),
-        format_(change_format(base)),
-        codec_(change_codec(base)),
+        format_(
+            make_change_format(base, {config.compression_level, config.parquet_row_group_bytes})),
+        codec_(change_stream_codec(base)),
         batch_(1) {}
 
   StreamSummary run() {
@@ -657,9 +638,9 @@ class ChangeStream {
       version->version = version->columns == base->columns ? 1 : 2;
     }
     look_up_missing_values(*version);
-    version->builder = std::make_unique<ChangeRowBuilder>(
-        version->schema, version->key_positions,
-        format_->copy_spec(change_table_schema(version->schema)).wire);
+    check_change_columns(base_, *base, version->schema, *format_);
+    version->builder =
+        std::make_unique<ChangeRowBuilder>(version->schema, version->key_positions, *format_);
     if (current && current->columns != version->columns) {
       log::info("table schema changed", {{"table", key},
                                          log::field("schema_version", version->version),

@@ -105,6 +105,8 @@ struct ChangeStreamConfig {
   // the least recently written file is committed early and the table gets a new file later.
   size_t max_open_files = 64;
   std::optional<int> compression_level;
+  // Parquet change files write a row group once it holds this many bytes (cdc/change_format.hpp).
+  uint64_t parquet_row_group_bytes = 8ull << 20;
   // Polled between messages: SIGTERM/SIGINT (pgexport::stop_requested).
   std::function<bool()> stop_requested;
 };

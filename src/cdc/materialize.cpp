@@ -16,6 +16,9 @@
 #include "cdc/commit_log.hpp"
 #include "cdc/field_text.hpp"
 #include "cdc/layout.hpp"
+#include "cdc/parquet_columns.hpp"
+#include "cdc/run_format.hpp"
+#include "cdc/stored_parquet.hpp"
 #include "common/cancellation.hpp"
 #include "common/digest.hpp"
 #include "common/error.hpp"
@@ -30,6 +33,7 @@
 #include "format/csv/csv_format.hpp"
 #include "format/jsonl/json_text.hpp"
 #include "format/jsonl/value_renderer.hpp"
+#include "format/parquet/file_writer.hpp"
 
 namespace pgexport::cdc {
 
@@ -56,16 +60,13 @@ constexpr size_t kFlushBytes = 64 * 1024;
 constexpr std::string_view kRunsPrefix = "runs/";
 constexpr std::string_view kManifestSuffix = "/_manifest.json";
 
-constexpr std::string_view kUnsupportedParquet =
-    "change files in parquet are not supported yet; use --format csv or jsonl";
-
 // The log, a manifest or a listed object is not what pgexport wrote.
 template <typename... Args>
 [[noreturn]] void broken(fmt::format_string<Args...> format, Args&&... args) {
   throw Error(ErrorKind::verification_failed, fmt::format(format, std::forward<Args>(args)...));
 }
 
-enum class FileFormat { csv, jsonl };
+enum class FileFormat { csv, jsonl, parquet };
 
 compress::StreamCodec stream_codec(const std::string& compression, const std::string& where) {
   if (compression == "zstd") return compress::StreamCodec::zstd;
@@ -119,6 +120,7 @@ struct ColumnSpec {
   jsonl::ValuePlan plan;  // how JSON Lines renders it
   // json/jsonb in JSON Lines: a NULL is a missing member and `null` is the JSON value null.
   bool null_is_missing_member = false;
+  pg::Column column;  // Parquet output: the column as the encoder plans it (parquet_columns.hpp)
   // The field text of rows written before the column was added (LoggedTable::missing_values);
   // NULL when it was added without a constant default.
   FieldText missing;
@@ -145,7 +147,8 @@ struct ListedFile {
 struct BaseColumn {
   std::string name;
   std::string pg_type;
-  std::string plan_type;   // pg_base_type for a domain, else pg_type
+  std::string plan_type;  // pg_base_type for a domain, else pg_type
+  bool nullable = true;
   ordered_json described;  // the manifest's column object, copied into the new run
 };
 
@@ -166,7 +169,8 @@ struct BaseRun {
   std::string compression;
   std::string snapshot_at;
   ordered_json source;
-  ordered_json cdc;  // the base's cdc section, whose members the new run keeps
+  ordered_json cdc;             // the base's cdc section, whose members the new run keeps
+  ordered_json format_options;  // Parquet's type rules; null when the manifest has none
   std::string slot;
   Lsn consistent_point;
   std::vector<BaseTable> tables;
@@ -228,6 +232,7 @@ BaseTable read_base_table(const ManifestReader& reader, const ordered_json& valu
     column.plan_type = columns[i].contains("pg_base_type")
                            ? reader.text(columns[i], "pg_base_type", column_path)
                            : column.pg_type;
+    column.nullable = !columns[i].contains("nullable") || columns[i]["nullable"] != false;
     column.described = columns[i];
     table.columns.push_back(std::move(column));
   }
@@ -306,6 +311,7 @@ BaseRun find_base(storage::Storage& storage) {
   base.snapshot_at = reader.text(document, "snapshot_at", "the manifest");
   base.source = reader.member(document, "source", "the manifest");
   base.cdc = document["cdc"];
+  if (document.contains("format_options")) base.format_options = document["format_options"];
   base.slot = reader.text(base.cdc, "slot", "cdc");
   const ordered_json& tables = reader.array(document, "tables", "the manifest");
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -430,6 +436,37 @@ void read_listed_file(storage::Storage& storage, const ListedFile& file,
   }
 }
 
+// The Parquet counterpart of read_listed_file: size and SHA-256 are checked on a first pass,
+// before anything is decoded (a file with the wrong bytes is reported as that); the second pass
+// decodes it one row group at a time. `on_open` sees the file's column names first.
+void read_listed_parquet(storage::Storage& storage, const ListedFile& file,
+                         const std::function<void(const std::vector<std::string>&)>& on_open,
+                         const format::parquet::ParquetTextReader::RowCallback& on_row,
+                         const std::function<uint64_t()>& rows_seen, std::string_view what,
+                         const std::string& listed_in) {
+  auto stored = StoredParquetFile::scan(storage, file.key);
+  if (!stored) broken("{} {} is listed in {} but missing", what, file.key, listed_in);
+  if (stored->size() != file.bytes) {
+    broken("{} {} has {} bytes, {} lists {}", what, file.key, stored->size(), listed_in,
+           file.bytes);
+  }
+  if (stored->sha256() != file.sha256) {
+    broken("{} {} has SHA-256 {}, {} lists {}", what, file.key, stored->sha256(), listed_in,
+           file.sha256);
+  }
+  try {
+    stored->read_rows(
+        storage,
+        [&](const format::parquet::ParquetTextReader& reader) { on_open(reader.column_names()); },
+        on_row);
+  } catch (...) {
+    rethrow_for_file(std::current_exception(), what, file.key);
+  }
+  if (rows_seen() != file.rows) {
+    broken("{} {} holds {} rows, {} lists {}", what, file.key, rows_seen(), listed_in, file.rows);
+  }
+}
+
 // ---- columns of one source (a base table or a log entry's table record) ------------------
 
 struct SourceLayout {
@@ -470,12 +507,24 @@ FieldText jsonl_field(const ColumnSpec& column, std::string_view raw) {
 
 class TableFileWriter {
  public:
+  // `parquet` is the output format when `format` is parquet (then `table` names the table).
   TableFileWriter(storage::Storage& storage, std::string key, compress::StreamCodec codec,
                   std::optional<int> level, FileFormat format,
-                  const std::vector<ColumnSpec>& columns)
+                  const std::vector<ColumnSpec>& columns, const format::Format* parquet,
+                  const pg::TableSchema& table)
       : format_(format), columns_(columns) {
     object_ = storage.create(key);
     counter_ = std::make_unique<CountingSink>(*object_);
+    if (format_ == FileFormat::parquet) {
+      // Values are PostgreSQL texts, as in CSV: converted to the binary COPY fields the
+      // Parquet encoder reads, the full export's encoder writes them (pages compressed inside).
+      pg::TableSchema schema{table.schema, table.name, {}};
+      for (const ColumnSpec& column : columns_) schema.columns.push_back(column.column);
+      text_rows_ = parquet->make_text_row_writer(schema);
+      encoder_ = parquet->make_encoder(schema);
+      encoder_->start(*counter_);
+      return;
+    }
     compressor_ = compress::make_stream_compressor(codec, level, *counter_);
     if (format_ == FileFormat::csv) {
       // The header exactly as the CSV encoder writes it.
@@ -502,6 +551,11 @@ class TableFileWriter {
 
   void write(const Values& values) {
     ++rows_;
+    if (format_ == FileFormat::parquet) {
+      views_.assign(values.begin(), values.end());
+      encoder_->write_row(text_rows_->build(views_));
+      return;
+    }
     if (format_ == FileFormat::csv) {
       for (size_t i = 0; i < values.size(); ++i) {
         if (i > 0) buffer_ += ',';
@@ -524,8 +578,12 @@ class TableFileWriter {
   }
 
   exporter::FileResult commit() {
-    flush();
-    compressor_->finish();
+    if (encoder_) {
+      encoder_->finish();
+    } else {
+      flush();
+      compressor_->finish();
+    }
     exporter::FileResult result{object_->commit(), rows_};
     object_.reset();
     return result;
@@ -544,6 +602,9 @@ class TableFileWriter {
   std::unique_ptr<storage::ObjectWriter> object_;
   std::unique_ptr<CountingSink> counter_;
   std::unique_ptr<compress::StreamCompressor> compressor_;
+  std::unique_ptr<format::TextRowWriter> text_rows_;  // parquet
+  std::unique_ptr<format::Encoder> encoder_;          // parquet
+  std::vector<std::optional<std::string_view>> views_;
   std::string buffer_;
   uint64_t rows_ = 0;
 };
@@ -785,6 +846,7 @@ struct RunContext {
   std::string attempt;
   std::optional<int> compression_level;
   compress::StreamCodec output_codec;
+  const format::Format* parquet = nullptr;  // the output's format when it is parquet
   // Across tables: the newest commit applied and its time, for the run's snapshot_at.
   Lsn newest_applied;
   std::string newest_commit_time;
@@ -810,14 +872,15 @@ class TableMaterializer {
 
   ordered_json run() {
     for (const TableRecord& record : job_.records) apply_record(record);
-    const std::string extension =
-        std::string(context_.format == FileFormat::csv ? "csv" : "jsonl") +
-        compress::stream_codec_suffix(context_.output_codec);
+    const std::string extension = std::string(context_.format == FileFormat::csv     ? "csv"
+                                              : context_.format == FileFormat::jsonl ? "jsonl"
+                                                                                     : "parquet") +
+                                  compress::stream_codec_suffix(context_.output_codec);
     TableFileWriter writer(context_.output,
                            exporter::data_file_key(context_.run_id, context_.attempt, job_.schema,
                                                    job_.name, 0, 0, extension),
                            context_.output_codec, context_.compression_level, context_.format,
-                           columns_);
+                           columns_, context_.parquet, pg::TableSchema{job_.schema, job_.name, {}});
     if (job_.base && !fold_->truncated()) stream_base(writer);
     fold_->write_remaining(writer);
     const exporter::FileResult file = writer.commit();
@@ -832,6 +895,7 @@ class TableMaterializer {
       for (const BaseColumn& column : job_.base->columns) {
         columns_.push_back(column_spec(column.name, column.pg_type, column.plan_type));
         described_.push_back(column.described);
+        plan_parquet_column(&column);
       }
       return;
     }
@@ -842,6 +906,7 @@ class TableMaterializer {
           column_spec(column.name, column.pg_type, same ? same->plan_type : column.pg_type));
       if (same) {
         described_.push_back(same->described);
+        plan_parquet_column(same);
         continue;
       }
       if (auto missing = newest.missing_values.find(column.name);
@@ -851,10 +916,37 @@ class TableMaterializer {
       ordered_json described = {{"name", column.name}, {"pg_type", column.pg_type}};
       // The log does not say whether the column is NOT NULL: older rows lack it anyway.
       described["nullable"] = true;
-      described["output"] = context_.format == FileFormat::csv
-                                ? ordered_json({{"encoding", "pg_text"}})
-                                : ordered_json(jsonl::describe_value(columns_.back().plan));
+      plan_parquet_column(nullptr);
+      described["output"] =
+          context_.format == FileFormat::csv ? ordered_json({{"encoding", "pg_text"}})
+          : context_.format == FileFormat::jsonl
+              ? ordered_json(jsonl::describe_value(columns_.back().plan))
+              : ordered_json(context_.parquet->describe_column(columns_.back().column));
       described_.push_back(std::move(described));
+    }
+  }
+
+  // Parquet output: the column the encoder plans, rebuilt from its type's name (the log and the
+  // manifest have no oids). A column of the base run must come out as its manifest describes
+  // it, or the new run's files would not be typed as the base's.
+  void plan_parquet_column(const BaseColumn* base) {
+    if (context_.format != FileFormat::parquet) return;
+    ColumnSpec& spec = columns_.back();
+    const nlohmann::json described = base && base->described.contains("output")
+                                         ? nlohmann::json(base->described["output"])
+                                         : nlohmann::json();
+    spec.column.name = spec.name;
+    spec.column.attnum = static_cast<int>(columns_.size());
+    spec.column.not_null = base && !base->nullable;
+    spec.column.type = parquet_column_type(base ? base->plan_type : spec.pg_type, described);
+    spec.column.type.name = spec.pg_type;  // the declared name (a domain's) for the file metadata
+    if (base && !described.is_null() &&
+        context_.parquet->describe_column(spec.column) != described) {
+      fail(ErrorKind::usage,
+           "table {}, column {} ({}): run {} wrote it as {}, which this pgexport cannot write "
+           "from the type's name alone, so the run cannot be materialized in parquet; export "
+           "the table again with `pgexport cdc init`",
+           table_name_, spec.name, spec.pg_type, context_.base.run_id, described.dump());
     }
   }
 
@@ -931,7 +1023,9 @@ class TableMaterializer {
     }
     const SourceLayout layout = make_layout(std::move(record_columns), columns_);
     const std::string listed_in = log_entry_key(record.entry->sequence);
-    const compress::StreamCodec codec = stream_codec(record.entry->compression, listed_in);
+    const compress::StreamCodec codec = context_.format == FileFormat::parquet
+                                            ? compress::StreamCodec::none
+                                            : stream_codec(record.entry->compression, listed_in);
     for (const LoggedFile& logged : record.table->files) {
       const ListedFile file{logged.key, logged.rows, logged.bytes, logged.sha256};
       current_file_ = &file.key;
@@ -950,6 +1044,20 @@ class TableMaterializer {
         read_listed_file(
             context_.source, file, codec, reader, [&] { return rows; }, "change file", listed_in);
         if (header) broken("change file {} has no header line", file.key);
+      } else if (context_.format == FileFormat::parquet) {
+        // Parquet values read back as PostgreSQL's texts: a change row is then what a CSV
+        // record is.
+        read_listed_parquet(
+            context_.source, file,
+            [&](const std::vector<std::string>& names) {
+              check_change_header(std::vector<FieldText>(names.begin(), names.end()), layout,
+                                  file.key);
+            },
+            [&](std::span<const FieldText> fields) {
+              ++rows;
+              apply_csv_change(fields, layout);
+            },
+            [&] { return rows; }, "change file", listed_in);
       } else {
         JsonlObjectReader reader([&](std::span<const JsonMember> members) {
           ++rows;
@@ -1129,7 +1237,7 @@ class TableMaterializer {
 
   // PostgreSQL's text of a value of `column` as the output format's field text.
   FieldText output_field(const ColumnSpec& column, const std::string& pg_text) {
-    if (context_.format == FileFormat::csv) return pg_text;
+    if (context_.format != FileFormat::jsonl) return pg_text;  // CSV and Parquet hold texts
     std::string rendered;
     renderer_.render(column.plan, pg_text, rendered);
     return rendered;
@@ -1157,7 +1265,8 @@ class TableMaterializer {
       if (value.is_null()) continue;
       if (!value.is_string()) bad_row(fmt::format("_old_key.{} is not a string", name));
       const std::string pg_text = value.get<std::string>();
-      if (context_.format == FileFormat::csv) {
+      // CSV and Parquet values are PostgreSQL's texts already; JSON Lines renders them.
+      if (context_.format != FileFormat::jsonl) {
         values[static_cast<size_t>(position)] = pg_text;
       } else {
         std::string rendered;
@@ -1186,9 +1295,32 @@ class TableMaterializer {
     }
     const SourceLayout layout = make_layout(std::move(base_columns), columns_);
     const compress::StreamCodec codec =
-        stream_codec(context_.base.compression, context_.base.manifest_key);
+        context_.format == FileFormat::parquet
+            ? compress::StreamCodec::none
+            : stream_codec(context_.base.compression, context_.base.manifest_key);
     for (const ListedFile& file : job_.base->files) {
       uint64_t rows = 0;
+      if (context_.format == FileFormat::parquet) {
+        read_listed_parquet(
+            context_.source, file,
+            [&](const std::vector<std::string>& names) {
+              bool same = names.size() == layout.columns.size();
+              for (size_t i = 0; same && i < names.size(); ++i) {
+                same = names[i] == layout.columns[i].name;
+              }
+              if (!same) {
+                broken("data file {}: its columns are not the columns {} lists", file.key,
+                       context_.base.manifest_key);
+              }
+            },
+            [&](std::span<const FieldText> fields) {
+              ++rows;
+              fold_->merge_base_row(to_output(Values(fields.begin(), fields.end()), layout),
+                                    writer);
+            },
+            [&] { return rows; }, "data file", context_.base.manifest_key);
+        continue;
+      }
       if (context_.format == FileFormat::csv) {
         bool header = true;
         CsvRecordReader reader([&](std::span<const FieldText> fields) {
@@ -1299,12 +1431,8 @@ MaterializeSummary materialize(storage::Storage& source, storage::Storage& outpu
     fail(ErrorKind::usage, "--run-id '{}' is not a run id (letters, digits, '_', '-' and '.')",
          config.run_id);
   }
-  if (config.format == "parquet") fail(ErrorKind::usage, "{}", kUnsupportedParquet);
   const BaseRun base = find_base(source);
-  if (base.format == "parquet") {
-    fail(ErrorKind::usage, "run {} is in parquet, and {}", base.run_id, kUnsupportedParquet);
-  }
-  if (base.format != "csv" && base.format != "jsonl") {
+  if (base.format != "csv" && base.format != "jsonl" && base.format != "parquet") {
     broken("manifest {} says format \"{}\"", base.manifest_key, base.format);
   }
   if (config.format && *config.format != base.format) {
@@ -1345,7 +1473,6 @@ MaterializeSummary materialize(storage::Storage& source, storage::Storage& outpu
           "the log and the run do not belong together",
           key, entry.slot, base.run_id, base.slot);
     }
-    if (entry.format == "parquet") fail(ErrorKind::usage, "{}: {}", key, kUnsupportedParquet);
     if (entry.format != base.format) {
       fail(ErrorKind::usage,
            "converting between formats is not supported yet: run {} is {} but commit log entry {} "
@@ -1374,16 +1501,28 @@ MaterializeSummary materialize(storage::Storage& source, storage::Storage& outpu
 
   output.check_writable();
   exporter::check_run_is_new(output, config.run_id);
+  // Parquet: the base run's page codec and type rules, the export's row groups.
+  std::unique_ptr<format::Format> parquet;
+  if (base.format == "parquet") {
+    parquet =
+        make_parquet_format_like(base.compression, base.format_options, config.compression_level,
+                                 format::parquet::FileWriterOptions{}.row_group_bytes,
+                                 base.manifest_key, {{"pgexport.run_id", config.run_id}});
+  }
   RunContext context{source,
                      output,
                      base,
-                     base.format == "csv" ? FileFormat::csv : FileFormat::jsonl,
+                     base.format == "csv"     ? FileFormat::csv
+                     : base.format == "jsonl" ? FileFormat::jsonl
+                                              : FileFormat::parquet,
                      base.consistent_point,
                      upto,
                      config.run_id,
                      exporter::new_attempt_token(),
                      config.compression_level,
-                     stream_codec(base.compression, base.manifest_key),
+                     base.format == "parquet" ? compress::StreamCodec::none
+                                              : stream_codec(base.compression, base.manifest_key),
+                     parquet.get(),
                      base.consistent_point,
                      {},
                      0};
@@ -1433,6 +1572,7 @@ MaterializeSummary materialize(storage::Storage& source, storage::Storage& outpu
     manifest["finished_at"] = finished_at;
     manifest["format"] = base.format;
     manifest["compression"] = base.compression;
+    if (!base.format_options.is_null()) manifest["format_options"] = base.format_options;
     manifest["source"] = base.source;
     manifest["tables"] = std::move(tables);
     ordered_json cdc = base.cdc;

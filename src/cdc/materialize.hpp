@@ -5,8 +5,10 @@
 //
 // Values are merged as the format's field texts (CSV: PostgreSQL's text of each value, NULL
 // kept apart from the empty string; JSON Lines: each member's JSON text, a missing member or a
-// null being NULL), so no type knowledge is needed: rows are identified by the text of their
-// key columns, which the full export and the change files write the same way.
+// null being NULL; Parquet: each value read back as PostgreSQL's text, format/parquet/
+// file_reader.hpp, and written through the full export's encoder), so no type knowledge is
+// needed: rows are identified by the text of their key columns, which the full export and the
+// change files write the same way.
 //
 // Memory grows with the number of distinct keys a table's changes touch, not with the table:
 // a table's changes are folded into a map from key to its final image (or a deletion, or an
@@ -28,8 +30,8 @@ struct MaterializeConfig {
   // commit LSN is a transaction boundary, so an LSN inside a log entry's range applies that
   // entry's transactions up to it.
   std::optional<pg::replication::Lsn> lsn;
-  // "csv" or "jsonl"; default: the base run's format. Another format than the run's is a
-  // usage error for now (no conversion between formats).
+  // "csv", "jsonl" or "parquet"; default: the base run's format. Another format than the run's
+  // is a usage error for now (no conversion between formats).
   std::optional<std::string> format;
   std::string run_id;                    // the new run's id (export's rules, --run-id)
   std::optional<int> compression_level;  // the codec's fast level when absent

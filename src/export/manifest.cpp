@@ -17,6 +17,9 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
   manifest["finished_at"] = input.finished_at;
   manifest["format"] = input.format_name;
   manifest["compression"] = input.compression_name;
+  if (auto options = input.format->describe_options(); !options.is_null()) {
+    manifest["format_options"] = std::move(options);
+  }
   nlohmann::ordered_json snapshot = {{"snapshot_id", input.snapshot.snapshot_id},
                                      {"txid_snapshot", input.snapshot.txid_snapshot}};
   snapshot["wal_lsn"] = input.snapshot.wal_lsn ? nlohmann::ordered_json(*input.snapshot.wal_lsn)

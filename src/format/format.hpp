@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +42,19 @@ class Encoder {
   virtual void finish() = 0;
 };
 
+// Builds rows in a format's wire form from PostgreSQL's text output of each value, for rows that
+// do not come from COPY (the logical replication stream of change data capture, materialize),
+// so every format keeps the one encoder its COPY rows go through.
+class TextRowWriter {
+ public:
+  virtual ~TextRowWriter() = default;
+  // One row: a value per column of the writer's table (nullopt: NULL), each exactly as the
+  // type's output function prints it under the export session's settings. Returns the wire row,
+  // valid until the next call. Throws data_error naming the column (never the value) for a text
+  // the column's type does not print.
+  virtual std::string_view build(std::span<const std::optional<std::string_view>> values) = 0;
+};
+
 class Format {
  public:
   virtual ~Format() = default;
@@ -49,8 +64,15 @@ class Format {
   virtual bool compresses_internally() const { return false; }
   virtual CopySpec copy_spec(const pg::TableSchema& table) const = 0;
   virtual std::unique_ptr<Encoder> make_encoder(const pg::TableSchema& table) const = 0;
+  // Rows of `table` from PostgreSQL texts, in the wire form of copy_spec(table).
+  virtual std::unique_ptr<TextRowWriter> make_text_row_writer(
+      const pg::TableSchema& table) const = 0;
   // How each column is represented in the output, for the manifest ("string", "int64", ...).
   virtual nlohmann::json describe_column(const pg::Column& column) const = 0;
+  // The options that decide how values are represented, for the manifest's "format_options",
+  // so that files added later (change data capture) follow the same rules; null when the format
+  // has none.
+  virtual nlohmann::json describe_options() const { return nullptr; }
 };
 
 }  // namespace pgexport::format

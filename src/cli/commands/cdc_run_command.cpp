@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cdc/base_run.hpp"
@@ -96,6 +97,14 @@ int CdcRunCommand::execute() {
                          {"consistent_point", base.consistent_point.to_string()},
                          {"publication", base.publication},
                          log::field("tables", base.tables.size())});
+  if (base.format == "parquet") {
+    // A Parquet change file also holds its current row group: one part's worth each, so an
+    // open file costs two parts of --memory-limit and a row group goes up as about one part.
+    config.parquet_row_group_bytes = std::clamp<uint64_t>(part_size, 1ull << 20, 64ull << 20);
+    config.max_open_files = static_cast<size_t>(
+        std::max<uint64_t>(memory.upload_bytes / (part_size + config.parquet_row_group_bytes), 2) -
+        1);
+  }
 
   auto admin = pg::Connection::open(source, "cdc run");
   pg::apply_export_session_settings(admin);

@@ -1,5 +1,7 @@
 #include "format/csv/csv_format.hpp"
 
+#include "format/copy_text_row_writer.hpp"
+
 namespace pgexport::format {
 
 namespace {
@@ -43,6 +45,10 @@ std::vector<std::string> plain_select_list(const pg::TableSchema& table) {
 
 CopySpec CsvFormat::copy_spec(const pg::TableSchema& table) const {
   return CopySpec{WireFormat::csv, plain_select_list(table)};
+}
+
+std::unique_ptr<TextRowWriter> CsvFormat::make_text_row_writer(const pg::TableSchema&) const {
+  return std::make_unique<CopyTextRowWriter>(WireFormat::csv);
 }
 
 std::unique_ptr<Encoder> CsvFormat::make_encoder(const pg::TableSchema& table) const {

@@ -12,6 +12,7 @@ class CsvFormat final : public Format {
   std::string extension() const override { return "csv"; }
   CopySpec copy_spec(const pg::TableSchema& table) const override;
   std::unique_ptr<Encoder> make_encoder(const pg::TableSchema& table) const override;
+  std::unique_ptr<TextRowWriter> make_text_row_writer(const pg::TableSchema& table) const override;
   nlohmann::json describe_column(const pg::Column& column) const override;
 };
 

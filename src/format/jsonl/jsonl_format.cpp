@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "format/copy_text.hpp"
+#include "format/copy_text_row_writer.hpp"
 #include "format/jsonl/json_text.hpp"
 #include "format/jsonl/value_renderer.hpp"
 
@@ -122,6 +123,10 @@ CopySpec JsonlFormat::copy_spec(const pg::TableSchema& table) const {
     spec.select_list.push_back(pg::quote_identifier(column.name));
   }
   return spec;
+}
+
+std::unique_ptr<TextRowWriter> JsonlFormat::make_text_row_writer(const pg::TableSchema&) const {
+  return std::make_unique<CopyTextRowWriter>(WireFormat::text);
 }
 
 std::unique_ptr<Encoder> JsonlFormat::make_encoder(const pg::TableSchema& table) const {

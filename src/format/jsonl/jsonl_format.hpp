@@ -17,6 +17,7 @@ class JsonlFormat final : public Format {
   // exact form this format starts from.
   CopySpec copy_spec(const pg::TableSchema& table) const override;
   std::unique_ptr<Encoder> make_encoder(const pg::TableSchema& table) const override;
+  std::unique_ptr<TextRowWriter> make_text_row_writer(const pg::TableSchema& table) const override;
   nlohmann::json describe_column(const pg::Column& column) const override;
 };
 

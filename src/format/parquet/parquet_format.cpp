@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "format/parquet/pg_binary.hpp"
+#include "format/parquet/text_to_binary.hpp"
 
 namespace pgexport::format::parquet {
 namespace {
@@ -41,7 +42,25 @@ std::string columns_metadata(const pg::TableSchema& table, const MappingOptions&
   return columns.dump();
 }
 
+constexpr std::string_view kNumericAsText = "numeric_as_text";
+constexpr std::string_view kArraysAsText = "arrays_as_text";
+constexpr std::string_view kTimestampsAsText = "timestamps_as_text";
+
 }  // namespace
+
+std::optional<MappingOptions> mapping_from_description(const nlohmann::json& description) {
+  if (!description.is_object()) return std::nullopt;
+  auto flag = [&](std::string_view name) -> std::optional<bool> {
+    auto found = description.find(name);
+    if (found == description.end() || !found->is_boolean()) return std::nullopt;
+    return found->get<bool>();
+  };
+  auto numeric = flag(kNumericAsText), arrays = flag(kArraysAsText),
+       timestamps = flag(kTimestampsAsText);
+  if (!numeric || !arrays || !timestamps) return std::nullopt;
+  return MappingOptions{
+      .numeric_as_text = *numeric, .arrays_as_text = *arrays, .timestamps_as_text = *timestamps};
+}
 
 compress::BlockCodecKind block_codec_kind(Compression compression) {
   switch (compression) {
@@ -82,6 +101,17 @@ CopySpec ParquetFormat::copy_spec(const pg::TableSchema& table) const {
 
 std::unique_ptr<Encoder> ParquetFormat::make_encoder(const pg::TableSchema& table) const {
   return std::make_unique<ParquetEncoder>(table, options_);
+}
+
+nlohmann::json ParquetFormat::describe_options() const {
+  return {{kNumericAsText, options_.numeric_as_text},
+          {kArraysAsText, options_.arrays_as_text},
+          {kTimestampsAsText, options_.timestamps_as_text}};
+}
+
+std::unique_ptr<TextRowWriter> ParquetFormat::make_text_row_writer(
+    const pg::TableSchema& table) const {
+  return std::make_unique<BinaryTextRowWriter>(table, mapping());
 }
 
 nlohmann::json ParquetFormat::describe_column(const pg::Column& column) const {

@@ -33,6 +33,10 @@ struct ParquetOptions {
   std::vector<std::pair<std::string, std::string>> metadata;
 };
 
+// The representation switches as describe_options() writes them, read back; nullopt when
+// `description` is not such an object (a member missing or not a boolean).
+std::optional<MappingOptions> mapping_from_description(const nlohmann::json& description);
+
 // The Compression of format.hpp as a block codec.
 compress::BlockCodecKind block_codec_kind(Compression compression);
 
@@ -46,9 +50,15 @@ class ParquetFormat final : public Format {
   // Binary COPY; types without an exact native Parquet form are cast to text by the server.
   CopySpec copy_spec(const pg::TableSchema& table) const override;
   std::unique_ptr<Encoder> make_encoder(const pg::TableSchema& table) const override;
+  // Binary COPY tuples converted from PostgreSQL texts (text_to_binary.hpp), so change rows and
+  // materialized rows pass through the same encoder as the full export's.
+  std::unique_ptr<TextRowWriter> make_text_row_writer(const pg::TableSchema& table) const override;
   // {"type", "parquet_physical_type", "parquet_logical_type", "exact_text", ...}; lists
   // describe their element under "element". See describe_plan().
   nlohmann::json describe_column(const pg::Column& column) const override;
+  // {"numeric_as_text": false, "arrays_as_text": false, "timestamps_as_text": false}: the
+  // representation switches (docs/types.md).
+  nlohmann::json describe_options() const override;
 
   const ParquetOptions& options() const { return options_; }
 

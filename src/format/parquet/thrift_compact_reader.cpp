@@ -68,6 +68,10 @@ int32_t CompactReader::read_i32() {
   return static_cast<int32_t>(value);
 }
 
+int8_t CompactReader::read_i8() {
+  return static_cast<int8_t>(read_byte());
+}
+
 std::string_view CompactReader::read_binary() {
   uint64_t length = read_varint();
   if (length > bytes_.size() - position_) {

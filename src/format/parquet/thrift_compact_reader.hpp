@@ -33,6 +33,7 @@ class CompactReader {
 
   int64_t read_i64();  // i16, i32 and i64 share the zigzag varint encoding
   int32_t read_i32();
+  int8_t read_i8();  // one byte, not a varint
   // A boolean field carries its value in its header; call with that header's type.
   static bool bool_of_field(uint8_t type) { return type == 1; }
   std::string_view read_binary();

@@ -5,11 +5,14 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cdc/change_rows.hpp"
+#include "format/csv/csv_format.hpp"
+#include "format/jsonl/jsonl_format.hpp"
 #include "pg/replication/replication_messages.hpp"
 
 namespace pgexport::cdc::fixture {
@@ -158,16 +161,23 @@ inline Change change_of(const Case& c, uint64_t seq) {
   return truncate_change(seq);
 }
 
-// Every case's row in `wire`, in order, with seq 1, 2, ...
-inline std::vector<std::string> build_rows(const std::vector<Case>& all, format::WireFormat wire) {
-  ChangeRowBuilder by_key(orders(), kPrimaryKey, wire);
-  ChangeRowBuilder by_full_row(orders(), kFullRow, wire);
+// Every case's row in `format`'s wire form, in order, with seq 1, 2, ...
+inline std::vector<std::string> build_rows(const std::vector<Case>& all,
+                                           const format::Format& format) {
+  ChangeRowBuilder by_key(orders(), kPrimaryKey, format);
+  ChangeRowBuilder by_full_row(orders(), kFullRow, format);
   std::vector<std::string> rows;
   for (size_t i = 0; i < all.size(); ++i) {
     ChangeRowBuilder& builder = all[i].key == &kFullRow ? by_full_row : by_key;
     rows.emplace_back(builder.build(transaction(), change_of(all[i], i + 1)));
   }
   return rows;
+}
+
+// CSV rows (of CSV change files) or COPY TEXT rows (of JSON Lines ones).
+inline std::vector<std::string> build_rows(const std::vector<Case>& all, format::WireFormat wire) {
+  if (wire == format::WireFormat::csv) return build_rows(all, format::CsvFormat());
+  return build_rows(all, format::JsonlFormat());
 }
 
 }  // namespace pgexport::cdc::fixture

@@ -1,6 +1,7 @@
 // The strongest check of the change rows: PostgreSQL itself loads them. A table is created
-// from change_table_schema(), the CSV change file goes in with COPY FROM (FORMAT csv, HEADER)
-// and the text rows with COPY FROM (FORMAT text), and every value the server then holds is
+// from change_table_schema(), the CSV change file goes in with COPY FROM (FORMAT csv, HEADER),
+// the text rows with COPY FROM (FORMAT text) and Parquet's binary rows (each value in its
+// type's send form) with COPY FROM (FORMAT binary), and every value the server then holds is
 // compared with what the change carried.
 //
 // Needs PGEXPORT_TEST_PG_CONNINFO: a libpq connection string for a database where this test
@@ -18,6 +19,7 @@
 #include "common/byte_sink.hpp"
 #include "common/error.hpp"
 #include "format/csv/csv_format.hpp"
+#include "format/parquet/parquet_format.hpp"
 #include "pg/connection.hpp"
 
 namespace pgexport::cdc {
@@ -115,11 +117,12 @@ class ChangeRowsPostgres : public ::testing::Test {
   std::string schema_;
 };
 
-TEST_F(ChangeRowsPostgres, CopyLoadsCsvAndTextChangeRowsIntoTheChangeTable) {
+TEST_F(ChangeRowsPostgres, CopyLoadsCsvTextAndBinaryChangeRowsIntoTheChangeTable) {
   const auto cases = fixture::cases();
   const pg::TableSchema change_table = change_table_schema(fixture::orders());
   create_table("from_csv", change_table);
   create_table("from_text", change_table);
+  create_table("from_binary", change_table);
 
   format::CsvFormat csv;
   auto encoder = csv.make_encoder(change_table);
@@ -137,7 +140,16 @@ TEST_F(ChangeRowsPostgres, CopyLoadsCsvAndTextChangeRowsIntoTheChangeTable) {
   }
   copy_in("from_text", "FORMAT text", text_rows);
 
-  for (const std::string table : {"from_csv", "from_text"}) {
+  // COPY BINARY: the signature, flags and header extension length, the tuples, the trailer.
+  std::string binary("PGCOPY\n\377\r\n\0", 11);
+  binary.append(8, '\0');
+  for (const std::string& row : fixture::build_rows(cases, format::parquet::ParquetFormat())) {
+    binary += row;
+  }
+  binary += "\xff\xff";
+  copy_in("from_binary", "FORMAT binary", binary);
+
+  for (const std::string table : {"from_csv", "from_text", "from_binary"}) {
     SCOPED_TRACE(table);
     const std::vector<Fields> loaded = rows_of(table, change_table);
     ASSERT_EQ(loaded.size(), cases.size());

@@ -1,0 +1,98 @@
+#include "cdc/change_format.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "common/error.hpp"
+#include "format/parquet/parquet_format.hpp"
+
+namespace pgexport::cdc {
+namespace {
+
+BaseRun base_of(std::string format, std::string compression) {
+  BaseRun base;
+  base.run_id = "base";
+  base.manifest_key = "runs/base/_manifest.json";
+  base.format = std::move(format);
+  base.compression = std::move(compression);
+  return base;
+}
+
+pg::Column numeric_column(std::string name) {
+  pg::Column column;
+  column.name = std::move(name);
+  column.type.oid = column.type.declared_oid = pg::oid::kNumeric;
+  column.type.name = column.type.base_name = "numeric(12,2)";
+  column.type.typmod = ((12 << 16) | 2) + 4;
+  return column;
+}
+
+ErrorKind kind_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& error) {
+    return error.kind();
+  }
+  return ErrorKind::internal;  // stands for "no error"
+}
+
+TEST(ChangeFormat, ParquetFollowsTheBaseRunsTypeRulesAndPageCodec) {
+  BaseRun base = base_of("parquet", "snappy");
+  base.format_options = {
+      {"numeric_as_text", true}, {"arrays_as_text", false}, {"timestamps_as_text", true}};
+  auto format = make_change_format(base, {});
+  EXPECT_EQ(format->extension(), "parquet");
+  EXPECT_EQ(format->describe_options(), base.format_options);
+  EXPECT_EQ(change_stream_codec(base), compress::StreamCodec::none);
+  // numeric_as_text: a numeric(12,2) is exact text, not DECIMAL.
+  EXPECT_EQ(format->describe_column(numeric_column("n"))["type"], "string");
+
+  // A manifest from before format_options: the default rules.
+  auto plain = make_change_format(base_of("parquet", "zstd"), {});
+  EXPECT_EQ(plain->describe_column(numeric_column("n"))["type"], "decimal(12,2)");
+}
+
+TEST(ChangeFormat, WhatChangeFilesCannotBeWrittenInIsAUsageError) {
+  BaseRun bad_options = base_of("parquet", "zstd");
+  bad_options.format_options = {{"numeric_as_text", "yes"}};
+  EXPECT_EQ(kind_of([&] { make_change_format(bad_options, {}); }), ErrorKind::usage);
+  EXPECT_EQ(kind_of([&] { make_change_format(base_of("parquet", "lz4"), {}); }), ErrorKind::usage);
+  EXPECT_EQ(kind_of([&] { make_change_format(base_of("avro", "none"), {}); }), ErrorKind::usage);
+  EXPECT_EQ(kind_of([&] { change_stream_codec(base_of("csv", "snappy")); }), ErrorKind::usage);
+  EXPECT_EQ(change_stream_codec(base_of("csv", "gzip")), compress::StreamCodec::gzip);
+  EXPECT_EQ(make_change_format(base_of("jsonl", "none"), {})->extension(), "jsonl");
+}
+
+TEST(ChangeFormat, ColumnsMustBeWrittenAsTheBaseRunWroteThem) {
+  BaseRun base = base_of("parquet", "zstd");
+  BaseTable table;
+  table.schema = "public";
+  table.name = "orders";
+  table.columns = {{"amount", "numeric(12,2)"}, {"other", "numeric(12,2)"}};
+  format::parquet::ParquetOptions text;
+  text.numeric_as_text = true;
+  // The base wrote amount as exact text; its manifest has no description of `other`.
+  table.column_outputs = {
+      format::parquet::ParquetFormat(text).describe_column(numeric_column("amount")), nullptr};
+  pg::TableSchema relation{"public", "orders", {numeric_column("amount"), numeric_column("other")}};
+
+  auto typed = make_change_format(base, {});
+  try {
+    check_change_columns(base, table, relation, *typed);
+    FAIL() << "accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::usage);
+    EXPECT_NE(std::string(error.what()).find("table public.orders, column amount"),
+              std::string::npos)
+        << error.what();
+  }
+  base.format_options = format::parquet::ParquetFormat(text).describe_options();
+  EXPECT_NO_THROW(check_change_columns(base, table, relation, *make_change_format(base, {})));
+  // A column whose type changed since the base is a new column: nothing to compare.
+  relation.columns[0].type.name = "numeric(14,2)";
+  EXPECT_NO_THROW(check_change_columns(base, table, relation, *typed));
+}
+
+}  // namespace
+}  // namespace pgexport::cdc
