@@ -171,7 +171,9 @@ TEST(ChangeRowBuilder, ParquetRowsAreBinaryTuplesOfTheChangeTable) {
     }
     auto old_key = fields.next();
     EXPECT_EQ(old_key.has_value(), expected[6].has_value());
-    if (old_key) EXPECT_EQ(*old_key, "\x01" + *expected[6]);
+    if (old_key) {
+      EXPECT_EQ(*old_key, "\x01" + *expected[6]);
+    }
     // The table's own columns: bigint in its send form, text as it is, jsonb with its version.
     for (size_t c = 7; c < columns; ++c) {
       auto value = fields.next();
