@@ -248,10 +248,6 @@ std::optional<std::string> S3Client::conditional_put(const std::string& key, std
   };
   Call call = make_call();
 
-  // Whether an earlier attempt may have written the object although we saw no success: its
-  // answer was lost (timeout, reset), or was a 5xx after which S3 may or may not have acted.
-  // A 503 (SlowDown, an overloaded front end) is a refusal that acted on nothing.
-  bool maybe_written = false;
   const std::string what =
       expected_etag == nullptr
           ? fmt::format("PUT {} (If-None-Match: *)", describe(key))
@@ -259,14 +255,7 @@ std::optional<std::string> S3Client::conditional_put(const std::string& key, std
   return retry(
       options_.retry, what,
       [&]() -> std::optional<std::string> {
-        http::Response response;
-        try {
-          response = perform(call);
-        } catch (const Error&) {
-          maybe_written = true;
-          throw;
-        }
-        if (response.status >= 500 && response.status != 503) maybe_written = true;
+        const http::Response response = perform(call);
         // Throws for every other failure; 409 ConditionalRequestConflict is retryable.
         check_answer(call, response);
         if (response.status >= 200 && response.status < 300) {
@@ -285,12 +274,15 @@ std::optional<std::string> S3Client::conditional_put(const std::string& key, std
                         "412 PreconditionFailed for the quoted ETag of an unchanged object");
           }
         }
-        // The condition failed. After an attempt that may have written, it may have failed on
-        // our own write: the object is ours when it holds exactly our bytes.
-        if (maybe_written) {
-          auto current = get_object_with_etag(key);
-          if (current && current->body == body) return std::move(current->etag);
-        }
+        // The condition failed, perhaps on our own write: an attempt whose answer was lost (a
+        // timeout, a reset, a 5xx after which S3 may have acted) may have written the object,
+        // and not every such attempt is seen here: libcurl resends a request on a reused
+        // connection that died before any answer and reports only the second answer. So
+        // every refusal is checked: the object is ours when it holds exactly our bytes.
+        // pgexport's conditional objects name the writer's attempt token (manifests, commit
+        // log entries) or a random one (probes), so another writer never sends the same bytes.
+        auto current = get_object_with_etag(key);
+        if (current && current->body == body) return std::move(current->etag);
         return std::nullopt;
       },
       options_.retry_clock != nullptr ? *options_.retry_clock : system_retry_clock());

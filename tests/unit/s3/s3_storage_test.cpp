@@ -95,19 +95,21 @@ TEST(S3Storage, CheckWritableProbesWithPutAndDelete) {
   auto storage = make_s3_storage(options);
   storage->check_writable();
   const auto calls = fake->calls();
-  ASSERT_EQ(calls.size(), 3u);
+  ASSERT_EQ(calls.size(), 4u);
   EXPECT_EQ(calls[0].operation, "PutObject");
   EXPECT_TRUE(calls[0].url.starts_with("http://fake.test/bucket/exports/prod/_pgexport_probe."))
       << calls[0].url;
   // The probe carries the real object options, so a bucket policy demanding them is tested.
   EXPECT_EQ(http::find_header(calls[0].headers, "x-amz-server-side-encryption"), "aws:kms");
   EXPECT_EQ(http::find_header(calls[0].headers, "x-amz-acl"), "bucket-owner-full-control");
-  // Then the conditional-write probe on the same key, then the delete.
+  // Then the conditional-write probe on the same key, whose refusal is read back (other bytes:
+  // not our write), then the delete.
   EXPECT_EQ(calls[1].operation, "PutObject");
   EXPECT_EQ(calls[1].url, calls[0].url);
   EXPECT_EQ(http::find_header(calls[1].headers, "if-none-match"), "*");
-  EXPECT_EQ(calls[2].operation, "DeleteObject");
-  EXPECT_EQ(calls[2].url, calls[0].url);
+  EXPECT_EQ(calls[2].operation, "GetObject");
+  EXPECT_EQ(calls[3].operation, "DeleteObject");
+  EXPECT_EQ(calls[3].url, calls[0].url);
   EXPECT_TRUE(fake->objects().empty());
 }
 
