@@ -985,8 +985,8 @@ class TableMaterializer {
         }
       }
       key_kind_ = std::string(pg::table_key_kind_name(first.key_kind));
-      key_columns_ = first.key_columns;
       full_row_ = first.key_kind == KeyKind::full_row;
+      key_columns_ = full_row_ ? job_.records.back().table->key_columns : first.key_columns;
     }
     if (full_row_) {
       for (size_t i = 0; i < columns_.size(); ++i) key_positions_.push_back(i);

@@ -509,6 +509,33 @@ TEST_P(MaterializeTest, FullRowTablesAreMultisets) {
   EXPECT_EQ(output_manifest()["tables"][0]["key"]["kind"], "full row");
 }
 
+TEST_P(MaterializeTest, AFullRowTableWithAnAddedColumnHasItInItsKey) {
+  using R = Row;
+  write_base({{events(), {R{"a", "1"}, R{"a", "1"}, R{"b", "2"}}}}, 0x100);
+  // ALTER TABLE events ADD COLUMN source text: every column is a full-row table's key, so the
+  // new run's key names the newest columns; older changes carry the old row without the new
+  // column, which is NULL in it (no default).
+  TableDef v2 = events();
+  v2.schema.columns.push_back({"source", 3, false, scalar(pg::oid::kText, "text")});
+  v2.key_positions = {0, 1, 2};
+  write_entry(1, {{events(),
+                   1,
+                   {{ChangeOp::update, 0x200, R{"a", "5"}, R{"a", "1"}},
+                    {ChangeOp::insert, 0x200, R{"c", "3"}}}}});
+  write_entry(2, {{v2,
+                   2,
+                   {{ChangeOp::remove, 0x300, R{"a", "1", std::nullopt}},
+                    {ChangeOp::insert, 0x300, R{"d", "4", "x"}},
+                    {ChangeOp::update, 0x400, R{"b", "2", "y"}, R{"b", "2", std::nullopt}}}}});
+  run();
+  EXPECT_EQ(output_lines("events"),
+            expected_lines(v2.schema, {R{"a", "5", std::nullopt}, R{"b", "2", "y"},
+                                       R{"c", "3", std::nullopt}, R{"d", "4", "x"}}));
+  const json key = output_manifest()["tables"][0]["key"];
+  EXPECT_EQ(key["kind"], "full row");
+  EXPECT_EQ(key["columns"], json::array({"at", "n", "source"}));
+}
+
 TEST_P(MaterializeTest, TheNewestSchemaVersionDecidesTheColumns) {
   write_base({{items(), {item(1, "one", "B1", R"({"k": 1})"), item(2, "two", "B2")}}}, 0x100);
   // Version 2: big dropped, extra (text) added.
