@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "pg/catalog.hpp"
@@ -46,11 +48,16 @@ void ensure_replica_identity(pg::Connection& connection,
          "--replica-identity-full to set REPLICA IDENTITY FULL on them",
          missing.size(), fmt::join(named, ", "), more);
   }
-  // A partition is listed by itself; setting FULL on it is what the server checks.
+  // On the published table and its whole partition tree, not only on the partitions listed:
+  // the changes arrive under the partitioned table's name (publish_via_partition_root), whose
+  // identity is the key the base run's manifest records and cdc run reads, and a FULL root
+  // needs the whole old row from every partition.
+  std::set<std::string> done;
   for (const auto& table : missing) {
-    replication::set_replica_identity_full(connection, table.table);
+    if (!done.insert(table.published.display_name()).second) continue;
+    replication::set_replica_identity_full(connection, table.published);
     log::warn("set REPLICA IDENTITY FULL: every UPDATE and DELETE now logs the whole old row",
-              {{"table", table.table.display_name()}});
+              {{"table", table.published.display_name()}});
   }
 }
 

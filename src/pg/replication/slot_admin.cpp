@@ -200,6 +200,7 @@ std::vector<MissingReplicaIdentity> tables_without_replica_identity(
     }
     if (result.is_null(row, 4)) continue;  // a partitioned table without partitions
     TableName relation{result.text(row, 3), result.text(row, 4)};
+    TableName published{result.text(row, 0), result.text(row, 1)};
     char identity = result.value(row, 5).empty() ? 'd' : result.value(row, 5)[0];
     bool has_primary_key = result.boolean(row, 6);
     bool has_identity_index = result.boolean(row, 7);
@@ -207,15 +208,15 @@ std::vector<MissingReplicaIdentity> tables_without_replica_identity(
       case 'f':
         break;
       case 'n':
-        missing.push_back({relation, "replica identity nothing"});
+        missing.push_back({relation, published, "replica identity nothing"});
         break;
       case 'i':
         if (!has_identity_index) {
-          missing.push_back({relation, "its replica identity index is gone or invalid"});
+          missing.push_back({relation, published, "its replica identity index is gone or invalid"});
         }
         break;
       default:  // 'd'
-        if (!has_primary_key) missing.push_back({relation, "no primary key"});
+        if (!has_primary_key) missing.push_back({relation, published, "no primary key"});
         break;
     }
   }

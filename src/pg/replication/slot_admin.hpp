@@ -70,8 +70,9 @@ std::optional<std::vector<TableName>> publication_tables(Connection& connection,
 
 // A table whose UPDATE and DELETE the server refuses once it is published.
 struct MissingReplicaIdentity {
-  TableName table;     // the relation itself: a partition, for a partitioned table
-  std::string reason;  // "no primary key", "replica identity nothing", ...
+  TableName table;      // the relation itself: a partition, for a partitioned table
+  TableName published;  // the table as listed: the partition's partitioned table
+  std::string reason;   // "no primary key", "replica identity nothing", ...
 };
 
 // Of `tables`, the relations that have no usable replica identity: the default identity with
