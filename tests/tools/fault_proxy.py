@@ -9,7 +9,11 @@ anything but 127.0.0.1, and it exits by itself after --lifetime seconds.
     fault_proxy.py --upstream http://127.0.0.1:7480 --rate 0.1 --port-file /tmp/port
 
 With --delay every forwarded request waits first, like a slow network; a request whose client
-has gone away by then is dropped, as it would never have reached the server. The stats file
+has gone away by then is dropped, as it would never have reached the server. With
+--answer-delay the server's answer waits before it is relayed: the request has acted, and the
+client does not know yet (where a crash leaves the most to clean up). The fault "lost" (only
+when named in --faults) forwards the request and then resets the connection instead of
+answering: the request acted, and the client saw a failure. The stats file
 counts "in_flight": requests forwarded whose answer has not come back yet, so a test can wait
 until nothing it started can still change the bucket.
 
@@ -31,6 +35,8 @@ import time
 import urllib.parse
 
 FAULTS = ("500", "503", "reset", "stall")
+# Faults that only --faults turns on.
+OPTIONAL_FAULTS = ("lost",)
 
 ERROR_BODY = {
     "500": (500, "InternalError", "We encountered an internal error. Please try again."),
@@ -41,7 +47,8 @@ ERROR_BODY = {
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
-        self.counts = {"forwarded": 0, "dropped": 0, "in_flight": 0, **{f: 0 for f in FAULTS}}
+        self.counts = {"forwarded": 0, "dropped": 0, "in_flight": 0,
+                       **{f: 0 for f in FAULTS + OPTIONAL_FAULTS}}
 
     def add(self, what, count=1):
         with self.lock:
@@ -94,6 +101,7 @@ class Handler(socketserver.StreamRequestHandler):
                     fault = self.server.random.choice(config.faults)
             if fault:
                 self.server.stats.add(fault)
+            if fault and fault != "lost":
                 if fault in ERROR_BODY:
                     status, code, message = ERROR_BODY[fault]
                     body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
@@ -102,10 +110,7 @@ class Handler(socketserver.StreamRequestHandler):
                     continue
                 if fault == "stall":
                     time.sleep(config.stall_seconds)
-                # A reset: SO_LINGER with a zero timeout makes close() send RST.
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                           struct.pack("ii", 1, 0))
-                self.connection.close()
+                self.reset()
                 return
             if config.delay > 0:
                 time.sleep(config.delay)
@@ -127,10 +132,20 @@ class Handler(socketserver.StreamRequestHandler):
             finally:
                 upstream.close()
                 self.server.stats.add("in_flight", -1)
+            if fault == "lost":
+                self.reset()
+                return
+            if config.answer_delay > 0:
+                time.sleep(config.answer_delay)
             try:
                 self.send(response.status, response.reason, headers, body)
             except OSError:
                 return  # the client went away while the server answered
+
+    def reset(self):
+        # SO_LINGER with a zero timeout makes close() send RST.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def send(self, status, reason, headers, body):
         head = [f"HTTP/1.1 {status} {reason}"] + [f"{n}: {v}" for n, v in headers]
@@ -151,6 +166,8 @@ def main():
     parser.add_argument("--faults", default=",".join(FAULTS), help="comma-separated subset")
     parser.add_argument("--stall-seconds", type=float, default=5.0)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before forwarding")
+    parser.add_argument("--answer-delay", type=float, default=0.0,
+                        help="seconds between the server's answer and relaying it")
     parser.add_argument("--match", help="only requests whose 'METHOD target' matches this regex")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port-file", required=True, help="where to write the port chosen")
@@ -158,6 +175,9 @@ def main():
     parser.add_argument("--lifetime", type=float, default=1800, help="exit after this long")
     config = parser.parse_args()
     config.faults = [f for f in config.faults.split(",") if f]
+    unknown = [f for f in config.faults if f not in FAULTS + OPTIONAL_FAULTS]
+    if unknown:
+        sys.exit(f"fault_proxy: unknown fault {unknown[0]}; known: {', '.join(FAULTS + OPTIONAL_FAULTS)}")
     upstream = urllib.parse.urlsplit(config.upstream)
     config.host, config.port = upstream.hostname, upstream.port or 80
     if config.host not in ("127.0.0.1", "localhost", "::1"):
