@@ -58,7 +58,7 @@ for v in "$scale" "$transactions" "$runs" "$rate" "$seconds"; do
   [[ $v =~ ^[1-9][0-9]*$ ]] || bdie "numbers must be positive integers, got '$v'"
 done
 # Each latency commit updates an account of its own (the driver waits for the row it returns).
-(( 2 * rate * seconds <= 100000 * scale )) ||
+(( 2 * rate * seconds + 2 <= 100000 * scale )) ||
   bdie "--latency-rate x --latency-seconds must stay below $((50000 * scale)) (each commit updates an account of its own)"
 standalone=0
 [[ ${BENCH_SERVERS_STARTED:-0} == 1 ]] || standalone=1
@@ -172,12 +172,13 @@ done
 # --- commit-to-visible latency in --follow mode -------------------------------------------------
 # The slot is reset to the saved copy and the backlog drained (untimed) first, so --follow starts
 # at the live end of the WAL; then steady commits for $seconds s; then SIGTERM.
-latency() { # $1 = dir|s3, $2 = destination, $3 = first aid
+latency() { # $1 = dir|s3, $2 = destination, $3 = first aid, then the destination's options
   local kind=$1 dest=$2 first=$3 log=$WORK/logs/cdc-follow-$1 pid rc=0
+  local -a extra=("${@:4}")
   bash -c "set -euo pipefail; $(reset_slot $SLOT)"
-  "$PGEXPORT" cdc run --source "dbname=$db" --slot "$SLOT" --destination "$dest" $S3ARGS \
+  "$PGEXPORT" cdc run --source "dbname=$db" --slot "$SLOT" --destination "$dest" "${extra[@]}" \
     --until-caught-up --log-level warn >"$log.drain" 2>&1 || { cat "$log.drain" >&2; bdie "draining the backlog into $dest failed"; }
-  "$PGEXPORT" cdc run --source "dbname=$db" --slot "$SLOT" --destination "$dest" $S3ARGS \
+  "$PGEXPORT" cdc run --source "dbname=$db" --slot "$SLOT" --destination "$dest" "${extra[@]}" \
     --follow --batch-interval 1s --log-level info >"$log.out" 2>"$log.err" &
   pid=$!
   for _ in $(seq 100); do grep -q 'change stream starting' "$log.err" && break; sleep 0.1; done
@@ -192,9 +193,9 @@ latency() { # $1 = dir|s3, $2 = destination, $3 = first aid
   rm -f "$WORK/cdc-latency-$kind.tsv"
 }
 rm -rf "$O/cdc-follow"; cp -a "$BASE" "$O/cdc-follow"
-S3ARGS="" latency dir "$O/cdc-follow" 1
+latency dir "$O/cdc-follow" 1
 "$PY" "$BENCH_DIR/s3util.py" put "$BASE" cdc-follow >/dev/null
-S3ARGS="--s3-endpoint $EP --s3-path-style" latency s3 "s3://$B/cdc-follow" $((rate * seconds + 1))
+latency s3 "s3://$B/cdc-follow" $((rate * seconds + 2)) --s3-endpoint "$EP" --s3-path-style
 printf 'latency\t%s commits/s for %s s per destination, cdc run --follow --batch-interval 1s\n' "$rate" "$seconds" >>"$META/cdc-machine.tsv"
 printf 'finished\t%s\n' "$(date -u +%FT%TZ)" >>"$META/cdc-machine.tsv"
 

@@ -17,6 +17,9 @@ rows. A reader sees a transaction once the entry listing it exists (its files ar
 before it), so its latency is the time from its commit to that first sighting, up to the polling
 interval late. Both sides read one monotonic clock in this process.
 
+Before the measured commits, one warm-up commit must come through: a stream that has just
+started first re-decodes the WAL from the slot's restart point, which is not the steady state.
+
 Writes one line per transaction (aid, seconds since the first commit, latency in ms) and fails
 when a transaction never appears within 60 s of the last commit.
 """
@@ -136,8 +139,29 @@ def main():
     env = dict(os.environ, PGOPTIONS="-c synchronous_commit=on")
     psql = subprocess.Popen([args.psql, "-X", "-At", "-q", "-v", "ON_ERROR_STOP=1", "-d", args.db],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-    committed = {}  # aid -> monotonic commit time
+    def commit(aid):
+        psql.stdin.write(f"UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = {aid} RETURNING aid;\n")
+        psql.stdin.flush()
+        line = psql.stdout.readline()
+        now = time.monotonic()
+        if line.strip() != str(aid):
+            sys.exit(f"cdc_latency: psql answered {line!r} to the update of aid {aid}")
+        return now
+
     count = int(args.rate * args.seconds)
+    # Warm-up: a new stream first decodes the WAL from the slot's restart point (which can lie
+    # well behind its confirmed position), so the measured commits start only once one commit
+    # has come through: the stream is then live.
+    warmup = args.first_aid + count
+    commit(warmup)
+    deadline = time.monotonic() + 300
+    while warmup not in seen:
+        if errors or time.monotonic() > deadline:
+            sys.exit(f"cdc_latency: the warm-up commit never appeared in {args.dest}: {errors}")
+        time.sleep(0.05)
+    seen.clear()
+
+    committed = {}  # aid -> monotonic commit time
     start = time.monotonic()
     for i in range(count):
         wake = start + i / args.rate
@@ -145,12 +169,7 @@ def main():
         if delay > 0:
             time.sleep(delay)
         aid = args.first_aid + i
-        psql.stdin.write(f"UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = {aid} RETURNING aid;\n")
-        psql.stdin.flush()
-        line = psql.stdout.readline()
-        committed[aid] = time.monotonic()
-        if line.strip() != str(aid):
-            sys.exit(f"cdc_latency: psql answered {line!r} to the update of aid {aid}")
+        committed[aid] = commit(aid)
     psql.stdin.close()
     psql.wait()
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write bench/results.md from the files bench/run.sh (and bench/memory.sh) left in the work
 directory: meta/machine.tsv, meta/datasets.tsv, meta/capabilities.tsv, meta/contenders.tsv,
-raw.tsv, and optionally memory.tsv with meta/memory-*.tsv.
+raw.tsv, and optionally memory.tsv with meta/memory-*.tsv (bench/memory.sh) and cdc.tsv,
+cdc-latency.tsv with meta/cdc-*.tsv (bench/cdc.sh).
 
     report.py --work DIR --runs N --output FILE
 """
@@ -205,6 +206,154 @@ FIGURES = [
 ]
 
 
+CDC_LABELS = {
+    "pgexport-cdc-run-dir": "pgexport `cdc run --until-caught-up` → directory",
+    "pgexport-cdc-run-s3": "pgexport `cdc run --until-caught-up` → S3",
+    "pg_recvlogical-pgoutput-devnull": "`pg_recvlogical` (pgoutput) → /dev/null (**the limit**)",
+    "sql-peek-binary-changes": "server `pg_logical_slot_peek_binary_changes()`, counted in SQL",
+}
+CDC_LIMIT = "pg_recvlogical-pgoutput-devnull"
+
+
+def percentile(sorted_values, p):
+    """Nearest rank: the smallest value with at least p% of the values at or below it."""
+    if not sorted_values:
+        return None
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
+
+
+def cdc_section(w, args, meta, cdc_raw):
+    if not cdc_raw:
+        return
+    cm = dict(read_tsv(os.path.join(meta, "cdc-machine.tsv"), 2))
+    ds = read_tsv(os.path.join(meta, "cdc-datasets.tsv"), 10)
+    contenders = read_tsv(os.path.join(meta, "cdc-contenders.tsv"), 6)
+    workload = ""
+    wpath = os.path.join(meta, "cdc-workload.txt")
+    if os.path.exists(wpath):
+        with open(wpath, encoding="utf-8") as f:
+            workload = f.read().strip()
+    d = ds[0] if ds else None
+    changes = int(d[4]) if d else 0
+    base_bytes = int(d[8]) if d else 0
+
+    def short(text):
+        return text.replace(args.work, "$WORK").replace(args.repo + "/", "")
+
+    w("## Change data capture: `cdc run` against `pg_recvlogical`\n")
+    w(f"Run {cm.get('started', '?')} – {cm.get('finished', '?')} on the same machine and servers, "
+      f"pgexport {cm.get('pgexport', '?')} (`bench/cdc.sh`).\n")
+    if d:
+        w(f"Data: `{d[0]}` ({d[1]}), then `pgexport cdc init` (slot and publication `bench_cdc`, "
+          f"CSV + zstd, `REPLICA IDENTITY FULL` for the keyless `pgbench_history`) and a copy of the "
+          f"slot saved at that point; then the workload `{short(workload)}` (pgbench's TPC-B-like "
+          f"script: 3 UPDATEs and 1 INSERT per transaction; {float(d[9]):.0f} s). The slot then holds "
+          f"{int(d[3]):,} transactions and {changes:,} changes (counted by the server with "
+          f"`pg_logical_slot_peek_binary_changes`), {int(d[5]) / 1e6:,.0f} MB of WAL from {d[6]} to "
+          f"{d[7]}. Every measurement starts from a fresh copy of the saved slot "
+          "(`pg_copy_logical_replication_slot`), so all decode the same WAL from the same point, "
+          "and every `cdc run` is checked to ship exactly those changes.\n")
+    by = {}
+    for r in cdc_raw:
+        by.setdefault(r["contender"], []).append(r)
+    st = {name: Stat(rs) for name, rs in by.items()}
+    lim = st.get(CDC_LIMIT)
+    lim_wall = lim.wall if lim and lim.ok else None
+    rows = []
+    for c in contenders:
+        name = c[1]
+        s = st.get(name)
+        if s is None:
+            continue
+        label = f"{CDC_LABELS.get(name, name)} <br>`{name}`"
+        if not s.ok:
+            rows.append([label, f"failed: {s.fail_note}"] + [""] * 8)
+            continue
+        files = s.out - base_bytes if s.out else 0
+        rows.append([label + (f" ({s.failed} failed)" if s.failed else ""), fmt(s.wall_min, 2),
+                     fmt(s.wall, 2), fmt(changes / 1e3 / s.wall, 0) if changes else "–",
+                     f"{100 * lim_wall / s.wall:.0f}%" if lim_wall else "–", fmt(s.rss, 0),
+                     fmt(s.client, 2), fmt(s.server, 2),
+                     fmt(s.s3, 2) if name.endswith("-s3") else "–",
+                     fmt(files / MIB) if files > 0 else "–"])
+    w(md_table(["contender", "wall s min", "wall s median", "k changes/s", "% of limit",
+                "peak RSS MiB", "client CPU s", "server CPU s", "S3 server CPU s",
+                "change files MiB"], rows, ["---"] + ["--:"] * 9) + "\n")
+
+    ours = st.get("pgexport-cdc-run-dir")
+    ours_s3 = st.get("pgexport-cdc-run-s3")
+    peek = st.get("sql-peek-binary-changes")
+    if ours and ours.ok and lim_wall:
+        faster = ours.wall < lim_wall * 0.95
+        w("**Against the limit.** " + (
+            f"`cdc run` to a directory took {ours.wall:.2f} s against `pg_recvlogical`'s {lim_wall:.2f} s "
+            f"({100 * lim_wall / ours.wall:.0f}% of its speed)" if not faster else
+            f"`cdc run` to a directory took {ours.wall:.2f} s, less than `pg_recvlogical`'s {lim_wall:.2f} s")
+          + (f", to S3 {ours_s3.wall:.2f} s" if ours_s3 and ours_s3.ok else "") + ". "
+          f"Both wait on the same server work: the WAL sender decoding the WAL and sending each change "
+          f"as its own message (server CPU {ours.server:.2f} s for `cdc run`, {lim.server:.2f} s for "
+          f"`pg_recvlogical`)"
+          + (f"; decoding alone, in SQL with no replication protocol, takes {peek.wall:.2f} s, so "
+             f"about {max(lim_wall - peek.wall, 0):.2f} s of the limit is the WAL sender's sending and "
+             "the protocol round trips" if peek and peek.ok else "") + ". "
+          f"On top, `pg_recvlogical` writes the bytes it receives and parses nothing "
+          f"({lim.client:.2f} s of client CPU); `cdc run` decodes every pgoutput message, renders it "
+          f"as a CSV change row with its metadata columns, compresses it (zstd) and writes the change "
+          f"files, then the log entry, and only then moves the slot ({ours.client:.2f} s of client "
+          f"CPU, on the same two cores as the server). "
+          + ("The gap is that client work competing with the WAL sender for the cores, and the "
+             "committing of files and the log entry at the end." if not faster else
+             "It is faster because the WAL sender's sending dominates and `cdc run`'s client work "
+             "overlaps it; `pg_recvlogical` also sends a status update and fsyncs its output file "
+             "every 10 s.")
+          + (f" To S3 the local gateway adds {ours_s3.s3:.2f} s of CPU on those cores." if ours_s3 and ours_s3.ok else "")
+          + "\n")
+
+    lat = read_tsv(os.path.join(args.work, "cdc-latency.tsv"), 4)
+    if lat:
+        w("### Commit-to-visible latency, `cdc run --follow --batch-interval 1s`\n")
+        w(f"{cm.get('latency', '')}. Method (`bench/cdc_latency.py`): one psql session with "
+          "`synchronous_commit = on` commits single-row transactions at a steady rate (`UPDATE "
+          "pgbench_accounts SET abalance = abalance + 1 WHERE aid = n RETURNING aid`, a new aid "
+          "each); the commit time is when psql prints the aid, after the server has committed. A "
+          "watcher polls the destination's commit log (`changes/_log/`: a directory every 5 ms, S3 "
+          "with ListObjectsV2 every 25 ms), notes when it first sees each new entry and reads the aids "
+          "from the change files it lists. Latency = first sighting of the entry that lists the "
+          "transaction − its commit (one monotonic clock; the polling adds up to 5 ms or 25 ms). "
+          "Before each run the slot is reset to the saved copy and the backlog drained with "
+          "`--until-caught-up`, and the measured commits start once one warm-up commit has come "
+          "through (a stream that has just started first re-decodes the WAL from the slot's restart "
+          "point, which can lie well behind its confirmed position: a start-up cost, not the steady "
+          "state).\n")
+        rows = []
+        for kind, title in (("dir", "directory"), ("s3", "S3")):
+            vals = sorted(float(r[3]) for r in lat if r[0] == kind)
+            if not vals:
+                continue
+            span = max(float(r[2]) for r in lat if r[0] == kind) or 1
+            rows.append([title, f"{len(vals):,}", f"{(len(vals) - 1) / span:.1f}",
+                         fmt(percentile(vals, 50), 0), fmt(percentile(vals, 95), 0),
+                         fmt(percentile(vals, 99), 0), fmt(vals[-1], 0), fmt(vals[0], 0)])
+        w(md_table(["destination", "commits", "commits/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
+                    "min ms"], rows) + "\n")
+        w("A batch closes at the first transaction boundary once it has been open for "
+          "`--batch-interval` (timed from its first change), so with commits arriving steadily a "
+          "transaction waits between 0 and one interval for its batch to close (about half an "
+          "interval at the median), plus the time to commit the batch's files and create its log "
+          "entry. A shorter `--batch-interval` lowers the latency at the cost of more, smaller files "
+          "and more log entries.\n")
+
+    w("Commands (each under `/usr/bin/time -v`, as above; the setup runs untimed just before):\n")
+    w("```sh")
+    for c in contenders:
+        w(f"# {c[1]}")
+        if c[4] not in ("-", ""):
+            w(f"#   setup: {short(c[4])}")
+        w(short(c[5]))
+    w("```\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -224,20 +373,23 @@ def main():
     mem_raw = load_raw(os.path.join(args.work, "memory.tsv"))
     mem_meta = read_tsv(os.path.join(meta, "memory-datasets.tsv"), 6)
     mem_contenders = read_tsv(os.path.join(meta, "memory-contenders.tsv"), 6)
+    mem_cdc = read_tsv(os.path.join(meta, "memory-cdc.tsv"), 6)
+    cdc_raw = load_raw(os.path.join(args.work, "cdc.tsv"))
 
     by = {}
     for r in raw:
         by.setdefault(r["dataset"], {}).setdefault(r["contender"], []).append(r)
     stats = {ds: {c: Stat(rs) for c, rs in cs.items()} for ds, cs in by.items()}
-    loads = [r["load1"] for r in raw + mem_raw]
+    loads = [r["load1"] for r in raw + mem_raw + cdc_raw]
 
     o = []
     w = o.append
     w("# pgexport benchmarks: against the tools users would pick instead\n")
     w("How to regenerate: `bench/run.sh` as root on Debian 12 after `scripts/install-deps.sh` "
       "(about 15 minutes, plus 1–2 minutes to make the data the first time; `--memory` adds "
-      "the memory-bound run, about 6 minutes; `--scales \"50 200\" --memory` is the full run, "
-      "about an hour). All contenders are measured side by side "
+      "the memory-bound runs, about 15 minutes; `--cdc` the change-capture runs, about 10 minutes; "
+      "`--scales \"50 200\" --memory --cdc` is the full run, "
+      "about an hour and a half). All contenders are measured side by side "
       "in one run: the same data, the same local PostgreSQL, the same local S3 server (Ceph RADOS "
       f"Gateway on 127.0.0.1), interleaved (run 1 of every contender, then run 2, …), {args.runs} "
       "runs each. [docs/benchmarks.md](../docs/benchmarks.md) describes the method and its "
@@ -421,31 +573,69 @@ def main():
               "buffers of all workers together; the Parquet writer's row groups (`--row-group-bytes`, "
               "64 MiB per worker by default) come on top.\n")
         for d in mem_meta:
-            w(f"Data: `{d[0]}` ({d[1]}): {int(d[2])} tables, {int(d[3]):,} rows, "
+            w(f"Export data: `{d[0]}` ({d[1]}): {int(d[2])} tables, {int(d[3]):,} rows, "
               f"{int(d[4]) / 1e6:,.0f} MB COPY text (pgbench_accounts is nearly all of it), "
               f"{int(d[5]) / 1e6:,.0f} MB on disk. Target: peak RSS below 200 MiB with "
               "`--memory-limit 128MiB`.\n")
+        cdc_rowbytes = 0
+        for d in mem_cdc:
+            cdc_rowbytes = int(d[5])
+            w(f"Change-capture data: `{d[0]}`, one table `big (id bigint PRIMARY KEY, n integer, "
+              f"payload text)` and, after `cdc init`, one transaction (`BEGIN; INSERT` {int(d[1]):,} rows "
+              f"with 192 random hex characters each; `UPDATE` {int(d[2]):,} of them; `COMMIT`): "
+              f"{int(d[3]):,} changes, about {cdc_rowbytes / 1e6:,.0f} MB of change rows as COPY text "
+              f"(the MB/s yardstick), {int(d[4]) / 1e6:,.0f} MB of WAL. Each `cdc run` starts from a "
+              "fresh copy of the slot saved before the transaction. Target: peak RSS below "
+              "`--memory-limit`.\n")
         mby = {}
         for r in mem_raw:
             mby.setdefault(r["contender"], []).append(r)
+
+        def target(name, rss):
+            if "default" in name or "materialize" in name:
+                return "–"
+            if "-cdc-run-" in name:
+                limit = int(next(p[3:] for p in name.split("-") if p.startswith("mem")))
+                return f"yes (< {limit} MiB limit)" if rss < limit else f"**no** (limit {limit} MiB)"
+            return "yes (< 200 MiB)" if rss < 200 else "**no** (200 MiB)"
+
         rows = []
+        stats_mem = {}
         for c in mem_contenders:
             name = c[1]
             if name not in mby:
                 continue
             s = Stat(mby[name])
+            stats_mem[name] = s
             b = int(mem_meta[0][4]) if mem_meta else 0
+            if "-cdc-run-" in name:
+                b = cdc_rowbytes
+            elif "materialize" in name:
+                b = 0
             if not s.ok:
                 rows.append([f"`{name}`", f"failed: {s.fail_note}", "", "", "", "", ""])
                 continue
-            target = "–" if "default" in name else ("yes" if s.rss < 200 else "**no**")
             rows.append([f"`{name}`", fmt(s.wall, 1), fmt(b / 1e6 / s.wall) if b else "–",
-                         fmt(s.rss, 0), target, fmt(s.client), fmt(s.out / MIB) if s.out else "–"])
-        w(md_table(["run", "wall s (median)", "MB/s", "peak RSS MiB (max)", "< 200 MiB",
+                         fmt(s.rss, 0), target(name, s.rss), fmt(s.client),
+                         fmt(s.out / MIB) if s.out else "–"])
+        w(md_table(["run", "wall s (median)", "MB/s", "peak RSS MiB (max)", "target",
                     "client CPU s", "output MiB"], rows) + "\n")
+        every, few = stats_mem.get("pgexport-materialize-every-key-dir"), stats_mem.get("pgexport-materialize-1k-keys-dir")
+        if mem_cdc and every and every.ok:
+            keys = int(mem_cdc[0][1])
+            w(f"Materialize folds a table's changes into a map from key to final row before it streams "
+              f"the base: over the transaction above ({keys:,} distinct keys, an empty base) it peaks at "
+              f"{every.rss:,.0f} MiB, about {every.rss * MIB / keys:,.0f} bytes per changed key for rows "
+              f"of about {cdc_rowbytes / 1.1 / keys:,.0f} bytes of text"
+              + (f"; over 1,000 changed keys with those {keys:,} rows as its base it peaks at "
+                 f"{few.rss:,.0f} MiB. Its memory follows the distinct keys the changes touch, not the "
+                 "size of the table." if few and few.ok else ".") + "\n")
         for c in mem_contenders:
-            w(f"- `{c[1]}`: `{c[5].replace(args.work, '$WORK').replace(args.repo + '/', '')}`")
+            setup = "" if c[4] in ("-", "") else f" (setup, untimed: `{c[4].replace(args.work, '$WORK').replace(args.repo + '/', '')}`)"
+            w(f"- `{c[1]}`: `{c[5].replace(args.work, '$WORK').replace(args.repo + '/', '')}`{setup}")
         w("")
+
+    cdc_section(w, args, meta, cdc_raw)
 
     # ---- commands ----
     w("## Exact commands\n")
@@ -491,7 +681,7 @@ def main():
     rows = [[r["dataset"], r["contender"], r["run"], r["rc"], f"{r['wall']:.2f}",
              f"{r['client_cpu']:.2f}", f"{r['server_cpu']:.2f}", f"{r['s3_cpu']:.2f}",
              f"{r['rss_kb'] / 1024:.0f}", f"{r['out_bytes']:,}", f"{r['load1']:.2f}",
-             r["note"].replace("|", "\\|")] for r in raw + mem_raw]
+             r["note"].replace("|", "\\|")] for r in raw + mem_raw + cdc_raw]
     w(md_table(["data set", "contender", "run", "exit", "wall s", "client CPU s", "server CPU s",
                 "S3 CPU s", "RSS MiB", "output bytes", "load1", "note"], rows,
                ["---", "---"] + ["--:"] * 9 + ["---"]) + "\n")
