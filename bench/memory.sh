@@ -8,10 +8,12 @@
 # Change data capture: one transaction of about 1 GB of change data (4.5 million inserted rows
 # with 192-character payloads, then 450,000 of them updated, in one BEGIN ... COMMIT) shipped by
 # `cdc run --until-caught-up --memory-limit 128MiB` to a directory and to S3, each from a fresh
-# copy of the slot saved before the transaction; target: below the limit. Then materialize, whose
-# memory grows with the distinct keys the changes touch, not with the table: once over that log
-# (4.5 million keys, an empty base), once over 1,000 updated keys with the 4.5 million rows as
-# its base.
+# copy of the slot saved before the transaction; target: below the limit. The same to S3 for
+# one transaction over 20 tables, each with just under one part of compressed change rows, so
+# that every open change file holds a nearly full part buffer at once. Then materialize, whose
+# memory grows with the distinct keys the changes touch, not with the table: once over the 1 GB
+# log (4.5 million keys, an empty base), once over 1,000 updated keys with the 4.5 million rows
+# as its base.
 #
 #   bench/memory.sh [--scale N] [--cdc-rows N] [--runs N] [--only GLOB] [--raw FILE]
 #
@@ -120,64 +122,94 @@ if wants "${EXPORT_RUNS[@]}"; then
     "$base --format csv --compression zstd --destination s3://$B/mem-csv-default/r\${BENCH_RUN} $S3"
 fi
 
-# --- change data capture: a 1 GB transaction, then materialize --------------------------------------
+# --- change data capture: large transactions, then materialize -------------------------------------
 CDC_RUNS=(pgexport-cdc-run-1gtx-mem128-dir pgexport-cdc-run-1gtx-mem128-s3
   pgexport-materialize-every-key-dir pgexport-materialize-1k-keys-dir)
-CDB=bench_cdc_1gtx CSLOT=bench_big CSAVED=bench_big_saved
+WIDE_RUNS=(pgexport-cdc-run-20tables-mem128-s3)
 cdc_cleanup() { # the slots hold gigabytes of WAL: never leave them behind
-  bpsql -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'bench\_big%' AND NOT active" >/dev/null 2>&1 || true
-  bpsql -d postgres -c "DROP DATABASE IF EXISTS $CDB" >/dev/null 2>&1 || true
+  bpsql -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'bench\_mem\_%' AND NOT active" >/dev/null 2>&1 || true
+  bpsql -d postgres -c "DROP DATABASE IF EXISTS bench_cdc_1gtx" -c "DROP DATABASE IF EXISTS bench_cdc_20tables" >/dev/null 2>&1 || true
   rm -rf "$O"/mem-cdc-*
 }
-if wants "${CDC_RUNS[@]}"; then
+# make_cdc_db DB TABLES ROWS UPDATES: database DB with tables t1..tTABLES, `cdc init` into
+# $O/mem-cdc-DB-base (slot and publication bench_mem_DB, saved as bench_mem_DB_saved), then ONE
+# transaction inserting ROWS rows into each table (192 random hex characters of payload each)
+# and, when UPDATES is 1, updating every tenth row of t1. Appends its description to
+# memory-cdc.tsv: db, tables, rows inserted, rows updated, changes, WAL bytes, change rows'
+# COPY text bytes (the MB/s yardstick).
+make_cdc_db() {
+  local db=$1 tables=$2 rows=$3 updates=$4 slot=bench_mem_${1#bench_cdc_} i lsn0 lsn1 t0=$SECONDS bytes
+  blog "creating $db: cdc init, then one transaction of $((tables * rows)) inserts into $tables table(s)"
+  bpsql -d postgres -c "CREATE DATABASE $db"
+  for (( i = 1; i <= tables; i++ )); do
+    echo "CREATE TABLE t$i (id bigint PRIMARY KEY, n integer NOT NULL, payload text NOT NULL);"
+  done | bpsql -d "$db"
+  "$PGEXPORT" cdc init --source "dbname=$db" --slot "$slot" --publication "$slot" \
+    --destination "$O/mem-cdc-$db-base" --run-id base --log-level warn >"$WORK/cdc-init-$db.log" 2>&1 ||
+    { cat "$WORK/cdc-init-$db.log" >&2; bdie "cdc init on $db failed"; }
+  bpsql -d "$db" -c "SELECT pg_copy_logical_replication_slot('$slot', '${slot}_saved')" >/dev/null
+  lsn0=$(bpsql -d "$db" -At -c "SELECT pg_current_wal_insert_lsn()")
+  {
+    echo "BEGIN;"
+    for (( i = 1; i <= tables; i++ )); do
+      echo "INSERT INTO t$i SELECT g, 0, md5(random()::text) || md5(random()::text) || md5(random()::text)
+              || md5(random()::text) || md5(random()::text) || md5(random()::text)
+            FROM generate_series(1, $rows) AS g;"
+    done
+    (( updates )) && echo "UPDATE t1 SET n = 1 WHERE id % 10 = 0;"
+    echo "COMMIT;"
+  } | bpsql -d "$db"
+  lsn1=$(bpsql -d "$db" -At -c "SELECT pg_current_wal_insert_lsn()")
+  # Every inserted row's COPY text, and the updated rows' again.
+  bytes=$(bpsql -d "$db" -At -c "SELECT sum(octet_length(t::text) + 1) * $((10 + updates)) / 10 FROM t1 t" | cut -d . -f 1)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$db" "$tables" "$((tables * rows))" "$((updates * rows / 10))" \
+    "$((tables * rows + updates * rows / 10))" "$(bpsql -d "$db" -At -c "SELECT pg_wal_lsn_diff('$lsn1', '$lsn0')")" \
+    "$((bytes * tables))" >>"$META/memory-cdc.tsv"
+  blog "$db ready in $((SECONDS - t0)) s"
+}
+# A slot becomes a fresh copy of the saved one, so every run decodes the same transaction.
+reset_slot() { # $1 = database
+  local slot=bench_mem_${1#bench_cdc_}
+  echo "$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -d $1 -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$slot'\" -c \"SELECT pg_copy_logical_replication_slot('${slot}_saved', '$slot')\" >/dev/null"
+}
+cdc_run() { # $1 = database: cdc run --until-caught-up --memory-limit 128MiB, without --destination
+  echo "$PGEXPORT cdc run --source 'dbname=$1' --slot bench_mem_${1#bench_cdc_} --until-caught-up --memory-limit 128MiB --log-level warn"
+}
+if wants "${CDC_RUNS[@]}" "${WIDE_RUNS[@]}"; then
   trap 'cdc_cleanup; bench_stop_servers' EXIT
   cdc_cleanup
-  blog "creating $CDB: cdc init, then one transaction of $cdc_rows inserts and $((cdc_rows / 10)) updates"
-  bpsql -d postgres -c "CREATE DATABASE $CDB"
-  bpsql -d "$CDB" -c "CREATE TABLE big (id bigint PRIMARY KEY, n integer NOT NULL, payload text NOT NULL)"
-  CBASE=$O/mem-cdc-base
-  "$PGEXPORT" cdc init --source "dbname=$CDB" --slot $CSLOT --publication $CSLOT --destination "$CBASE" \
-    --run-id base --log-level warn >"$WORK/cdc-init-1gtx.log" 2>&1 ||
-    { cat "$WORK/cdc-init-1gtx.log" >&2; bdie "cdc init on $CDB failed"; }
-  bpsql -d "$CDB" -c "SELECT pg_copy_logical_replication_slot('$CSLOT', '$CSAVED')" >/dev/null
-  lsn0=$(bpsql -d "$CDB" -At -c "SELECT pg_current_wal_insert_lsn()")
-  t0=$SECONDS
-  bpsql -d "$CDB" <<SQL
-BEGIN;
-INSERT INTO big SELECT g, 0, md5(random()::text) || md5(random()::text) || md5(random()::text)
-                          || md5(random()::text) || md5(random()::text) || md5(random()::text)
-  FROM generate_series(1, $cdc_rows) AS g;
-UPDATE big SET n = 1 WHERE id % 10 = 0;
-COMMIT;
-SQL
-  lsn1=$(bpsql -d "$CDB" -At -c "SELECT pg_current_wal_insert_lsn()")
-  # The change rows' size: each row's COPY text (what a CSV change file holds before the
-  # metadata columns), inserts plus the updated rows again.
-  rowbytes=$(bpsql -d "$CDB" -At -c "SELECT sum(octet_length(b::text) + 1) * 1.1 FROM big b" | cut -d . -f 1)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$CDB" "$cdc_rows" "$((cdc_rows / 10))" "$((cdc_rows + cdc_rows / 10))" \
-    "$(bpsql -d "$CDB" -At -c "SELECT pg_wal_lsn_diff('$lsn1', '$lsn0')")" "$rowbytes" >"$META/memory-cdc.tsv"
-  blog "the transaction took $((SECONDS - t0)) s"
   if [[ -z ${BENCH_EXPECT_BYTES:-} ]]; then # no export runs: the gateway has not been emptied yet
-    BENCH_EXPECT_BYTES=$rowbytes
+    BENCH_EXPECT_BYTES=$((cdc_rows * 250))
     bench_s3_fresh
   fi
-  # A slot becomes a fresh copy of the saved one, so every run decodes the same transaction.
-  reset="$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -d $CDB -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$CSLOT'\" -c \"SELECT pg_copy_logical_replication_slot('$CSAVED', '$CSLOT')\" >/dev/null"
-  run="$PGEXPORT cdc run --source 'dbname=$CDB' --slot $CSLOT --until-caught-up --memory-limit 128MiB --log-level warn"
-  db=$CDB
+fi
+if wants "${CDC_RUNS[@]}"; then
+  # About 1 GB of change rows in one transaction on one table.
+  db=bench_cdc_1gtx
+  make_cdc_db $db 1 "$cdc_rows" 1
+  CBASE=$O/mem-cdc-$db-base
   # The directory run's output stays: both materialize runs read it.
-  adds pgexport-cdc-run-1gtx-mem128-dir dir-keep "$O/mem-cdc-dir" "$reset; cp -a $CBASE $O/mem-cdc-dir" \
-    "$run --destination $O/mem-cdc-dir"
+  adds pgexport-cdc-run-1gtx-mem128-dir dir-keep "$O/mem-cdc-dir" "$(reset_slot $db); cp -a $CBASE $O/mem-cdc-dir" \
+    "$(cdc_run $db) --destination $O/mem-cdc-dir"
   adds pgexport-cdc-run-1gtx-mem128-s3 s3 "mem-cdc/r\${BENCH_RUN}" \
-    "$reset; $PY $BENCH_DIR/s3util.py put $CBASE mem-cdc/r\${BENCH_RUN} >/dev/null" \
-    "$run --destination s3://$B/mem-cdc/r\${BENCH_RUN} $S3"
+    "$(reset_slot $db); $PY $BENCH_DIR/s3util.py put $CBASE mem-cdc/r\${BENCH_RUN} >/dev/null" \
+    "$(cdc_run $db) --destination s3://$B/mem-cdc/r\${BENCH_RUN} $S3"
   mat="$PGEXPORT materialize --log-level warn --destination $O/mem-cdc-dir"
   adds pgexport-materialize-every-key-dir dir "$O/mem-cdc-mat" - "$mat --output $O/mem-cdc-mat"
-  # The 4.5 million rows become the base (materialized into the destination itself), then 1,000
+  # The inserted rows become the base (materialized into the destination itself), then 1,000
   # rows change and are shipped: materialize streams the big base and folds 1,000 keys.
   adds pgexport-materialize-1k-keys-dir dir "$O/mem-cdc-mat" \
-    "$mat --output $O/mem-cdc-dir >/dev/null && $PGBIN/psql -X -q -d $CDB -c 'UPDATE big SET n = n + 1 WHERE id % $((cdc_rows / 1000)) = 0' && $run --destination $O/mem-cdc-dir >/dev/null" \
+    "$mat --output $O/mem-cdc-dir >/dev/null && $PGBIN/psql -X -q -d $db -c 'UPDATE t1 SET n = n + 1 WHERE id % $((cdc_rows / 1000)) = 0' && $(cdc_run $db) --destination $O/mem-cdc-dir >/dev/null" \
     "$mat --output $O/mem-cdc-mat"
+fi
+if wants "${WIDE_RUNS[@]}"; then
+  # One transaction over 20 tables, each with about 7 MiB of compressed change rows: just under
+  # one part, so every open file holds an almost full part buffer until the batch commits.
+  db=bench_cdc_20tables
+  make_cdc_db $db 20 $((cdc_rows * 66 / 4500)) 0
+  adds pgexport-cdc-run-20tables-mem128-s3 s3 "mem-cdc-20/r\${BENCH_RUN}" \
+    "$(reset_slot $db); $PY $BENCH_DIR/s3util.py put $O/mem-cdc-$db-base mem-cdc-20/r\${BENCH_RUN} >/dev/null" \
+    "$(cdc_run $db) --destination s3://$B/mem-cdc-20/r\${BENCH_RUN} $S3"
 fi
 [[ -s $C ]] || bdie "no configuration matches --only ${only[*]}"
 

@@ -577,16 +577,21 @@ def main():
               f"{int(d[4]) / 1e6:,.0f} MB COPY text (pgbench_accounts is nearly all of it), "
               f"{int(d[5]) / 1e6:,.0f} MB on disk. Target: peak RSS below 200 MiB with "
               "`--memory-limit 128MiB`.\n")
-        cdc_rowbytes = 0
+        cdc_bytes = {}  # change rows' COPY text per change-capture data set
         for d in mem_cdc:
-            cdc_rowbytes = int(d[5])
-            w(f"Change-capture data: `{d[0]}`, one table `big (id bigint PRIMARY KEY, n integer, "
-              f"payload text)` and, after `cdc init`, one transaction (`BEGIN; INSERT` {int(d[1]):,} rows "
-              f"with 192 random hex characters each; `UPDATE` {int(d[2]):,} of them; `COMMIT`): "
-              f"{int(d[3]):,} changes, about {cdc_rowbytes / 1e6:,.0f} MB of change rows as COPY text "
-              f"(the MB/s yardstick), {int(d[4]) / 1e6:,.0f} MB of WAL. Each `cdc run` starts from a "
-              "fresh copy of the slot saved before the transaction. Target: peak RSS below "
-              "`--memory-limit`.\n")
+            db, tables, inserted, updated, changes, wal, rowbytes = d[:7]
+            cdc_bytes[db] = int(rowbytes)
+            what = ("one table `t1 (id bigint PRIMARY KEY, n integer, payload text)`" if tables == "1"
+                    else f"{tables} such tables `t1` … `t{tables}`")
+            upd = f"; `UPDATE` {int(updated):,} rows of `t1`" if int(updated) else ""
+            each = "" if tables == "1" else f" ({int(inserted) // int(tables):,} into each table)"
+            w(f"Change-capture data `{db}`: {what} and, after `cdc init`, one transaction (`BEGIN; "
+              f"INSERT` {int(inserted):,} rows{each} with 192 random hex characters of payload each{upd}; "
+              f"`COMMIT`): {int(changes):,} changes, about {int(rowbytes) / 1e6:,.0f} MB of change rows "
+              f"as COPY text (the MB/s yardstick), {int(wal) / 1e6:,.0f} MB of WAL.\n")
+        if mem_cdc:
+            w("Each `cdc run` starts from a fresh copy of the slot saved before the transaction. "
+              "Target: peak RSS below `--memory-limit`.\n")
         mby = {}
         for r in mem_raw:
             mby.setdefault(r["contender"], []).append(r)
@@ -609,7 +614,7 @@ def main():
             stats_mem[name] = s
             b = int(mem_meta[0][4]) if mem_meta else 0
             if "-cdc-run-" in name:
-                b = cdc_rowbytes
+                b = cdc_bytes.get(c[0], 0)
             elif "materialize" in name:
                 b = 0
             if not s.ok:
@@ -621,8 +626,9 @@ def main():
         w(md_table(["run", "wall s (median)", "MB/s", "peak RSS MiB (max)", "target",
                     "client CPU s", "output MiB"], rows) + "\n")
         every, few = stats_mem.get("pgexport-materialize-every-key-dir"), stats_mem.get("pgexport-materialize-1k-keys-dir")
-        if mem_cdc and every and every.ok:
-            keys = int(mem_cdc[0][1])
+        big = next((d for d in mem_cdc if d[1] == "1"), None)
+        if big and every and every.ok:
+            keys, cdc_rowbytes = int(big[2]), int(big[6])
             w(f"Materialize folds a table's changes into a map from key to final row before it streams "
               f"the base: over the transaction above ({keys:,} distinct keys, an empty base) it peaks at "
               f"{every.rss:,.0f} MiB, about {every.rss * MIB / keys:,.0f} bytes per changed key for rows "
