@@ -236,10 +236,14 @@ bench_s3_failsafe() { # true when the OSD has declared itself full
 }
 
 # measure RAW DATASET CONTENDER RUN KIND TARGET CMD
-#   KIND is dir, s3 or none; TARGET is the output directory (removed before and after) or the
-#   S3 prefix. CMD runs under `bash -c` with pipefail and BENCH_RUN=RUN in its environment
-#   (S3 commands put it into their prefix, as TARGET does with the literal '${BENCH_RUN}'),
-#   timed by /usr/bin/time -v, and killed after BENCH_TIMEOUT seconds (default 1800).
+#   KIND is dir, dir-keep, s3 or none; TARGET is the output directory (removed before and after;
+#   dir-keep leaves it for a later measurement to read) or the S3 prefix. CMD runs under
+#   `bash -c` with pipefail and BENCH_RUN=RUN in its environment (S3 commands put it into their
+#   prefix, as TARGET does with the literal '${BENCH_RUN}'), timed by /usr/bin/time -v, and
+#   killed after BENCH_TIMEOUT seconds (default 1800).
+#   BENCH_SETUP, when set, runs the same way just before, untimed, once the destination is
+#   prepared (an S3 gateway restarted empty included): e.g. a replication slot reset to a saved
+#   copy and a base run copied into TARGET, so every run starts from the same state.
 #   BENCH_EXPECT_BYTES (the data set's COPY text size) bounds what an S3 run may store.
 #   One TSV line is appended to RAW: dataset contender run rc wall_s user_s sys_s maxrss_kb
 #   server_cpu_s s3_cpu_s out_bytes load1 note
@@ -253,11 +257,15 @@ measure() {
   for attempt in 1 2; do
     rc=0 out=0 note=""
     case $kind in
-      dir) rm -rf "$target"; mkdir -p "$(dirname "$target")" ;;
+      dir|dir-keep) rm -rf "$target"; mkdir -p "$(dirname "$target")" ;;
       s3) if bench_s3_failsafe || (( BENCH_S3_HELD + ${BENCH_EXPECT_BYTES:-0} > BENCH_S3_BUDGET )); then
             bench_s3_fresh
           fi ;;
     esac
+    if [[ -n ${BENCH_SETUP:-} ]]; then
+      BENCH_RUN=$run bash -c "set -euo pipefail; $BENCH_SETUP" >"$errf.setup" 2>&1 ||
+        { tail -n 20 "$errf.setup" >&2; bdie "the setup of $name (run $run) failed: $BENCH_SETUP"; }
+    fi
     pm=$(bench_postmaster_pid)
     read -r -a cephp <<<"$(bench_ceph_pids)"
     load=$(cut -d ' ' -f 1 /proc/loadavg)
@@ -271,7 +279,7 @@ measure() {
     rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tfile")
     if (( rc == 0 )); then
       case $kind in
-        dir) out=$(find "$target" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }') || out=0 ;;
+        dir|dir-keep) out=$(find "$target" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }') || out=0 ;;
         s3) out=$(bench_s3_size "$target") || out=0 ;;
       esac
     else

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write bench/results.md from the files bench/run.sh (and bench/memory.sh) left in the work
 directory: meta/machine.tsv, meta/datasets.tsv, meta/capabilities.tsv, meta/contenders.tsv,
-raw.tsv, and optionally memory.tsv with meta/memory-*.tsv.
+raw.tsv, and optionally memory.tsv with meta/memory-*.tsv (bench/memory.sh) and cdc.tsv,
+cdc-latency.tsv with meta/cdc-*.tsv (bench/cdc.sh).
 
     report.py --work DIR --runs N --output FILE
 """
@@ -82,6 +83,8 @@ class Stat:
         self.wall = med(r["wall"] for r in ok)
         self.rss = max(r["rss_kb"] for r in ok) / 1024
         self.client = med(r["client_cpu"] for r in ok)
+        self.user = med(r["user"] for r in ok)
+        self.sys = med(r["sys"] for r in ok)
         self.server = med(r["server_cpu"] for r in ok)
         self.s3 = med(r["s3_cpu"] for r in ok)
         self.out = med(r["out_bytes"] for r in ok)
@@ -205,6 +208,158 @@ FIGURES = [
 ]
 
 
+CDC_LABELS = {
+    "pgexport-cdc-run-dir": "pgexport `cdc run --until-caught-up` → directory",
+    "pgexport-cdc-run-s3": "pgexport `cdc run --until-caught-up` → S3",
+    "pg_recvlogical-pgoutput-devnull": "`pg_recvlogical` (pgoutput) → /dev/null (**the limit**)",
+    "sql-peek-binary-changes": "server `pg_logical_slot_peek_binary_changes()`, counted in SQL",
+}
+CDC_LIMIT = "pg_recvlogical-pgoutput-devnull"
+
+
+def percentile(sorted_values, p):
+    """Nearest rank: the smallest value with at least p% of the values at or below it."""
+    if not sorted_values:
+        return None
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
+
+
+def cdc_section(w, args, meta, cdc_raw):
+    if not cdc_raw:
+        return
+    cm = dict(read_tsv(os.path.join(meta, "cdc-machine.tsv"), 2))
+    ds = read_tsv(os.path.join(meta, "cdc-datasets.tsv"), 10)
+    contenders = read_tsv(os.path.join(meta, "cdc-contenders.tsv"), 6)
+    workload = ""
+    wpath = os.path.join(meta, "cdc-workload.txt")
+    if os.path.exists(wpath):
+        with open(wpath, encoding="utf-8") as f:
+            workload = f.read().strip()
+    d = ds[0] if ds else None
+    changes = int(d[4]) if d else 0
+    base_bytes = int(d[8]) if d else 0
+
+    def short(text):
+        return text.replace(args.work, "$WORK").replace(args.repo + "/", "")
+
+    w("## Change data capture: `cdc run` against `pg_recvlogical`\n")
+    w(f"Run {cm.get('started', '?')} – {cm.get('finished', '?')} on the same machine and servers, "
+      f"pgexport {cm.get('pgexport', '?')} (`bench/cdc.sh`).\n")
+    if d:
+        w(f"Data: `{d[0]}` ({d[1]}), then `pgexport cdc init` (slot and publication `bench_cdc`, "
+          f"CSV + zstd, `REPLICA IDENTITY FULL` for the keyless `pgbench_history`) and a copy of the "
+          f"slot saved at that point; then the workload `{short(workload)}` (pgbench's TPC-B-like "
+          f"script: 3 UPDATEs and 1 INSERT per transaction; {float(d[9]):.0f} s). The slot then holds "
+          f"{int(d[3]):,} transactions and {changes:,} changes (counted by the server with "
+          f"`pg_logical_slot_peek_binary_changes`), {int(d[5]) / 1e6:,.0f} MB of WAL from {d[6]} to "
+          f"{d[7]}. Every measurement starts from a fresh copy of the saved slot "
+          "(`pg_copy_logical_replication_slot`), so all decode the same WAL from the same point, "
+          "and every `cdc run` is checked to ship exactly those changes.\n")
+    by = {}
+    for r in cdc_raw:
+        by.setdefault(r["contender"], []).append(r)
+    st = {name: Stat(rs) for name, rs in by.items()}
+    lim = st.get(CDC_LIMIT)
+    lim_wall = lim.wall if lim and lim.ok else None
+    rows = []
+    for c in contenders:
+        name = c[1]
+        s = st.get(name)
+        if s is None:
+            continue
+        label = f"{CDC_LABELS.get(name, name)} <br>`{name}`"
+        if not s.ok:
+            rows.append([label, f"failed: {s.fail_note}"] + [""] * 8)
+            continue
+        files = s.out - base_bytes if s.out else 0
+        rows.append([label + (f" ({s.failed} failed)" if s.failed else ""), fmt(s.wall_min, 2),
+                     fmt(s.wall, 2), fmt(changes / 1e3 / s.wall, 0) if changes else "–",
+                     f"{100 * lim_wall / s.wall:.0f}%" if lim_wall else "–", fmt(s.rss, 0),
+                     fmt(s.client, 2), fmt(s.server, 2),
+                     fmt(s.s3, 2) if name.endswith("-s3") else "–",
+                     fmt(files / MIB) if files > 0 else "–"])
+    w(md_table(["contender", "wall s min", "wall s median", "k changes/s", "% of limit",
+                "peak RSS MiB", "client CPU s", "server CPU s", "S3 server CPU s",
+                "change files MiB"], rows, ["---"] + ["--:"] * 9) + "\n")
+
+    ours = st.get("pgexport-cdc-run-dir")
+    ours_s3 = st.get("pgexport-cdc-run-s3")
+    peek = st.get("sql-peek-binary-changes")
+    if ours and ours.ok and lim_wall:
+        ratio = lim_wall / ours.wall
+        if ratio > 1.05:
+            verdict = (f"`cdc run` is faster by {100 * (ratio - 1):.0f}% although it does more: its "
+                       f"client work overlaps the wait for the WAL sender, and it spends less system "
+                       f"time ({ours.sys:.2f} s against {lim.sys:.2f} s)")
+        elif ratio < 0.95:
+            verdict = ("The gap is `cdc run`'s client work below, which competes with the WAL sender "
+                       "for the same two cores, and the change files and log entry committed at the end")
+        else:
+            verdict = ("On par: `cdc run` does its client work while the WAL sender prepares the next "
+                       "messages, so that work does not show in the wall time")
+        w(f"**Against the limit.** `cdc run` to a directory took {ours.wall:.2f} s (median), "
+          f"`pg_recvlogical` {lim_wall:.2f} s: {100 * ratio:.0f}% of the limit's speed"
+          + (f"; to S3 {ours_s3.wall:.2f} s" if ours_s3 and ours_s3.ok else "") + f". {verdict}. "
+          f"Both are bound by the server: the WAL sender decodes the WAL and sends every change as "
+          f"its own message (server CPU {ours.server:.2f} s with `cdc run`, {lim.server:.2f} s with "
+          f"`pg_recvlogical`)"
+          + (f"; decoding alone, in SQL without the replication protocol, takes {peek.wall:.2f} s, so "
+             "most of the time goes to the WAL sender sending and the client receiving, one message "
+             "per change" if peek and peek.ok else "") + ". "
+          f"`pg_recvlogical` writes what it receives and parses nothing: its {lim.client:.2f} s of "
+          f"client CPU are {lim.user:.2f} s user and {lim.sys:.2f} s system time. `cdc run` also "
+          f"decodes every pgoutput message, renders it as a CSV change row with its metadata columns, "
+          f"compresses it with zstd and writes the change files, then the log entry, and only then "
+          f"moves the slot: {ours.user:.2f} s user and {ours.sys:.2f} s system time."
+          + (f" To S3 the same run takes {ours_s3.wall - ours.wall:.2f} s longer, with the local "
+             f"gateway using {ours_s3.s3:.2f} s of CPU on the same cores." if ours_s3 and ours_s3.ok else "")
+          + "\n")
+
+    lat = read_tsv(os.path.join(args.work, "cdc-latency.tsv"), 4)
+    if lat:
+        w("### Commit-to-visible latency, `cdc run --follow --batch-interval 1s`\n")
+        w(f"{cm.get('latency', '')}. Method (`bench/cdc_latency.py`): one psql session with "
+          "`synchronous_commit = on` commits single-row transactions at a steady rate (`UPDATE "
+          "pgbench_accounts SET abalance = abalance + 1 WHERE aid = n RETURNING aid`, a new aid "
+          "each); the commit time is when psql prints the aid, after the server has committed. A "
+          "watcher polls the destination's commit log (`changes/_log/`: a directory every 5 ms, S3 "
+          "with ListObjectsV2 every 25 ms), notes when it first sees each new entry and reads the aids "
+          "from the change files it lists. Latency = first sighting of the entry that lists the "
+          "transaction − its commit (one monotonic clock; the polling adds up to 5 ms or 25 ms). "
+          "Before each run the slot is reset to the saved copy and the backlog drained with "
+          "`--until-caught-up`, and the measured commits start once one warm-up commit has come "
+          "through (a stream that has just started first re-decodes the WAL from the slot's restart "
+          "point, which can lie well behind its confirmed position: a start-up cost, not the steady "
+          "state).\n")
+        rows = []
+        for kind, title in (("dir", "directory"), ("s3", "S3")):
+            vals = sorted(float(r[3]) for r in lat if r[0] == kind)
+            if not vals:
+                continue
+            span = max(float(r[2]) for r in lat if r[0] == kind) or 1
+            rows.append([title, f"{len(vals):,}", f"{(len(vals) - 1) / span:.1f}",
+                         fmt(percentile(vals, 50), 0), fmt(percentile(vals, 95), 0),
+                         fmt(percentile(vals, 99), 0), fmt(vals[-1], 0), fmt(vals[0], 0)])
+        w(md_table(["destination", "commits", "commits/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
+                    "min ms"], rows) + "\n")
+        w("A batch closes at the first transaction boundary once it has been open for "
+          "`--batch-interval` (timed from its first change), so with commits arriving steadily a "
+          "transaction waits between 0 and one interval for its batch to close (about half an "
+          "interval at the median), plus the time to commit the batch's files and create its log "
+          "entry. A shorter `--batch-interval` lowers the latency at the cost of more, smaller files "
+          "and more log entries.\n")
+
+    w("Commands (each under `/usr/bin/time -v`, as above; the setup runs untimed just before):\n")
+    w("```sh")
+    for c in contenders:
+        w(f"# {c[1]}")
+        if c[4] not in ("-", ""):
+            w(f"#   setup: {short(c[4])}")
+        w(short(c[5]))
+    w("```\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -224,20 +379,23 @@ def main():
     mem_raw = load_raw(os.path.join(args.work, "memory.tsv"))
     mem_meta = read_tsv(os.path.join(meta, "memory-datasets.tsv"), 6)
     mem_contenders = read_tsv(os.path.join(meta, "memory-contenders.tsv"), 6)
+    mem_cdc = read_tsv(os.path.join(meta, "memory-cdc.tsv"), 6)
+    cdc_raw = load_raw(os.path.join(args.work, "cdc.tsv"))
 
     by = {}
     for r in raw:
         by.setdefault(r["dataset"], {}).setdefault(r["contender"], []).append(r)
     stats = {ds: {c: Stat(rs) for c, rs in cs.items()} for ds, cs in by.items()}
-    loads = [r["load1"] for r in raw + mem_raw]
+    loads = [r["load1"] for r in raw + mem_raw + cdc_raw]
 
     o = []
     w = o.append
     w("# pgexport benchmarks: against the tools users would pick instead\n")
     w("How to regenerate: `bench/run.sh` as root on Debian 12 after `scripts/install-deps.sh` "
       "(about 15 minutes, plus 1–2 minutes to make the data the first time; `--memory` adds "
-      "the memory-bound run, about 6 minutes; `--scales \"50 200\" --memory` is the full run, "
-      "about an hour). All contenders are measured side by side "
+      "the memory-bound runs, about 15 minutes; `--cdc` the change-capture runs, about 5 minutes; "
+      "`--scales \"50 200\" --memory --cdc` is the full run, "
+      "about an hour and a half). All contenders are measured side by side "
       "in one run: the same data, the same local PostgreSQL, the same local S3 server (Ceph RADOS "
       f"Gateway on 127.0.0.1), interleaved (run 1 of every contender, then run 2, …), {args.runs} "
       "runs each. [docs/benchmarks.md](../docs/benchmarks.md) describes the method and its "
@@ -421,31 +579,83 @@ def main():
               "buffers of all workers together; the Parquet writer's row groups (`--row-group-bytes`, "
               "64 MiB per worker by default) come on top.\n")
         for d in mem_meta:
-            w(f"Data: `{d[0]}` ({d[1]}): {int(d[2])} tables, {int(d[3]):,} rows, "
+            w(f"Export data: `{d[0]}` ({d[1]}): {int(d[2])} tables, {int(d[3]):,} rows, "
               f"{int(d[4]) / 1e6:,.0f} MB COPY text (pgbench_accounts is nearly all of it), "
               f"{int(d[5]) / 1e6:,.0f} MB on disk. Target: peak RSS below 200 MiB with "
               "`--memory-limit 128MiB`.\n")
+        cdc_bytes = {}  # change rows' COPY text per change-capture data set
+        for d in mem_cdc:
+            db, tables, inserted, updated, changes, wal, rowbytes = d[:7]
+            cdc_bytes[db] = int(rowbytes)
+            what = ("one table `t1 (id bigint PRIMARY KEY, n integer, payload text)`" if tables == "1"
+                    else f"{tables} such tables `t1` … `t{tables}`")
+            upd = f"; `UPDATE` {int(updated):,} rows of `t1`" if int(updated) else ""
+            each = "" if tables == "1" else f" ({int(inserted) // int(tables):,} into each table)"
+            w(f"Change-capture data `{db}`: {what} and, after `cdc init`, one transaction (`BEGIN; "
+              f"INSERT` {int(inserted):,} rows{each} with 192 random hex characters of payload each{upd}; "
+              f"`COMMIT`): {int(changes):,} changes, about {int(rowbytes) / 1e6:,.0f} MB of change rows "
+              f"as COPY text (the MB/s yardstick), {int(wal) / 1e6:,.0f} MB of WAL.\n")
+        if mem_cdc:
+            w("Each `cdc run` starts from a fresh copy of the slot saved before the transaction. "
+              "Target: peak RSS below `--memory-limit`.\n")
         mby = {}
         for r in mem_raw:
             mby.setdefault(r["contender"], []).append(r)
+
+        def target(name, rss):
+            if "default" in name or "materialize" in name:
+                return "–"
+            if "-cdc-run-" in name:
+                limit = int(next(p[3:] for p in name.split("-") if p.startswith("mem")))
+                return f"yes (< {limit} MiB limit)" if rss < limit else f"**no** (limit {limit} MiB)"
+            return "yes (< 200 MiB)" if rss < 200 else "**no** (200 MiB)"
+
         rows = []
+        stats_mem = {}
         for c in mem_contenders:
             name = c[1]
             if name not in mby:
                 continue
             s = Stat(mby[name])
+            stats_mem[name] = s
             b = int(mem_meta[0][4]) if mem_meta else 0
+            if "-cdc-run-" in name:
+                b = cdc_bytes.get(c[0], 0)
+            elif "materialize" in name:
+                b = 0
             if not s.ok:
                 rows.append([f"`{name}`", f"failed: {s.fail_note}", "", "", "", "", ""])
                 continue
-            target = "–" if "default" in name else ("yes" if s.rss < 200 else "**no**")
             rows.append([f"`{name}`", fmt(s.wall, 1), fmt(b / 1e6 / s.wall) if b else "–",
-                         fmt(s.rss, 0), target, fmt(s.client), fmt(s.out / MIB) if s.out else "–"])
-        w(md_table(["run", "wall s (median)", "MB/s", "peak RSS MiB (max)", "< 200 MiB",
+                         fmt(s.rss, 0), target(name, s.rss), fmt(s.client),
+                         fmt(s.out / MIB) if s.out else "–"])
+        w(md_table(["run", "wall s (median)", "MB/s", "peak RSS MiB (max)", "target",
                     "client CPU s", "output MiB"], rows) + "\n")
+        every, few = stats_mem.get("pgexport-materialize-every-key-dir"), stats_mem.get("pgexport-materialize-1k-keys-dir")
+        cdc_runs = [stats_mem[n] for n in stats_mem if "-cdc-run-" in n and stats_mem[n].ok]
+        if cdc_runs:
+            w("The `cdc run` wall times are mostly waiting for the server: PostgreSQL decodes a transaction "
+              "only once it has committed, spilling it to disk beyond `logical_decoding_work_mem`, and "
+              "then sends it change by change (the runs above used "
+              f"{min(r.client for r in cdc_runs):.1f}–{max(r.client for r in cdc_runs):.1f} s of client "
+              f"CPU and {min(r.server for r in cdc_runs):.1f}–{max(r.server for r in cdc_runs):.1f} s of "
+              "server CPU).\n")
+        big = next((d for d in mem_cdc if d[1] == "1"), None)
+        if big and every and every.ok:
+            keys, cdc_rowbytes = int(big[2]), int(big[6])
+            w(f"Materialize folds a table's changes into a map from key to final row before it streams "
+              f"the base: over the transaction above ({keys:,} distinct keys, an empty base) it peaks at "
+              f"{every.rss:,.0f} MiB, about {every.rss * MIB / keys:,.0f} bytes per changed key for rows "
+              f"of about {cdc_rowbytes / 1.1 / keys:,.0f} bytes of text"
+              + (f"; over 1,000 changed keys with those {keys:,} rows as its base it peaks at "
+                 f"{few.rss:,.0f} MiB. Its memory follows the distinct keys the changes touch, not the "
+                 "size of the table." if few and few.ok else ".") + "\n")
         for c in mem_contenders:
-            w(f"- `{c[1]}`: `{c[5].replace(args.work, '$WORK').replace(args.repo + '/', '')}`")
+            setup = "" if c[4] in ("-", "") else f" (setup, untimed: `{c[4].replace(args.work, '$WORK').replace(args.repo + '/', '')}`)"
+            w(f"- `{c[1]}`: `{c[5].replace(args.work, '$WORK').replace(args.repo + '/', '')}`{setup}")
         w("")
+
+    cdc_section(w, args, meta, cdc_raw)
 
     # ---- commands ----
     w("## Exact commands\n")
@@ -491,7 +701,7 @@ def main():
     rows = [[r["dataset"], r["contender"], r["run"], r["rc"], f"{r['wall']:.2f}",
              f"{r['client_cpu']:.2f}", f"{r['server_cpu']:.2f}", f"{r['s3_cpu']:.2f}",
              f"{r['rss_kb'] / 1024:.0f}", f"{r['out_bytes']:,}", f"{r['load1']:.2f}",
-             r["note"].replace("|", "\\|")] for r in raw + mem_raw]
+             r["note"].replace("|", "\\|")] for r in raw + mem_raw + cdc_raw]
     w(md_table(["data set", "contender", "run", "exit", "wall s", "client CPU s", "server CPU s",
                 "S3 CPU s", "RSS MiB", "output bytes", "load1", "note"], rows,
                ["---", "---"] + ["--:"] * 9 + ["---"]) + "\n")

@@ -4,7 +4,7 @@
 # RADOS Gateway); writes bench/results.md.
 #
 #   bench/run.sh [--scales "50 200"] [--runs N] [--quick] [--only GLOB] [--memory]
-#                [--memory-scale N] [--output FILE] [--fresh] [--note TEXT] [--report-only]
+#                [--memory-scale N] [--cdc] [--output FILE] [--fresh] [--note TEXT] [--report-only]
 #
 #   --scales LIST  pgbench scales to measure (default "50": about 0.5 GB of COPY text; the full
 #                  run is --scales "50 200", about 4x as long). Each scale also gets the sample
@@ -14,13 +14,17 @@
 #                  bench/work/quick and writes bench/work/quick/results-quick.md unless --output is given
 #   --only GLOB    only contenders whose name matches GLOB, e.g. 'pgexport-csv*' or '*devnull*'
 #                  (names: see bench/results.md); repeatable
-#   --memory       also run bench/memory.sh (the memory-bound export of a multi-GB table)
+#   --memory       also run bench/memory.sh (the memory-bound export of a multi-GB table, and
+#                  change capture of a 1 GB transaction)
 #   --memory-scale N   pgbench scale for --memory (default 250)
+#   --cdc          also run bench/cdc.sh (cdc run against pg_recvlogical after a pgbench
+#                  workload, and the commit-to-visible latency of --follow); --quick makes it small
 #   --output FILE  where the report goes (default bench/results.md)
 #   --fresh        rebuild the data sets even if the databases from an earlier run match
 #   --note TEXT    a remark printed at the top of the report (e.g. why numbers are provisional)
 #   --report-only  measure nothing: rewrite the report from what the last run left in
-#                  bench/work (e.g. after a separate bench/memory.sh, whose table it then includes)
+#                  bench/work (e.g. after a separate bench/memory.sh or bench/cdc.sh, whose tables
+#                  it then includes)
 #
 # Needs root (the cluster runs as user postgres; the physical-limit COPY writes to the
 # server's /dev/null) and the packages of scripts/install-deps.sh. It starts its own
@@ -39,7 +43,7 @@ BENCH_TAG=bench
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
-scales="50" runs="" quick=0 only=() memory=0 memory_scale=250 output="" note="" report_only=0 argv=("$@")
+scales="50" runs="" quick=0 only=() memory=0 memory_scale=250 cdc=0 output="" note="" report_only=0 argv=("$@")
 while (( $# )); do
   case $1 in
     --scales) scales=${2:?--scales needs a list}; shift 2 ;;
@@ -48,6 +52,7 @@ while (( $# )); do
     --only) only+=("${2:?--only needs a glob}"); shift 2 ;;
     --memory) memory=1; shift ;;
     --memory-scale) memory_scale=${2:?}; shift 2 ;;
+    --cdc) cdc=1; shift ;;
     --output) output=${2:?}; shift 2 ;;
     --fresh) export BENCH_FRESH=1; shift ;;
     --note) note=${2:?--note needs a text}; shift 2 ;;
@@ -76,6 +81,9 @@ if (( report_only )); then
   if [[ -s $WORK/memory.tsv ]] && ! grep -q memory.sh "$META/machine.tsv"; then
     sed -i 's|^\(command\t.*\)$|\1; then bench/memory.sh (its own run)|' "$META/machine.tsv"
   fi
+  if [[ -s $WORK/cdc.tsv ]] && ! grep -q -- '--cdc\|cdc.sh' "$META/machine.tsv"; then
+    sed -i 's|^\(command\t.*\)$|\1; then bench/cdc.sh (its own run)|' "$META/machine.tsv"
+  fi
   "$PY" "$BENCH_DIR/report.py" --work "$WORK" --repo "$REPO" \
     --runs "$(awk -F'\t' '$3 > n { n = $3 } END { print n + 0 }' "$RAW")" --output "$output"
   blog "wrote $output"
@@ -83,7 +91,7 @@ if (( report_only )); then
 fi
 bench_check_common_tools
 mkdir -p "$WORK"
-rm -rf "$META" "$RAW" "$WORK/memory.tsv" "$WORK/logs"
+rm -rf "$META" "$RAW" "$WORK/memory.tsv" "$WORK/cdc.tsv" "$WORK/cdc-latency.tsv" "$WORK/logs"
 mkdir -p "$META" "$WORK/out"
 : >"$RAW"
 started=$(date -u +%FT%TZ) t_start=$SECONDS
@@ -206,6 +214,13 @@ done
 if (( memory )); then
   BENCH_WORK_DIR=$WORK "$BENCH_DIR/memory.sh" --scale "$memory_scale" --raw "$WORK/memory.tsv"
 fi
+cdc_failed=0
+if (( cdc )); then
+  cdc_args=()
+  (( quick )) && cdc_args+=(--quick)
+  BENCH_WORK_DIR=$WORK "$BENCH_DIR/cdc.sh" "${cdc_args[@]}" --raw "$WORK/cdc.tsv" ||
+    { cdc_failed=1; blog "bench/cdc.sh failed: its tables are incomplete (logs in $WORK/logs)"; }
+fi
 
 printf 'finished\t%s\n' "$(date -u +%FT%TZ)" >>"$META/machine.tsv"
 printf 'duration\t%s min\n' "$(( (SECONDS - t_start + 30) / 60 ))" >>"$META/machine.tsv"
@@ -216,7 +231,7 @@ done
 printf 'command\t%s\n' "bench/run.sh${shown[*]:+ ${shown[*]}}" >>"$META/machine.tsv"
 "$PY" "$BENCH_DIR/report.py" --work "$WORK" --repo "$REPO" --runs "$runs" --output "$output"
 blog "wrote $output"
-if awk -F'\t' '$4 != 0 { bad = 1 } END { exit !bad }' "$RAW"; then
+if (( cdc_failed )) || awk -F'\t' '$4 != 0 { bad = 1 } END { exit !bad }' "$RAW"; then
   blog "some measurements failed: see the report and $WORK/logs"
   exit 1
 fi

@@ -3,6 +3,7 @@
 
     s3util.py size PREFIX     total bytes of the objects under PREFIX/ ("" = whole bucket)
     s3util.py clean PREFIX    delete every object under PREFIX/, and abort unfinished uploads
+    s3util.py put DIR PREFIX  upload every file under DIR to PREFIX/<its path below DIR>
 
 The awscli takes about a second to start for each call; this does the same with the standard
 library (SigV4, path-style, ListObjectsV2, DeleteObjects) in a few milliseconds. Reads
@@ -68,10 +69,26 @@ def list_objects(bucket, prefix):
         token = root.findtext(NS + "NextContinuationToken")
 
 
+def put_tree(bucket, directory, prefix):
+    count = 0
+    for root, _, files in os.walk(directory):
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                body = f.read()
+            key = prefix + os.path.relpath(path, directory).replace(os.sep, "/")
+            request("PUT", bucket, {}, body, key=key)
+            count += 1
+    return count
+
+
 def main(argv):
+    bucket = os.environ.get("PGEXPORT_TEST_BUCKET", "")
+    if len(argv) == 4 and argv[1] == "put":
+        print(put_tree(bucket, argv[2], argv[3].strip("/") + "/"))
+        return
     if len(argv) != 3 or argv[1] not in ("size", "clean"):
         sys.exit(__doc__)
-    bucket = os.environ["PGEXPORT_TEST_BUCKET"]
     prefix = argv[2].strip("/") + "/" if argv[2].strip("/") else ""
     objects = list(list_objects(bucket, prefix))
     if argv[1] == "size":

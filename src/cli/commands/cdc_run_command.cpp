@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cdc/base_run.hpp"
+#include "cdc/change_memory.hpp"
 #include "cdc/change_stream.hpp"
 #include "cdc/session_seams.hpp"
 #include "cli/commands/command_setup.hpp"
@@ -78,17 +79,20 @@ int CdcRunCommand::execute() {
     config.heartbeat.reset();
   }
   config.stop_requested = [] { return stop_requested(); };
-  // Each open change file on S3 leases one part buffer from --memory-limit; one part's worth
-  // stays free so a full buffer can always go up while the others wait.
-  MemoryPlan memory;
-  memory.upload_bytes = settings_.size("memory-limit");
+  // The process and every open change file's buffers come off --memory-limit first; the rest
+  // is the budget S3 part buffers are leased from (cdc/change_memory.hpp).
+  const uint64_t memory_limit = settings_.size("memory-limit");
   const uint64_t part_size = std::max<uint64_t>(settings_.size("part-size"), 1);
-  if (memory.upload_bytes < 2 * part_size) {
+  const auto plan = cdc::plan_change_memory(memory_limit, part_size);
+  if (!plan) {
     fail(ErrorKind::usage,
-         "--memory-limit must hold at least two --part-size buffers ({} bytes), not {} bytes",
-         2 * part_size, memory.upload_bytes);
+         "--memory-limit must hold the process, one open change file and two --part-size "
+         "buffers: at least {} bytes with --part-size {} bytes, not {} bytes",
+         cdc::minimum_change_memory(part_size), part_size, memory_limit);
   }
-  config.max_open_files = static_cast<size_t>(memory.upload_bytes / part_size - 1);
+  MemoryPlan memory;
+  memory.upload_bytes = plan->upload_bytes;
+  config.max_open_files = plan->max_open_files;
 
   auto storage = make_storage(settings_, memory);
   storage->check_writable();
