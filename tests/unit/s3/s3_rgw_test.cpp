@@ -126,6 +126,27 @@ TEST_F(RgwTest, MultipartRoundTrip) {
   EXPECT_TRUE(uploads().empty());
 }
 
+TEST_F(RgwTest, UnsignedPayloadsOverHttpAreAcceptedWithTheChecksumRgwVerifies) {
+  // --s3-unsigned-payload: x-amz-content-sha256 says UNSIGNED-PAYLOAD; the probe teaches the
+  // client whether the gateway checks x-amz-checksum-crc32c (Ceph 16 does not, so Content-MD5
+  // it is) and every later write carries that one checksum alone.
+  S3Options unsigned_options = options();
+  unsigned_options.unsigned_payload = true;
+  auto storage = make_s3_storage(unsigned_options);
+  ASSERT_TRUE(storage->client().unsigned_payload());
+  storage->check_writable();
+  EXPECT_NE(storage->client().flexible_checksums(), FlexibleChecksums::unknown);
+  const std::string small = pattern(100'000, 7);
+  const std::string large = pattern(11 * kMebibyte + 7, 8);
+  EXPECT_EQ(storage::put_object(*storage, "small", small).sha256_hex, hex_encode(sha256(small)));
+  auto writer = storage->create("large");
+  writer->write(large);
+  const auto info = writer->commit();
+  EXPECT_EQ(info.sha256_hex, hex_encode(sha256(large)));
+  EXPECT_EQ(storage->read("small"), small);
+  EXPECT_EQ(storage->read("large"), large);
+}
+
 TEST_F(RgwTest, MultipartUnderATightMemoryBudget) {
   S3Options tight = options();
   tight.memory_budget = std::make_shared<MemoryBudget>(10 * kMebibyte);  // two parts at once
