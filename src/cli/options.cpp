@@ -55,8 +55,8 @@ const std::vector<OptionSpec>& destination_options() {
        true},
       {"ca-bundle", OptionType::text, "", "CA certificates file for TLS to S3"},
       {"s3-unsigned-payload", OptionType::flag, "false",
-       "over plain http:// endpoints too, send data unsigned (UNSIGNED-PAYLOAD, as over TLS) "
-       "with a CRC32C or Content-MD5 checksum: saves a SHA-256 pass, but the signature no "
+       "over plain http:// endpoints too, send data as UNSIGNED-PAYLOAD (as over TLS) where "
+       "the store verifies CRC32C checksums: one SHA-256 pass less, but the signature no "
        "longer covers the bytes"},
       {"part-size", OptionType::size, "8MiB",
        "first multipart part size; grows so 10,000 parts always suffice"},

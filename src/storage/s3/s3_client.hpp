@@ -5,14 +5,16 @@
 // checksums" below and docs/s3.md, "Integrity"). Thread-safe: part uploads of many writers
 // share one client.
 //
-// Transport checksums of data bodies (PutObject, UploadPart):
-// - a signed payload (plain HTTP, unless unsigned_payload_over_http): the SHA-256 in
-//   x-amz-content-sha256, which the signature covers and S3 recomputes
-//   (XAmzContentSHA256Mismatch);
-// - an unsigned payload (x-amz-content-sha256: UNSIGNED-PAYLOAD; TLS, or allowed over HTTP):
-//   x-amz-checksum-crc32c where the store verifies it, else Content-MD5 (BadDigest). Whether
-//   it does is learned from the first write's answer: a store that verifies the CRC32C echoes
-//   it; until then both are sent.
+// Transport checksums of data bodies (PutObject, UploadPart), one per body:
+// - the signed SHA-256 in x-amz-content-sha256, which the signature covers and S3 recomputes
+//   (XAmzContentSHA256Mismatch): over plain HTTP (unless unsigned_payload_over_http), and
+//   with stores that ignore flexible checksums;
+// - x-amz-checksum-crc32c (BadDigest) with x-amz-content-sha256: UNSIGNED-PAYLOAD, over TLS
+//   or with unsigned_payload_over_http, where the store verifies CRC32Cs, as AWS does. It
+//   shows that by echoing the CRC32C of the first write, which is sent signed and with a
+//   CRC32C to find out.
+// Content-MD5 is never needed for data: where CRC32C is not verified, the signed SHA-256 is
+// both the stronger checksum and, on CPUs with SHA extensions, the faster one.
 // Control bodies (CompleteMultipartUpload, DeleteObjects) are small and always signed.
 #pragma once
 
@@ -53,8 +55,9 @@ struct S3ClientOptions {
   // The account that must own the bucket (x-amz-expected-bucket-owner on every request),
   // so data never lands in a bucket someone else re-created under the same name.
   std::string expected_bucket_owner;
-  // Send data bodies as UNSIGNED-PAYLOAD over plain HTTP too (over TLS they always are): one
-  // SHA-256 pass less per byte, at the cost of the signature no longer covering the body.
+  // Allow UNSIGNED-PAYLOAD data bodies over plain HTTP too, as over TLS: where the store
+  // verifies CRC32Cs, one SHA-256 pass less per byte, at the cost of the signature no longer
+  // covering the body.
   bool unsigned_payload_over_http = false;
   RetryPolicy retry;
   RetryClock* retry_clock = nullptr;                             // null: the real clock
@@ -71,7 +74,7 @@ struct CompletedPart {
 enum class FlexibleChecksums {
   unknown,   // no unsigned write answered yet
   verified,  // it echoed the CRC32C of a body: it checks them
-  ignored,   // it answered without one (Ceph RGW before 19): Content-MD5 instead
+  ignored,   // it answered without one (Ceph RGW 16): payloads stay signed
 };
 
 using TimePoint = std::chrono::system_clock::time_point;
@@ -168,7 +171,8 @@ class S3Client {
   // Succeeds when the bucket exists and the credentials may list it.
   void head_bucket();
 
-  // Whether data bodies go as UNSIGNED-PAYLOAD (over TLS, or allowed over plain HTTP).
+  // Whether data bodies may go as UNSIGNED-PAYLOAD (over TLS, or allowed over plain HTTP);
+  // they do once the store has shown it verifies CRC32Cs.
   bool unsigned_payload() const { return unsigned_payload_; }
   FlexibleChecksums flexible_checksums() const { return flexible_checksums_.load(); }
 

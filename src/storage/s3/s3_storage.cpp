@@ -282,8 +282,7 @@ std::unique_ptr<S3Storage> make_s3_storage(const S3Options& options) {
             {log::field("url", options.url), log::field("region", endpoint.region()),
              log::field("host", endpoint.host()), log::field("path_style", endpoint.path_style()),
              log::field("tls", endpoint.https()),
-             log::field("payload",
-                        endpoint.https() || options.unsigned_payload ? "unsigned" : "signed")});
+             log::field("unsigned_payload_allowed", endpoint.https() || options.unsigned_payload)});
   auto client = std::make_shared<S3Client>(std::move(endpoint), std::move(client_options));
 
   MultipartConfig multipart;

@@ -126,10 +126,10 @@ TEST_F(RgwTest, MultipartRoundTrip) {
   EXPECT_TRUE(uploads().empty());
 }
 
-TEST_F(RgwTest, UnsignedPayloadsOverHttpAreAcceptedWithTheChecksumRgwVerifies) {
-  // --s3-unsigned-payload: x-amz-content-sha256 says UNSIGNED-PAYLOAD; the probe teaches the
-  // client whether the gateway checks x-amz-checksum-crc32c (Ceph 16 does not, so Content-MD5
-  // it is) and every later write carries that one checksum alone.
+TEST_F(RgwTest, WithUnsignedPayloadsAllowedEveryWriteCarriesAChecksumTheGatewayVerifies) {
+  // --s3-unsigned-payload over plain HTTP: the probe teaches the client whether the gateway
+  // checks x-amz-checksum-crc32c. Ceph 16 does not, so payloads stay signed; a gateway that
+  // does gets unsigned payloads with a CRC32C. Either way the bytes arrive whole.
   S3Options unsigned_options = options();
   unsigned_options.unsigned_payload = true;
   auto storage = make_s3_storage(unsigned_options);
@@ -145,6 +145,19 @@ TEST_F(RgwTest, UnsignedPayloadsOverHttpAreAcceptedWithTheChecksumRgwVerifies) {
   EXPECT_EQ(info.sha256_hex, hex_encode(sha256(large)));
   EXPECT_EQ(storage->read("small"), small);
   EXPECT_EQ(storage->read("large"), large);
+}
+
+TEST_F(RgwTest, TheGatewayRefusesABodyThatDoesNotMatchItsSignedHash) {
+  // What makes the signed payload hash a transport checksum: the store recomputes it.
+  try {
+    storage_->client().put_object(prefix_ + "/mismatch", "the bytes sent",
+                                  hex_encode(sha256("other bytes")));
+    ADD_FAILURE() << "the gateway stored a body that does not match its signed SHA-256";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("XAmzContentSHA256Mismatch"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_FALSE(storage_->read("mismatch"));
 }
 
 TEST_F(RgwTest, MultipartUnderATightMemoryBudget) {
