@@ -83,6 +83,7 @@ std::unique_ptr<storage::Storage> make_storage(const Settings& settings, const M
     options.assume_role_arn = settings.text("assume-role").value_or("");
     options.assume_role_external_id = settings.text("assume-role-external-id").value_or("");
     options.ca_bundle = settings.text("ca-bundle").value_or("");
+    options.unsigned_payload = settings.flag("s3-unsigned-payload");
     options.part_size = settings.size("part-size");
     // One budget for the upload buffers of every worker together.
     options.memory_budget = std::make_shared<MemoryBudget>(memory.upload_bytes);

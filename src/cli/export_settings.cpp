@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/time_format.hpp"
+#include "compress/gzip_level.hpp"
 
 namespace pgexport::cli {
 
@@ -43,6 +44,10 @@ exporter::ExportConfig make_export_config(const Settings& settings) {
   config.codec = stream_codec(config.compression_name);
   if (settings.text("compression-level")) {
     config.compression_level = static_cast<int>(settings.integer("compression-level"));
+    // Checked here, before anything is read or written, rather than by the first compressor.
+    if (config.codec == compress::StreamCodec::gzip) {
+      compress::gzip_setting(config.compression_level);
+    }
   }
   config.lock_timeout = std::chrono::seconds(settings.integer("lock-timeout"));
   config.cleanup_timeout = settings.duration("cleanup-timeout");

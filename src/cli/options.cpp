@@ -54,6 +54,10 @@ const std::vector<OptionSpec>& destination_options() {
        INT64_MAX,
        true},
       {"ca-bundle", OptionType::text, "", "CA certificates file for TLS to S3"},
+      {"s3-unsigned-payload", OptionType::flag, "false",
+       "send data as UNSIGNED-PAYLOAD over plain http:// endpoints too (over TLS it always may) "
+       "where the store verifies CRC32C checksums: one SHA-256 pass less, but the signature no "
+       "longer covers the bytes"},
       {"part-size", OptionType::size, "8MiB",
        "first multipart part size; grows so 10,000 parts always suffice"},
   };
@@ -116,7 +120,8 @@ const std::vector<OptionSpec>& export_options() {
       {"compression-level",
        OptionType::integer,
        "",
-       "codec level; default is the codec's fast setting (zstd 1, gzip 1)",
+       "codec level; default is the codec's fast setting (zstd 1, gzip 1); gzip 1-3 use ISA-L's "
+       "igzip, 0 and 4-9 zlib",
        {},
        -7,
        22},

@@ -27,10 +27,10 @@ class BlockCodec {
   virtual void compress(std::string_view input, std::string& output) = 0;
 };
 
-// A codec of the given kind. `level` is the library's compression level (zstd: its full range,
-// negative levels included; gzip: 0-9); nullopt picks the library default. Snappy and
-// uncompressed have no levels and ignore it. Throws pgexport::Error (usage) for a level out of
-// range.
+// A codec of the given kind. `level` is the compression level (zstd: the library's full range,
+// negative levels included, nullopt its default; gzip: 0-9, mapped onto igzip or zlib as in
+// gzip_level.hpp, nullopt igzip's level 1). Snappy and uncompressed have no levels and ignore
+// it. Throws pgexport::Error (usage) for a level out of range.
 std::unique_ptr<BlockCodec> make_block_codec(BlockCodecKind kind,
                                              std::optional<int> level = std::nullopt);
 

@@ -261,7 +261,8 @@ const codeNames = (cell) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
   const rows = tableRows('Task role (pgexport)');
   const header = read('src/storage/s3/s3_client.hpp');
   const classBody = header.slice(header.indexOf('class S3Client {'), header.indexOf(' private:', header.indexOf('class S3Client {')));
-  const notRequests = new Set(['S3Client', 'endpoint', 'describe']);
+  // Accessors that make no request: what the client was built with and has learned.
+  const notRequests = new Set(['S3Client', 'endpoint', 'describe', 'unsigned_payload', 'flexible_checksums']);
   const methods = [...classBody.matchAll(/^ {2}(?!\/\/)[^\n(]*?\b(\w+)\(/gm)].map((m) => m[1])
     .filter((name) => !notRequests.has(name));
   const stsActions = [...read('src/storage/s3/sts.cpp').matchAll(/call_sts\([^,]+,\s*"(\w+)"/g)].map((m) => m[1]);

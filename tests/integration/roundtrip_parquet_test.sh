@@ -7,8 +7,9 @@
 # in 294276 AD), so a plain export of the whole database must fail with data_error and publish
 # nothing; the three *-as-text switches export it all, but change every numeric, array and
 # timestamp column, so the sample schemas are also exported alone with the typed mapping (and
-# the zoo tables the typed mapping keeps, too). Between them, the runs also cover snappy pages,
-# small files (--max-file-size), small row groups (--row-group-size) and ctid-split tables.
+# the zoo tables the typed mapping keeps, too). Between them, the runs also cover snappy and gzip
+# pages, small files (--max-file-size), small row groups (--row-group-size) and ctid-split
+# tables.
 source "$(dirname "$0")/lib.sh"
 need_postgres
 
@@ -160,6 +161,16 @@ expect_schema public.uploads.content_md5 BYTE_ARRAY '' ''
 expect_schema public.duty_locations.aliases '' LIST 'ListType()'
 expect_schema public.addresses.state BYTE_ARRAY UTF8 'StringType()'
 pass "typed sample schemas (several files: $multi_file; up to $groups row groups per file): $summary"
+
+# --- 3b. gzip pages (the default gzip level is ISA-L's igzip): one RFC 1952 member per page,
+# which both readers decompress to the same values.
+"$PGEXPORT_BIN" export --destination "$dest" --format parquet --run-id typed-gzip \
+  --exclude 'zoo.*' --compression gzip >/dev/null || fail "typed export with gzip pages failed"
+summary=$(compare_run typed-gzip)
+codecs=$(duckdb_rows "SELECT string_agg(DISTINCT compression, ',')
+                      FROM parquet_metadata([$(files_sql typed-gzip)])")
+[[ $codecs == GZIP ]] || fail "typed-gzip: column chunks are compressed with $codecs"
+pass "typed sample schemas with gzip pages: $summary"
 
 # The two runs differ only where the switches apply: numeric, array and timestamp columns.
 text_manifest=$dest/runs/text-snappy/_manifest.json

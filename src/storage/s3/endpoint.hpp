@@ -51,6 +51,8 @@ class Endpoint {
   const std::string& bucket() const { return bucket_; }
   const std::string& region() const { return region_; }
   bool path_style() const { return path_style_; }
+  // Whether requests travel over TLS (every AWS endpoint; custom ones by their URL).
+  bool https() const { return base_.https(); }
   // The value of the Host header: "bucket.s3.us-east-1.amazonaws.com", "127.0.0.1:7480".
   std::string host() const { return base_.authority(); }
   // The decoded path that is signed: "/bucket/key" (path style) or "/key"; "/bucket" or "/"

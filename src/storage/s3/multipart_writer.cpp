@@ -138,9 +138,12 @@ void MultipartObjectWriter::finish_upload() {
 
 storage::ObjectInfo MultipartObjectWriter::commit() {
   ensure_open();
+  const std::string sha256_hex = hex_encode(sha256_.finish());
   try {
     if (upload_id_.empty()) {
-      client_->put_object(key_, buffer_);  // fits in one part: one request, nothing to abort
+      // Fits in one part: one request, nothing to abort. The object's hash is also the
+      // payload's, so a signed request needs no second pass over the bytes.
+      client_->put_object(key_, buffer_, sha256_hex);
     } else {
       finish_upload();
     }
@@ -153,7 +156,7 @@ storage::ObjectInfo MultipartObjectWriter::commit() {
   buffer_lease_.release();
   log::debug("S3 object committed", {log::field("object", client_->describe(key_)),
                                      log::field("bytes", size_), log::field("parts", parts_sent_)});
-  return storage::ObjectInfo{reported_key_, size_, hex_encode(sha256_.finish())};
+  return storage::ObjectInfo{reported_key_, size_, sha256_hex};
 }
 
 void MultipartObjectWriter::abort() noexcept {

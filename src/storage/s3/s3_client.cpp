@@ -102,7 +102,10 @@ struct S3Client::Call {
 };
 
 S3Client::S3Client(Endpoint endpoint, S3ClientOptions options)
-    : endpoint_(std::move(endpoint)), options_(std::move(options)) {}
+    : endpoint_(std::move(endpoint)),
+      options_(std::move(options)),
+      // As the AWS SDKs do: over TLS the record layer already protects the body in transit.
+      unsigned_payload_(endpoint_.https() || options_.unsigned_payload_over_http) {}
 
 std::string S3Client::describe(std::string_view key) const {
   return fmt::format("s3://{}/{}", endpoint_.bucket(), key);
@@ -199,16 +202,56 @@ void S3Client::add_write_options(Call& call) const {
   }
 }
 
-std::string S3Client::put_object(const std::string& key, std::string_view body) {
+std::string S3Client::add_body_checksum(Call& call, std::string_view body,
+                                        std::string_view known_sha256) const {
+  const FlexibleChecksums support =
+      unsigned_payload_ ? flexible_checksums_.load() : FlexibleChecksums::ignored;
+  if (support == FlexibleChecksums::verified) {
+    const std::string crc32c = crc32c_base64(body);
+    call.headers.emplace_back("x-amz-checksum-crc32c", crc32c);
+    call.body_sha256 = std::string(kUnsignedPayload);
+    return crc32c;
+  }
+  // The signed SHA-256 is the checksum: S3 recomputes it and refuses a body that differs. It
+  // is also stronger than Content-MD5 and, on CPUs with SHA extensions, faster.
+  call.body_sha256 = known_sha256.empty() ? hex_encode(sha256(body)) : std::string(known_sha256);
+  if (support == FlexibleChecksums::ignored) return "";
+  // Not known yet whether the store checks CRC32Cs: one more (cheap) checksum, so that the
+  // answer tells.
+  const std::string crc32c = crc32c_base64(body);
+  call.headers.emplace_back("x-amz-checksum-crc32c", crc32c);
+  return crc32c;
+}
+
+void S3Client::learn_flexible_checksums(const http::Response& response,
+                                        const std::string& sent_crc32c) {
+  if (sent_crc32c.empty() || flexible_checksums_.load() != FlexibleChecksums::unknown) return;
+  // A store that checks x-amz-checksum-crc32c answers with the value it computed (and refuses
+  // the body with BadDigest when it differs). One that does not know the header says nothing.
+  const auto echoed = response.header("x-amz-checksum-crc32c");
+  const FlexibleChecksums learned =
+      echoed && *echoed == sent_crc32c ? FlexibleChecksums::verified : FlexibleChecksums::ignored;
+  FlexibleChecksums expected = FlexibleChecksums::unknown;
+  if (flexible_checksums_.compare_exchange_strong(expected, learned)) {
+    log::debug("S3 transport checksum",
+               {log::field("bucket", endpoint_.bucket()),
+                log::field("checksum", learned == FlexibleChecksums::verified
+                                           ? "x-amz-checksum-crc32c, unsigned payload"
+                                           : "signed payload (the store ignores CRC32C)")});
+  }
+}
+
+std::string S3Client::put_object(const std::string& key, std::string_view body,
+                                 std::string_view body_sha256) {
   Call call;
   call.method = "PUT";
   call.key = key;
   call.body = body;
-  call.headers = {{"content-type", "application/octet-stream"},
-                  {"content-md5", md5_base64(body)},
-                  {"x-amz-checksum-crc32c", crc32c_base64(body)}};
+  call.headers = {{"content-type", "application/octet-stream"}};
+  const std::string crc32c = add_body_checksum(call, body, body_sha256);
   add_write_options(call);
   const http::Response response = execute("PUT " + describe(key), call);
+  learn_flexible_checksums(response, crc32c);
   return strip_quotes(response.header("etag").value_or(""));
 }
 
@@ -226,15 +269,14 @@ std::optional<std::string> S3Client::put_object_if_match(const std::string& key,
 std::optional<std::string> S3Client::conditional_put(const std::string& key, std::string_view body,
                                                      const std::string* expected_etag) {
   bool bare = bare_if_match_.load();
+  std::string crc32c;  // as sent by the latest call made
   const auto make_call = [&] {
     Call call;
     call.method = "PUT";
     call.key = key;
     call.body = body;
-    call.body_sha256 = hex_encode(sha256(body));
-    call.headers = {{"content-type", "application/octet-stream"},
-                    {"content-md5", md5_base64(body)},
-                    {"x-amz-checksum-crc32c", crc32c_base64(body)}};
+    call.headers = {{"content-type", "application/octet-stream"}};
+    crc32c = add_body_checksum(call, body);
     if (expected_etag == nullptr) {
       call.headers.emplace_back("if-none-match", "*");
     } else {
@@ -259,6 +301,7 @@ std::optional<std::string> S3Client::conditional_put(const std::string& key, std
         // Throws for every other failure; 409 ConditionalRequestConflict is retryable.
         check_answer(call, response);
         if (response.status >= 200 && response.status < 300) {
+          learn_flexible_checksums(response, crc32c);
           return strip_quotes(response.header("etag").value_or(""));
         }
         if (expected_etag != nullptr && response.status == 412 && !bare) {
@@ -293,8 +336,12 @@ std::string S3Client::create_multipart_upload(const std::string& key) {
   call.method = "POST";
   call.key = key;
   call.query = {{"uploads", ""}};
-  call.headers = {{"content-type", "application/octet-stream"},
-                  {"x-amz-checksum-algorithm", "CRC32C"}};
+  call.headers = {{"content-type", "application/octet-stream"}};
+  // Parts carry a CRC32C unless unsigned payloads are not allowed or the store ignores CRC32Cs
+  // (add_body_checksum); AWS then wants the upload to name the algorithm.
+  if (unsigned_payload_ && flexible_checksums_.load() != FlexibleChecksums::ignored) {
+    call.headers.emplace_back("x-amz-checksum-algorithm", "CRC32C");
+  }
   add_write_options(call);
   const http::Response response = execute("CreateMultipartUpload " + describe(key), call);
   const XmlElement root = parse_xml(response.body);
@@ -310,15 +357,15 @@ CompletedPart S3Client::upload_part(const std::string& key, const std::string& u
                                     int number, std::string_view body) {
   CompletedPart part;
   part.number = number;
-  part.crc32c = crc32c_base64(body);
   Call call;
   call.method = "PUT";
   call.key = key;
   call.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}};
   call.body = body;
-  call.headers = {{"content-md5", md5_base64(body)}, {"x-amz-checksum-crc32c", part.crc32c}};
+  part.crc32c = add_body_checksum(call, body);
   const http::Response response =
       execute(fmt::format("UploadPart {} part {}", describe(key), number), call);
+  learn_flexible_checksums(response, part.crc32c);
   part.etag = strip_quotes(response.header("etag").value_or(""));
   if (part.etag.empty()) {
     fail(ErrorKind::storage_error, "UploadPart {} part {}: no ETag in the answer", describe(key),

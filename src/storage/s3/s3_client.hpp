@@ -1,8 +1,21 @@
 // The S3 operations pgexport needs, over an HttpTransport, signed with SigV4. Every
 // operation retries through common/retry, sends x-amz-expected-bucket-owner when configured,
-// and every write carries the configured object options (SSE, ACL, storage class) and
-// integrity checks (Content-MD5, x-amz-checksum-crc32c, signed x-amz-content-sha256).
-// Thread-safe: part uploads of many writers share one client.
+// and every write carries the configured object options (SSE, ACL, storage class) and one
+// transport checksum that the store verifies before it stores the body (see "Transport
+// checksums" below and docs/s3.md, "Integrity"). Thread-safe: part uploads of many writers
+// share one client.
+//
+// Transport checksums of data bodies (PutObject, UploadPart), one per body:
+// - the signed SHA-256 in x-amz-content-sha256, which the signature covers and S3 recomputes
+//   (XAmzContentSHA256Mismatch): over plain HTTP (unless unsigned_payload_over_http), and
+//   with stores that ignore flexible checksums;
+// - x-amz-checksum-crc32c (BadDigest) with x-amz-content-sha256: UNSIGNED-PAYLOAD, over TLS
+//   or with unsigned_payload_over_http, where the store verifies CRC32Cs, as AWS does. It
+//   shows that by echoing the CRC32C of the first write, which is sent signed and with a
+//   CRC32C to find out.
+// Content-MD5 is never needed for data: where CRC32C is not verified, the signed SHA-256 is
+// both the stronger checksum and, on CPUs with SHA extensions, the faster one.
+// Control bodies (CompleteMultipartUpload, DeleteObjects) are small and always signed.
 #pragma once
 
 #include <atomic>
@@ -42,6 +55,10 @@ struct S3ClientOptions {
   // The account that must own the bucket (x-amz-expected-bucket-owner on every request),
   // so data never lands in a bucket someone else re-created under the same name.
   std::string expected_bucket_owner;
+  // Allow UNSIGNED-PAYLOAD data bodies over plain HTTP too, as over TLS: where the store
+  // verifies CRC32Cs, one SHA-256 pass less per byte, at the cost of the signature no longer
+  // covering the body.
+  bool unsigned_payload_over_http = false;
   RetryPolicy retry;
   RetryClock* retry_clock = nullptr;                             // null: the real clock
   std::function<std::chrono::system_clock::time_point()> clock;  // signing time; null: now
@@ -50,7 +67,14 @@ struct S3ClientOptions {
 struct CompletedPart {
   int number = 0;
   std::string etag;
-  std::string crc32c;  // base64, as sent with the part
+  std::string crc32c;  // base64, as sent with the part; empty when it carried none
+};
+
+// What a store has shown about flexible checksums (x-amz-checksum-crc32c).
+enum class FlexibleChecksums {
+  unknown,   // no unsigned write answered yet
+  verified,  // it echoed the CRC32C of a body: it checks them
+  ignored,   // it answered without one (Ceph RGW 16): payloads stay signed
 };
 
 using TimePoint = std::chrono::system_clock::time_point;
@@ -93,8 +117,10 @@ class S3Client {
   // "s3://bucket/key", for messages.
   std::string describe(std::string_view key) const;
 
-  // Writes an object in one request. Returns its ETag.
-  std::string put_object(const std::string& key, std::string_view body);
+  // Writes an object in one request. Returns its ETag. `body_sha256` is the body's SHA-256 in
+  // hex when the caller has it already (a signed payload then needs no pass of its own).
+  std::string put_object(const std::string& key, std::string_view body,
+                         std::string_view body_sha256 = {});
 
   // PutObject with If-None-Match: * : writes only if no object has the key. Returns the new
   // ETag, or nullopt when an object existed (412) and nothing was written. 409
@@ -107,9 +133,10 @@ class S3Client {
   std::optional<std::string> put_object_if_match(const std::string& key, std::string_view body,
                                                  const std::string& etag);
 
-  // Starts a multipart upload (with CRC32C part checksums). Returns the upload id.
+  // Starts a multipart upload (with CRC32C part checksums when parts carry them). Returns the
+  // upload id.
   std::string create_multipart_upload(const std::string& key);
-  // Uploads one part (1..10000). Returns its ETag and CRC32C, as Complete needs them.
+  // Uploads one part (1..10000). Returns its ETag and CRC32C (if sent), as Complete needs them.
   CompletedPart upload_part(const std::string& key, const std::string& upload_id, int number,
                             std::string_view body);
   // Completes the upload with parts in ascending order. Handles S3's "200 OK with an
@@ -144,6 +171,11 @@ class S3Client {
   // Succeeds when the bucket exists and the credentials may list it.
   void head_bucket();
 
+  // Whether data bodies may go as UNSIGNED-PAYLOAD (over TLS, or allowed over plain HTTP);
+  // they do once the store has shown it verifies CRC32Cs.
+  bool unsigned_payload() const { return unsigned_payload_; }
+  FlexibleChecksums flexible_checksums() const { return flexible_checksums_.load(); }
+
  private:
   struct Call;
   // Sends one signed request (one attempt). Non-2xx answers become errors, except the
@@ -152,6 +184,12 @@ class S3Client {
   // send() inside the retry loop, under the name `what`.
   http::Response execute(const std::string& what, const Call& call);
   void add_write_options(Call& call) const;
+  // Gives a data body its transport checksum (see the top of this file); `known_sha256` is the
+  // body's hex SHA-256 if the caller has it. Returns the CRC32C sent (base64), or "".
+  std::string add_body_checksum(Call& call, std::string_view body,
+                                std::string_view known_sha256 = {}) const;
+  // Learns from a data write's answer whether the store verifies the CRC32C sent with it.
+  void learn_flexible_checksums(const http::Response& response, const std::string& sent_crc32c);
   // Signs and performs one attempt; throws only when no answer arrived (transport errors).
   http::Response perform(const Call& call);
   // Throws the error a non-2xx answer means, unless the call expects it as a result.
@@ -165,6 +203,8 @@ class S3Client {
   S3ClientOptions options_;
   // Whether PutObject's If-Match carries the bare ETag instead of the quoted one.
   std::atomic<bool> bare_if_match_{false};
+  const bool unsigned_payload_;
+  std::atomic<FlexibleChecksums> flexible_checksums_{FlexibleChecksums::unknown};
 };
 
 }  // namespace pgexport::s3

@@ -275,11 +275,14 @@ std::unique_ptr<S3Storage> make_s3_storage(const S3Options& options) {
   client_options.credentials = credentials;
   client_options.write = write;
   client_options.expected_bucket_owner = options.expected_bucket_owner;
+  client_options.unsigned_payload_over_http = options.unsigned_payload;
   client_options.retry = options.retry;
   client_options.retry_clock = options.retry_clock;
   log::info("S3 destination",
             {log::field("url", options.url), log::field("region", endpoint.region()),
-             log::field("host", endpoint.host()), log::field("path_style", endpoint.path_style())});
+             log::field("host", endpoint.host()), log::field("path_style", endpoint.path_style()),
+             log::field("tls", endpoint.https()),
+             log::field("unsigned_payload_allowed", endpoint.https() || options.unsigned_payload)});
   auto client = std::make_shared<S3Client>(std::move(endpoint), std::move(client_options));
 
   MultipartConfig multipart;

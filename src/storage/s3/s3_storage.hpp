@@ -32,6 +32,8 @@ struct S3Options {
   std::string assume_role_external_id;
   std::string assume_role_session_name;
   std::string ca_bundle;  // empty: AWS_CA_BUNDLE, else the system store
+  // Data bodies as UNSIGNED-PAYLOAD over plain HTTP too (S3ClientOptions).
+  bool unsigned_payload = false;
   // Shared by every writer of the process; null: only parts in flight bound the memory.
   std::shared_ptr<MemoryBudget> memory_budget;
   uint64_t part_size = MultipartConfig{}.initial_part_size;

@@ -1,6 +1,8 @@
 // An in-memory S3 behind the HttpTransport seam, for unit tests: it understands the calls
 // S3Client makes (path-style URLs), checks what real S3 checks (signature present,
-// Content-MD5, x-amz-checksum-crc32c, x-amz-content-sha256 against the body), honours
+// Content-MD5, x-amz-checksum-crc32c, x-amz-content-sha256 against the body; a store that
+// ignores flexible checksums can be chosen), counts data writes that no checksum it verifies
+// covers, honours
 // If-None-Match / If-Match on PutObject and Range / If-Match on GetObject as AWS does, and
 // lets a test inject failures per operation: an HTTP error answer or a transport error
 // (before the request is acted on, or after: a lost answer), for the next N calls,
@@ -117,6 +119,18 @@ class FakeS3 final : public http::HttpTransport {
     std::lock_guard lock(mutex_);
     bare_if_match_ = bare;
   }
+  // Whether x-amz-checksum-crc32c is verified and echoed in PutObject and UploadPart answers,
+  // as AWS does (the default), or ignored altogether, as Ceph RGW 16 does.
+  void set_flexible_checksums(bool verified) {
+    std::lock_guard lock(mutex_);
+    flexible_checksums_ = verified;
+  }
+  // PutObject and UploadPart requests whose body no checksum this store verifies covered: an
+  // unsigned payload without Content-MD5 and without a CRC32C the store checks.
+  int unverified_writes() const {
+    std::lock_guard lock(mutex_);
+    return unverified_writes_;
+  }
   // Time stamps of later writes, uploads and listings (default: a fixed moment).
   void set_now(std::chrono::system_clock::time_point now) {
     std::lock_guard lock(mutex_);
@@ -184,6 +198,10 @@ class FakeS3 final : public http::HttpTransport {
       }
     }
     if (auto problem = check_request(request)) return *problem;
+    if (operation == "PutObject" || operation == "UploadPart") {
+      std::lock_guard lock(mutex_);
+      if (!verified_checksum(request)) ++unverified_writes_;
+    }
     if (operation == "UploadPart") {
       const int now = ++concurrent_parts_;
       int seen = max_concurrent_parts_.load();
@@ -319,10 +337,28 @@ class FakeS3 final : public http::HttpTransport {
       return error(400, "BadDigest");
     }
     if (auto crc = find_header(request.headers, "x-amz-checksum-crc32c");
-        crc && *crc != crc32c_base64(request.body)) {
+        crc && flexible_checksums() && *crc != crc32c_base64(request.body)) {
       return error(400, "BadDigest");
     }
     return std::nullopt;
+  }
+
+  bool flexible_checksums() const {
+    std::lock_guard lock(mutex_);
+    return flexible_checksums_;
+  }
+
+  // Whether the body came with a checksum this store checked (check_request passed).
+  bool verified_checksum(const http::Request& request) const {
+    if (find_header(request.headers, "x-amz-content-sha256") != "UNSIGNED-PAYLOAD") return true;
+    if (find_header(request.headers, "content-md5")) return true;
+    return flexible_checksums_ && find_header(request.headers, "x-amz-checksum-crc32c");
+  }
+
+  // What a store that verifies flexible checksums answers: the CRC32C it computed.
+  http::Headers checksum_echo(const http::Request& request) const {
+    if (!flexible_checksums_ || !find_header(request.headers, "x-amz-checksum-crc32c")) return {};
+    return {{"x-amz-checksum-crc32c", crc32c_base64(request.body)}};
   }
 
   http::Response answer(const std::string& operation, const http::Request& request,
@@ -340,7 +376,9 @@ class FakeS3 final : public http::HttpTransport {
         }
       }
       store(key, std::string(request.body), hex_encode(md5(request.body)));
-      return ok("", {{"ETag", "\"" + etags_[key] + "\""}});
+      http::Headers headers = {{"ETag", "\"" + etags_[key] + "\""}};
+      for (auto& echo : checksum_echo(request)) headers.push_back(std::move(echo));
+      return ok("", std::move(headers));
     }
     if (operation == "CreateMultipartUpload") {
       const std::string id = "upload-" + std::to_string(++next_upload_);
@@ -353,7 +391,9 @@ class FakeS3 final : public http::HttpTransport {
       auto upload = uploads_.find(query["uploadId"]);
       if (upload == uploads_.end()) return error(404, "NoSuchUpload");
       upload->second.parts[std::stoi(query["partNumber"])] = std::string(request.body);
-      return ok("", {{"ETag", "\"" + hex_encode(md5(request.body)) + "\""}});
+      http::Headers headers = {{"ETag", "\"" + hex_encode(md5(request.body)) + "\""}};
+      for (auto& echo : checksum_echo(request)) headers.push_back(std::move(echo));
+      return ok("", std::move(headers));
     }
     if (operation == "CompleteMultipartUpload") {
       auto upload = uploads_.find(query["uploadId"]);
@@ -508,6 +548,8 @@ class FakeS3 final : public http::HttpTransport {
   std::map<std::string, std::chrono::system_clock::time_point> modified_;
   bool ignore_conditions_ = false;
   bool bare_if_match_ = false;
+  bool flexible_checksums_ = true;
+  int unverified_writes_ = 0;
   // 2026-03-01T12:00:00Z: a fixed moment, so tests can compare times exactly.
   std::chrono::system_clock::time_point now_{std::chrono::seconds(1'772'366'400)};
   std::map<std::string, Upload> uploads_;
@@ -541,13 +583,21 @@ inline Credentials test_credentials() {
 
 // A client for the fake (or any transport): path style on http://fake.test, static credentials,
 // instant retries.
+// How a test client reaches the fake: over plain HTTP by default (signed payloads).
+struct TestTransportSetup {
+  std::string endpoint_url = "http://fake.test";
+  bool unsigned_payload_over_http = false;
+};
+
 inline std::shared_ptr<S3Client> make_test_client(std::shared_ptr<http::HttpTransport> fake,
                                                   ObjectWriteOptions write = {},
-                                                  std::string expected_bucket_owner = "") {
+                                                  std::string expected_bucket_owner = "",
+                                                  TestTransportSetup setup = {}) {
   EndpointOptions endpoint;
   endpoint.region = "us-east-1";
-  endpoint.endpoint_url = "http://fake.test";
+  endpoint.endpoint_url = setup.endpoint_url;
   S3ClientOptions options;
+  options.unsigned_payload_over_http = setup.unsigned_payload_over_http;
   options.transport = std::move(fake);
   options.credentials = std::make_shared<StaticCredentialsProvider>(test_credentials());
   options.write = std::move(write);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/digest.hpp"
 #include "fake_s3.hpp"
 #include "storage/s3/checksum.hpp"
 
@@ -29,10 +30,12 @@ TEST(S3Client, PutObjectSendsIntegrityHeadersAndWriteOptions) {
 
   const auto call = fake->calls().at(0);
   EXPECT_EQ(call.url, "http://fake.test/bucket/runs/a%20b/part-0.csv");
-  EXPECT_EQ(header(call, "content-md5"), "XUFAKrxLKna5cZ2REBfFkg==");
-  EXPECT_EQ(header(call, "x-amz-checksum-crc32c"), crc32c_base64("hello"));
+  // Over plain HTTP the payload is signed: its SHA-256 is the checksum S3 verifies, and no
+  // second one is computed (transport_checksum_test.cpp covers the other cases).
   EXPECT_EQ(header(call, "x-amz-content-sha256"),
             "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  EXPECT_EQ(header(call, "content-md5"), "<absent>");
+  EXPECT_EQ(header(call, "x-amz-checksum-crc32c"), "<absent>");
   EXPECT_EQ(header(call, "x-amz-server-side-encryption"), "aws:kms");
   EXPECT_EQ(header(call, "x-amz-server-side-encryption-aws-kms-key-id"), write.kms_key_id);
   EXPECT_EQ(header(call, "x-amz-acl"), "bucket-owner-full-control");
@@ -42,11 +45,11 @@ TEST(S3Client, PutObjectSendsIntegrityHeadersAndWriteOptions) {
   const std::string authorization = header(call, "authorization");
   EXPECT_TRUE(authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIDTESTTESTTEST/"));
   // Everything S3 acts on is signed.
-  for (const char* name : {"content-md5", "x-amz-checksum-crc32c", "x-amz-content-sha256",
-                           "x-amz-server-side-encryption", "x-amz-acl",
+  for (const char* name : {"x-amz-content-sha256", "x-amz-server-side-encryption", "x-amz-acl",
                            "x-amz-expected-bucket-owner", "x-amz-storage-class", "host"}) {
     EXPECT_NE(authorization.find(name), std::string::npos) << name;
   }
+  EXPECT_EQ(fake->unverified_writes(), 0);
 }
 
 TEST(S3Client, ExpectedBucketOwnerOnEveryRequest) {
@@ -80,11 +83,11 @@ TEST(S3Client, WriteOptionsGoOnCreateButNotOnParts) {
   const auto calls = fake->calls();
   EXPECT_EQ(header(calls[0], "x-amz-server-side-encryption"), "AES256");
   EXPECT_EQ(header(calls[0], "x-amz-acl"), "bucket-owner-full-control");
-  EXPECT_EQ(header(calls[0], "x-amz-checksum-algorithm"), "CRC32C");
-  // SSE-S3/KMS headers are rejected on UploadPart; integrity headers are required.
+  // SSE-S3/KMS headers are rejected on UploadPart; its integrity check is the signed payload
+  // hash over plain HTTP.
   EXPECT_EQ(header(calls[1], "x-amz-server-side-encryption"), "<absent>");
-  EXPECT_EQ(header(calls[1], "content-md5"), md5_base64("data"));
-  EXPECT_EQ(header(calls[1], "x-amz-checksum-crc32c"), crc32c_base64("data"));
+  EXPECT_EQ(header(calls[1], "x-amz-content-sha256"), hex_encode(sha256("data")));
+  EXPECT_EQ(fake->unverified_writes(), 0);
 }
 
 TEST(S3Client, RetriesThrottlingAndConnectionResets) {

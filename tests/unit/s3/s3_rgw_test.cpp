@@ -126,6 +126,40 @@ TEST_F(RgwTest, MultipartRoundTrip) {
   EXPECT_TRUE(uploads().empty());
 }
 
+TEST_F(RgwTest, WithUnsignedPayloadsAllowedEveryWriteCarriesAChecksumTheGatewayVerifies) {
+  // --s3-unsigned-payload over plain HTTP: the probe teaches the client whether the gateway
+  // checks x-amz-checksum-crc32c. Ceph 16 does not, so payloads stay signed; a gateway that
+  // does gets unsigned payloads with a CRC32C. Either way the bytes arrive whole.
+  S3Options unsigned_options = options();
+  unsigned_options.unsigned_payload = true;
+  auto storage = make_s3_storage(unsigned_options);
+  ASSERT_TRUE(storage->client().unsigned_payload());
+  storage->check_writable();
+  EXPECT_NE(storage->client().flexible_checksums(), FlexibleChecksums::unknown);
+  const std::string small = pattern(100'000, 7);
+  const std::string large = pattern(11 * kMebibyte + 7, 8);
+  EXPECT_EQ(storage::put_object(*storage, "small", small).sha256_hex, hex_encode(sha256(small)));
+  auto writer = storage->create("large");
+  writer->write(large);
+  const auto info = writer->commit();
+  EXPECT_EQ(info.sha256_hex, hex_encode(sha256(large)));
+  EXPECT_EQ(storage->read("small"), small);
+  EXPECT_EQ(storage->read("large"), large);
+}
+
+TEST_F(RgwTest, TheGatewayRefusesABodyThatDoesNotMatchItsSignedHash) {
+  // What makes the signed payload hash a transport checksum: the store recomputes it.
+  try {
+    storage_->client().put_object(prefix_ + "/mismatch", "the bytes sent",
+                                  hex_encode(sha256("other bytes")));
+    ADD_FAILURE() << "the gateway stored a body that does not match its signed SHA-256";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("XAmzContentSHA256Mismatch"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_FALSE(storage_->read("mismatch"));
+}
+
 TEST_F(RgwTest, MultipartUnderATightMemoryBudget) {
   S3Options tight = options();
   tight.memory_budget = std::make_shared<MemoryBudget>(10 * kMebibyte);  // two parts at once
