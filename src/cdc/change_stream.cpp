@@ -218,8 +218,9 @@ class Batch {
     return entry;
   }
 
-  // After a failure before the log entry was attempted: the files committed early are listed
-  // by no entry, so they are removed (best effort; cleanup removes what is left).
+  // After a failure before the log entry was attempted, or when another writer's entry fenced
+  // this one: the files committed early are listed by no entry, so they are removed (best effort;
+  // cleanup removes what is left).
   void remove_committed(storage::Storage& storage) noexcept {
     for (const std::string& key : committed_keys_) {
       try {
@@ -230,6 +231,9 @@ class Batch {
       }
     }
   }
+
+  // After the log entry's creation was attempted without a known outcome: nothing is removed.
+  void keep_committed() noexcept { committed_keys_.clear(); }
 
   uint64_t next_write() { return ++writes_; }
   int next_file_index(const std::string& table) { return next_file_[table]++; }
@@ -740,7 +744,17 @@ class ChangeStream {
 
   // Creates the entry (fenced: slot_busy), then moves the slot to its end_lsn.
   void publish(const LogEntry& entry) {
-    if (log_.append(entry) == AppendOutcome::fenced) {
+    AppendOutcome outcome;
+    try {
+      outcome = log_.append(entry);
+    } catch (...) {
+      // The entry may still land (a request the client gave up on can reach the store later),
+      // and an entry listing removed files would lose its changes: they stay, and cleanup
+      // removes them once no entry lists them.
+      batch_.keep_committed();
+      throw;
+    }
+    if (outcome == AppendOutcome::fenced) {
       fail(ErrorKind::slot_busy,
            "another cdc run writes this log: {} was created by another writer first, so this "
            "run stops without advancing the slot (its change files are orphans that cleanup "

@@ -306,6 +306,24 @@ TEST_F(ChangeStreamTest, FencedAppendStopsTheRunWithoutMovingTheSlot) {
   EXPECT_TRUE(change_files().empty());  // its own files are removed: no entry lists them
 }
 
+TEST_F(ChangeStreamTest, AnEntryWhoseCreationFailedKeepsItsFilesForALateArrival) {
+  database_.target = Lsn(0x3100);
+  source_->payload(relation(kOrders, "public", "orders", kOrdersColumns));
+  transaction(*source_, Lsn(0x2000), Lsn(0x2010), 700, {"1", "2"});
+  source_->payload(keepalive(Lsn(0x3100)));
+  FailingCreateStorage failing(*storage_, FailingCreateStorage::Mode::fails_before_landing);
+  try {
+    run_change_stream(config_, base_, failing, *source_, database_, clock_);
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::storage_transient) << error.what();
+  }
+  EXPECT_TRUE(log().empty());
+  for (const SentStatus& status : source_->statuses) EXPECT_EQ(status.flush, kConsistentPoint);
+  // The request could still create the entry; the files it would list are there for it.
+  EXPECT_EQ(change_files().size(), 1u);
+}
+
 TEST_F(ChangeStreamTest, SchemaChangeStartsVersionTwoAndARestartContinuesIt) {
   database_.target = Lsn(0x3100);
   source_->payload(relation(kOrders, "public", "orders", kOrdersColumns));

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cdc/layout.hpp"
+#include "change_stream_fakes.hpp"
 #include "common/error.hpp"
 #include "export/commit.hpp"
 #include "storage/local/local_storage.hpp"
@@ -414,56 +415,7 @@ TEST_F(CommitLogTest, ChangeFilesBesideTheLogAreNotEntries) {
 
 // A store whose create_if_absent fails after (or before) it reached the store, as a timeout
 // does: the seam where append() must look before deciding.
-class FailingCreateStorage final : public storage::Storage {
- public:
-  enum class Mode { lands_then_fails, fails_before_landing, fails_and_reads_fail };
-  FailingCreateStorage(storage::Storage& inner, Mode mode) : inner_(inner), mode_(mode) {}
-
-  std::string describe() const override { return inner_.describe(); }
-  void check_writable() override { inner_.check_writable(); }
-  bool supports_conditional_writes() const override { return true; }
-  std::unique_ptr<storage::ObjectWriter> create(const std::string& key) override {
-    return inner_.create(key);
-  }
-  storage::ConditionalWrite create_if_absent(const std::string& key,
-                                             std::string_view bytes) override {
-    if (mode_ == Mode::lands_then_fails) inner_.create_if_absent(key, bytes);
-    fail(ErrorKind::storage_transient, "timed out creating {}", key);
-  }
-  storage::ConditionalWrite replace_if_unchanged(const std::string& key, std::string_view bytes,
-                                                 const std::string& version) override {
-    return inner_.replace_if_unchanged(key, bytes, version);
-  }
-  std::optional<std::string> read(const std::string& key) override {
-    if (mode_ == Mode::fails_and_reads_fail) fail(ErrorKind::storage_transient, "read failed");
-    return inner_.read(key);
-  }
-  std::optional<storage::VersionedObject> read_versioned(const std::string& key) override {
-    return inner_.read_versioned(key);
-  }
-  bool read_into(const std::string& key, ByteSink& sink) override {
-    return inner_.read_into(key, sink);
-  }
-  std::optional<storage::ObjectStat> stat(const std::string& key) override {
-    return inner_.stat(key);
-  }
-  std::vector<std::string> list(const std::string& prefix) override { return inner_.list(prefix); }
-  std::vector<storage::ObjectStat> list_detailed(const std::string& prefix) override {
-    return inner_.list_detailed(prefix);
-  }
-  std::vector<storage::PendingUpload> list_pending_uploads(const std::string& prefix) override {
-    return inner_.list_pending_uploads(prefix);
-  }
-  void abort_pending_upload(const storage::PendingUpload& upload) override {
-    inner_.abort_pending_upload(upload);
-  }
-  void remove(const std::string& key) override { inner_.remove(key); }
-  void remove_prefix(const std::string& prefix) override { inner_.remove_prefix(prefix); }
-
- private:
-  storage::Storage& inner_;
-  Mode mode_;
-};
+using FailingCreateStorage = testing::FailingCreateStorage;
 
 TEST_F(CommitLogTest, AFailedCreateWhoseEntryLandedIsAppended) {
   FailingCreateStorage failing(*storage_, FailingCreateStorage::Mode::lands_then_fails);
