@@ -195,8 +195,9 @@ pass "--publication refused (2); a slot ahead of the log fails status and run wi
 dest=$s3
 start_fault_proxy --rate 0 --delay 2
 # Two part buffers only: the stream waits for an upload to finish before it reads on, so when
-# the signal comes the run is inside a request, not between messages.
-start_run --slot pgexport_s3 --follow --batch-interval 1h --part-size 5MiB --memory-limit 10MiB \
+# the signal comes the run is inside a request, not between messages. (30 MiB: the process's
+# 16 MiB, one open file's 3 MiB and two 5 MiB parts, see docs/cdc.md "Memory".)
+start_run --slot pgexport_s3 --follow --batch-interval 1h --part-size 5MiB --memory-limit 30MiB \
   --cleanup-timeout 300s --s3-endpoint "$PROXY_URL"
 rows=500000
 sql "$db" -c "INSERT INTO orders SELECT 1000000 + i, md5(i::text) || md5((i * 7)::text) FROM generate_series(1, $rows) i"
