@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # An export to s3:// against a real S3 server (Ceph RADOS Gateway, which checks signatures,
-# Content-MD5 and part sizes), read back with an independent client (awscli), is
+# payload hashes and part sizes), read back with an independent client (awscli), is
 # byte-identical to a directory export of the same data, and loads back into PostgreSQL.
 source "$(dirname "$0")/lib.sh"
 need_postgres

@@ -338,7 +338,9 @@ std::string S3Client::create_multipart_upload(const std::string& key) {
   call.query = {{"uploads", ""}};
   call.headers = {{"content-type", "application/octet-stream"}};
   // Parts carry a CRC32C unless unsigned payloads are not allowed or the store ignores CRC32Cs
-  // (add_body_checksum); AWS then wants the upload to name the algorithm.
+  // (add_body_checksum); AWS then wants the upload to name the algorithm. (An upload started
+  // before any write has answered would name it for a store that later proves to ignore it,
+  // which does no harm; in practice the destination's probe has answered long before.)
   if (unsigned_payload_ && flexible_checksums_.load() != FlexibleChecksums::ignored) {
     call.headers.emplace_back("x-amz-checksum-algorithm", "CRC32C");
   }
