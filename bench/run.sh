@@ -78,7 +78,7 @@ for s in $scales; do [[ $s =~ ^[1-9][0-9]*$ ]] || bdie "--scales takes positive 
 RAW=$WORK/raw.tsv META=$WORK/meta
 if (( report_only )); then
   [[ -s $RAW && -d $META ]] || bdie "nothing to report: $RAW is missing (run bench/run.sh first)"
-  if [[ -s $WORK/memory.tsv ]] && ! grep -q memory.sh "$META/machine.tsv"; then
+  if [[ -s $WORK/memory.tsv ]] && ! grep -q -- '--memory\|memory.sh' "$META/machine.tsv"; then
     sed -i 's|^\(command\t.*\)$|\1; then bench/memory.sh (its own run)|' "$META/machine.tsv"
   fi
   if [[ -s $WORK/cdc.tsv ]] && ! grep -q -- '--cdc\|cdc.sh' "$META/machine.tsv"; then
