@@ -113,6 +113,23 @@ Sha256Digest signing_key(std::string_view secret, std::string_view date, std::st
   return derived;
 }
 
+std::string credential_scope(std::string_view date, std::string_view region,
+                             std::string_view service) {
+  return fmt::format("{}/{}/{}/aws4_request", date, region, service);
+}
+
+std::string string_to_sign(std::string_view timestamp, std::string_view scope,
+                           std::string_view canonical_request) {
+  return fmt::format("{}\n{}\n{}\n{}", kAlgorithm, timestamp, scope,
+                     hex_encode(sha256(canonical_request)));
+}
+
+std::string signature_of(std::string_view string_to_sign, const Credentials& credentials,
+                         std::string_view date, std::string_view region, std::string_view service) {
+  const Sha256Digest key = signing_key(credentials.secret_access_key, date, region, service);
+  return hex_encode(hmac_sha256(as_view(key), string_to_sign));
+}
+
 }  // namespace
 
 std::string uri_encode(std::string_view bytes, bool keep_slash) {
@@ -194,13 +211,10 @@ SigningResult sign_v4(const SigningInput& input, const Credentials& credentials)
       "{}\n{}\n{}\n{}\n{}\n{}", input.method, canonical_uri(input.path, input.path_rules),
       canonical_query_string(input.query), canonical_headers, signed_headers, input.payload_sha256);
 
-  const std::string scope = fmt::format("{}/{}/{}/aws4_request", date, input.region, input.service);
-  result.string_to_sign = fmt::format("{}\n{}\n{}\n{}", kAlgorithm, timestamp, scope,
-                                      hex_encode(sha256(result.canonical_request)));
-
-  const Sha256Digest key =
-      signing_key(credentials.secret_access_key, date, input.region, input.service);
-  const std::string signature = hex_encode(hmac_sha256(as_view(key), result.string_to_sign));
+  const std::string scope = credential_scope(date, input.region, input.service);
+  result.string_to_sign = string_to_sign(timestamp, scope, result.canonical_request);
+  const std::string signature =
+      signature_of(result.string_to_sign, credentials, date, input.region, input.service);
   result.authorization =
       fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}", kAlgorithm,
                   credentials.access_key_id, scope, signed_headers, signature);
@@ -209,6 +223,35 @@ SigningResult sign_v4(const SigningInput& input, const Credentials& credentials)
     result.headers.emplace_back("x-amz-security-token", credentials.session_token);
   }
   result.headers.emplace_back("authorization", result.authorization);
+  return result;
+}
+
+PresignResult presign_v4(const PresignInput& input, const Credentials& credentials) {
+  PresignResult result;
+  const std::string timestamp = format_utc_compact(input.time);
+  const std::string date = timestamp.substr(0, 8);
+  const std::string scope = credential_scope(date, input.region, input.service);
+
+  std::vector<NameValue> query = input.query;
+  query.emplace_back("X-Amz-Algorithm", std::string(kAlgorithm));
+  query.emplace_back("X-Amz-Credential", fmt::format("{}/{}", credentials.access_key_id, scope));
+  query.emplace_back("X-Amz-Date", timestamp);
+  query.emplace_back("X-Amz-Expires", std::to_string(input.expires.count()));
+  // Signed, as every SDK does for a presigned URL: the token is part of what the URL grants.
+  if (!credentials.session_token.empty()) {
+    query.emplace_back("X-Amz-Security-Token", credentials.session_token);
+  }
+  query.emplace_back("X-Amz-SignedHeaders", "host");
+  const std::string canonical_query = canonical_query_string(query);
+
+  result.canonical_request =
+      fmt::format("{}\n{}\n{}\nhost:{}\n\nhost\n{}", input.method,
+                  canonical_uri(input.path, PathRules::normalize), canonical_query,
+                  canonical_header_value(input.host), input.payload_sha256);
+  result.string_to_sign = string_to_sign(timestamp, scope, result.canonical_request);
+  result.query = fmt::format(
+      "{}&X-Amz-Signature={}", canonical_query,
+      signature_of(result.string_to_sign, credentials, date, input.region, input.service));
   return result;
 }
 

@@ -25,6 +25,11 @@ enum class PathRules {
   normalize,
 };
 
+// The SHA-256 of an empty payload, in hex: bodiless requests send it as the payload hash.
+inline constexpr std::string_view kEmptyPayloadSha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+
 struct SigningInput {
   std::string_view method;
   std::string_view path;           // decoded, starting with '/': "/bucket/my key.txt"
@@ -58,6 +63,33 @@ struct SigningResult {
 // region, service) so the four HMACs run once a day, not once per request.
 SigningResult sign_v4(const SigningInput& input, const Credentials& credentials);
 
+struct PresignInput {
+  std::string_view method;
+  std::string_view host;         // the Host header, the only header signed: "db.example:5432"
+  std::string_view path;         // decoded, starting with '/'
+  std::vector<NameValue> query;  // the request's own decoded parameters, in any order
+  std::string_view region;
+  std::string_view service;
+  std::chrono::system_clock::time_point time;
+  std::chrono::seconds expires;  // X-Amz-Expires
+  // Lowercase hex SHA-256 of the body, or "UNSIGNED-PAYLOAD": S3 presigns with the latter,
+  // every other service (rds-db among them) with the hash of the empty body.
+  std::string_view payload_sha256 = kEmptyPayloadSha256;
+};
+
+struct PresignResult {
+  // The whole query string, encoded and sorted, X-Amz-Signature last: what follows '?'.
+  std::string query;
+  std::string canonical_request;
+  std::string string_to_sign;
+};
+
+// Signs a request in its query string (a presigned URL): the X-Amz-Algorithm, -Credential,
+// -Date, -Expires, -SignedHeaders and (with session credentials) -Security-Token parameters
+// join the request's own, all of them signed, then X-Amz-Signature is appended.
+// Deterministic, like sign_v4, and with the same canonical forms and key derivation.
+PresignResult presign_v4(const PresignInput& input, const Credentials& credentials);
+
 // Percent-encodes every byte except the unreserved characters A-Z a-z 0-9 - . _ ~ (and
 // '/' when `keep_slash`), with uppercase hex: RFC 3986 as SigV4 requires.
 std::string uri_encode(std::string_view bytes, bool keep_slash);
@@ -67,10 +99,5 @@ std::string canonical_uri(std::string_view decoded_path, PathRules rules);
 
 // "a=1&b=2": names and values encoded, sorted by name then value. Also the wire form.
 std::string canonical_query_string(const std::vector<NameValue>& query);
-
-// The SHA-256 of an empty payload, in hex: bodiless requests send it as the payload hash.
-inline constexpr std::string_view kEmptyPayloadSha256 =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 
 }  // namespace pgexport::s3
