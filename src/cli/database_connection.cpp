@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "cli/rds_iam_login.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 
@@ -67,7 +68,7 @@ std::string read_password_file(const std::string& path) {
   return content;
 }
 
-std::string with_password(const std::string& conninfo, const std::string& password) {
+ConnectionOptions parse_connection_string(const std::string& conninfo) {
   char* error = nullptr;
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
       PQconninfoParse(conninfo.c_str(), &error), &PQconninfoFree);
@@ -78,22 +79,36 @@ std::string with_password(const std::string& conninfo, const std::string& passwo
          "--source (or PGEXPORT_SOURCE) is not a valid connection string: write key=value pairs "
          "or a postgresql:// URI");
   }
-  std::string result;
+  ConnectionOptions result;
   for (const PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
-    if (option->val == nullptr) continue;
-    if (std::string_view(option->keyword) == "password") {
+    if (option->val != nullptr) result.emplace_back(option->keyword, option->val);
+  }
+  return result;
+}
+
+std::string connection_string(const ConnectionOptions& options) {
+  std::string result;
+  for (const auto& [keyword, value] : options) {
+    if (!result.empty()) result += ' ';
+    result += keyword;
+    result += '=';
+    result += quote_value(value);
+  }
+  return result;
+}
+
+std::string with_password(const std::string& conninfo, const std::string& password) {
+  ConnectionOptions options = parse_connection_string(conninfo);
+  for (const auto& [keyword, value] : options) {
+    if (keyword == "password") {
       fail(ErrorKind::usage,
            "--source (or PGEXPORT_SOURCE) holds a password and {} gives one too; give the "
            "password in one place only",
            kFileOption);
     }
-    result += option->keyword;
-    result += '=';
-    result += quote_value(option->val);
-    result += ' ';
   }
-  result += "password=" + quote_value(password);
-  return result;
+  options.emplace_back("password", password);
+  return connection_string(options);
 }
 
 std::string database_connection_string(const Settings& settings) {
@@ -108,6 +123,17 @@ std::string database_connection_string(const Settings& settings) {
               {{"password_file", *path}});
   }
   return connection;
+}
+
+pg::ConnectionSource database_connection(const Settings& settings) {
+  if (!settings.flag("rds-iam")) return {database_connection_string(settings), nullptr, ""};
+  if (settings.text("password-file")) {
+    fail(ErrorKind::usage,
+         "--rds-iam logs in with a token made for each session, and {} gives a password too; "
+         "give one of them",
+         kFileOption);
+  }
+  return rds_iam_connection(settings);
 }
 
 }  // namespace pgexport::cli

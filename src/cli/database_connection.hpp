@@ -1,14 +1,23 @@
-// The connection string every database session of a command opens (coordinator, workers,
-// slot administration, the replication stream): --source, with the password of
-// --password-file put into it when that is given. pg::Connection::open takes it unchanged, so
-// every session of the command, ordinary or replication, logs in the same way.
+// How every database session of a command logs in (coordinator, workers, slot
+// administration, the replication stream): --source, with the password of --password-file put
+// into it when that is given, or with --rds-iam a token made for each session. Every session
+// opens through pg::Connection::open with the same pg::ConnectionSource, so every session of
+// the command, ordinary or replication, logs in the same way.
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/options.hpp"
+#include "pg/connection_source.hpp"
 
 namespace pgexport::cli {
+
+// How every session of the command logs in: --source with the --password-file password
+// (database_connection_string), or with --rds-iam a token made for each session as it opens
+// (rds_iam_login.hpp). Throws Error(usage) for --rds-iam with --password-file.
+pg::ConnectionSource database_connection(const Settings& settings);
 
 // --source with the password from --password-file, read once, here. Without --password-file,
 // --source as given (libpq then takes the password from PGPASSWORD or ~/.pgpass). Throws
@@ -21,6 +30,14 @@ std::string database_connection_string(const Settings& settings);
 // `path` when the file is missing, unreadable, empty, larger than a password can be, or holds
 // more than one line or a NUL byte.
 std::string read_password_file(const std::string& path);
+
+// The keyword/value pairs a connection string sets, in libpq's keyword order. Throws
+// Error(usage) when it cannot be parsed; the message never quotes the connection string.
+using ConnectionOptions = std::vector<std::pair<std::string, std::string>>;
+ConnectionOptions parse_connection_string(const std::string& conninfo);
+
+// The pairs as a key=value connection string, each value quoted as libpq reads it.
+std::string connection_string(const ConnectionOptions& options);
 
 // `conninfo` (key=value pairs or a postgresql:// URI; empty: libpq's PG* environment) as
 // key=value pairs with password=`password` added. Throws Error(usage) when `conninfo` cannot

@@ -26,7 +26,7 @@ compress::StreamCodec stream_codec(const std::string& name) {
 
 exporter::ExportConfig make_export_config(const Settings& settings) {
   exporter::ExportConfig config;
-  config.source = database_connection_string(settings);
+  config.source = database_connection(settings);
   config.run_id =
       settings.text("run-id").value_or(format_utc_compact(std::chrono::system_clock::now()));
   config.jobs = static_cast<int>(settings.integer("jobs"));

@@ -90,6 +90,15 @@ const std::vector<OptionSpec>& database_options() {
        "file holding the database password (a mounted secret), read once at start; one "
        "trailing newline is ignored. Used instead of PGPASSWORD and ~/.pgpass; --source must "
        "then hold no password"},
+      {"rds-iam", OptionType::flag, "false",
+       "log in to RDS with an IAM token instead of a password: a fresh token (valid 15 "
+       "minutes) for every session, signed with the AWS credentials chain (the ECS task role); "
+       "host, port and user come from --source or PGHOST/PGPORT/PGUSER; needs sslmode require "
+       "or stricter (the default becomes require, or verify-full with sslrootcert); not with "
+       "--password-file or a password in --source"},
+      {"rds-region", OptionType::text, "",
+       "region the --rds-iam token is signed for (default: from the RDS host name, else "
+       "AWS_REGION / profile)"},
   };
   return specs;
 }

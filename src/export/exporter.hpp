@@ -11,6 +11,7 @@
 #include "compress/stream_compressor.hpp"
 #include "format/format.hpp"
 #include "pg/catalog.hpp"
+#include "pg/connection_source.hpp"
 #include "storage/storage.hpp"
 
 namespace pgexport::exporter {
@@ -30,7 +31,9 @@ struct ChangeCaptureStart {
 };
 
 struct ExportConfig {
-  std::string source;  // libpq connection string or URI; empty = libpq environment
+  // How every session logs in: the connection string (empty = libpq environment) and,
+  // with --rds-iam, a token made for each session as it opens.
+  pg::ConnectionSource source;
   std::string run_id;
   int jobs = 2;
   pg::TableFilter filter;

@@ -106,6 +106,14 @@ bool is_missing_replication_privilege(std::string_view message) {
 
 Connection Connection::open(const std::string& conninfo, std::string_view purpose,
                             Protocol protocol) {
+  return open(ConnectionSource{conninfo, nullptr, ""}, purpose, protocol);
+}
+
+Connection Connection::open(const ConnectionSource& source, std::string_view purpose,
+                            Protocol protocol) {
+  const std::string& conninfo = source.conninfo;
+  // Made now, for this session: a token made when the command started may have expired.
+  const std::string password = source.password ? source.password() : std::string();
   std::string application_name = fmt::format("pgexport {} {}", PGEXPORT_VERSION, purpose);
   std::vector<const char*> keywords, values;
   for (const auto& setting : kKeepaliveDefaults) {
@@ -118,6 +126,11 @@ Connection Connection::open(const std::string& conninfo, std::string_view purpos
   keywords.insert(keywords.end(), {"dbname", "application_name", "fallback_application_name"});
   values.insert(values.end(), {conninfo.empty() ? nullptr : conninfo.c_str(),
                                application_name.c_str(), "pgexport"});
+  if (source.password) {
+    // After the user's string, so that it wins over a password there and over PGPASSWORD.
+    keywords.push_back("password");
+    values.push_back(password.c_str());
+  }
   if (protocol == Protocol::logical_replication) {
     // After the user's string, so that it cannot turn a replication session into another.
     keywords.push_back("replication");
@@ -138,10 +151,10 @@ Connection Connection::open(const std::string& conninfo, std::string_view purpos
            message);
     }
     if (is_authentication_failure(message)) {
-      fail(ErrorKind::authentication_failed,
-           "cannot log in to the database: {} (check the user and password in --source, "
-           "PGUSER/PGPASSWORD or ~/.pgpass)",
-           message);
+      fail(ErrorKind::authentication_failed, "cannot log in to the database: {} ({})", message,
+           source.login_advice.empty()
+               ? "check the user and password in --source, PGUSER/PGPASSWORD or ~/.pgpass"
+               : source.login_advice);
     }
     fail(ErrorKind::connection_failed,
          "cannot connect to the database: {} (check --source / PGHOST / PGPORT and that the "

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pg/connection_source.hpp"
+
 namespace pgexport::pg {
 
 class Result {
@@ -52,6 +54,10 @@ class Connection {
   // search_path is empty, so no object of a user schema can stand in for a catalog one.
   // Every session, ordinary or replication, is opened here, so all get the same settings.
   static Connection open(const std::string& conninfo, std::string_view purpose,
+                         Protocol protocol = Protocol::ordinary);
+  // The same with the source's connection string and, when it has one, a password it makes
+  // for this session alone (an RDS IAM token made now).
+  static Connection open(const ConnectionSource& source, std::string_view purpose,
                          Protocol protocol = Protocol::ordinary);
 
   Connection(Connection&&) noexcept = default;

@@ -21,7 +21,7 @@ int CdcDropCommand::execute() {
   configure_logging(settings_);
   const std::string slot = settings_.required_text("slot");
   const std::string publication = settings_.required_text("publication");
-  auto connection = pg::Connection::open(database_connection_string(settings_), "cdc drop");
+  auto connection = pg::Connection::open(database_connection(settings_), "cdc drop");
   pg::apply_export_session_settings(connection);
   const bool had_slot = pg::replication::drop_slot(connection, slot);
   const bool had_publication =

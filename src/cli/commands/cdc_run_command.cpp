@@ -51,8 +51,9 @@ int CdcRunCommand::execute() {
   }
   const std::string slot = settings_.required_text("slot");
   repl::check_slot_name(slot);
-  // Read now, so that a bad --password-file fails before the destination is touched.
-  const std::string source = database_connection_string(settings_);
+  // Read now, so that a bad --password-file or --rds-iam setting fails before the
+  // destination is touched.
+  const pg::ConnectionSource source = database_connection(settings_);
 
   cdc::ChangeStreamConfig config;
   config.slot = slot;

@@ -73,7 +73,7 @@ CdcStatusCommand::CdcStatusCommand(CLI::App& cdc)
 int CdcStatusCommand::execute() {
   configure_logging(settings_);
   const std::string slot_name = settings_.required_text("slot");
-  auto connection = pg::Connection::open(database_connection_string(settings_), "cdc status");
+  auto connection = pg::Connection::open(database_connection(settings_), "cdc status");
   pg::apply_export_session_settings(connection);
   auto slot = pg::replication::slot_info(connection, slot_name);
   auto storage = open_destination(settings_);

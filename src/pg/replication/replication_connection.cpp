@@ -89,6 +89,11 @@ ReplicationConnection ReplicationConnection::open(const std::string& conninfo,
   return ReplicationConnection(Connection::open(conninfo, purpose, Protocol::logical_replication));
 }
 
+ReplicationConnection ReplicationConnection::open(const ConnectionSource& source,
+                                                  std::string_view purpose) {
+  return ReplicationConnection(Connection::open(source, purpose, Protocol::logical_replication));
+}
+
 SystemIdentity ReplicationConnection::identify_system() {
   Result result = connection_.exec("IDENTIFY_SYSTEM");
   if (result.rows() != 1 || PQnfields(result.native()) < 4) {

@@ -59,6 +59,7 @@ class ReplicationConnection {
   // Opens a replication session (Connection::open with Protocol::logical_replication): the
   // same errors, plus insufficient_privilege when the role lacks REPLICATION.
   static ReplicationConnection open(const std::string& conninfo, std::string_view purpose);
+  static ReplicationConnection open(const ConnectionSource& source, std::string_view purpose);
 
   ReplicationConnection(ReplicationConnection&&) noexcept = default;
   ReplicationConnection& operator=(ReplicationConnection&&) noexcept = default;
