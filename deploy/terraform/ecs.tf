@@ -15,6 +15,8 @@ locals {
       PGEXPORT_LOG_FORMAT            = "json"
     },
     var.object_acl == null ? {} : { PGEXPORT_ACL = var.object_acl },
+    # IAM login: every session gets an RDS IAM token instead of the PGPASSWORD secret.
+    var.rds_iam_database == null ? {} : { PGEXPORT_RDS_IAM = "true" },
     var.environment,
   )
   password_secret = var.database_secret_json_key == "" ? var.database_secret_arn : "${var.database_secret_arn}:${var.database_secret_json_key}::"

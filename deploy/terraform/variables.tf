@@ -153,7 +153,7 @@ variable "database_secret_kms_key_arn" {
 }
 
 variable "rds_iam_database" {
-  description = "For RDS IAM authentication instead of a password: the DB instance's or cluster's resource id (db-... or cluster-...) and the database user. Grants rds-db:connect and drops the PGPASSWORD secret; give pgexport's IAM login option in `environment`. null: password login."
+  description = "For RDS IAM authentication instead of a password: the DB instance's or cluster's resource id (db-... or cluster-...) and the database user. Grants rds-db:connect, drops the PGPASSWORD secret and sets PGEXPORT_RDS_IAM=true (--rds-iam). null: password login."
   type = object({
     resource_id = string
     user        = string
