@@ -5,10 +5,11 @@
 # What PostgreSQL says each change was comes from row and truncate triggers (NEW and OLD rows,
 # the transaction id, WAL positions just before and after each commit), built into the change
 # table a second database holds; tests/tools/compare_parquet.py then reads every change file
-# with DuckDB and parquet-wasm and compares every value with it (floats bit for bit).
+# with DuckDB, parquet-wasm and hyparquet and compares every value with it (floats bit for bit).
+# The base run has the default (portable) reader profile, and so do its change files.
 #
 # Then two more batches and `pgexport materialize`: the Parquet base plus the Parquet change
-# files become a Parquet run that both readers find equal to the live tables, row for row.
+# files become a Parquet run that all three readers find equal to the live tables, row for row.
 #
 # The source database's own settings are hostile (DateStyle SQL/DMY, IntervalStyle
 # sql_standard, a non-UTC TimeZone, extra_float_digits 0, bytea_output escape): logical
