@@ -56,16 +56,16 @@ enum class ValueKind {
   float8,        // DOUBLE, bit for bit
   decimal,       // DECIMAL(p,s) on INT32 / INT64 / FIXED_LEN_BYTE_ARRAY
   numeric_text,  // STRING: numeric's exact text, decoded from binary (NaN, Infinity kept)
-  uuid,          // FIXED_LEN_BYTE_ARRAY(16), UUID
+  uuid,          // FIXED_LEN_BYTE_ARRAY(16), UUID (exact profile; portable: server_text)
   date,          // INT32, DATE
-  time,          // INT64, TIME(MICROS, local)
+  time,          // INT64, TIME(MICROS, local) (exact profile; portable: server_text)
   timestamp,     // INT64, TIMESTAMP(MICROS, local)
   timestamptz,   // INT64, TIMESTAMP(MICROS, UTC)
   bytea,         // BYTE_ARRAY, no annotation
   text,          // BYTE_ARRAY, STRING: text, varchar, bpchar, name
-  enumeration,   // BYTE_ARRAY, ENUM: the label
-  json,          // BYTE_ARRAY, JSON
-  jsonb,         // BYTE_ARRAY, JSON: jsonb's text
+  enumeration,   // BYTE_ARRAY, ENUM (portable: STRING): the label
+  json,          // BYTE_ARRAY, JSON (portable: STRING)
+  jsonb,         // BYTE_ARRAY, JSON (portable: STRING): jsonb's text
   server_text,   // BYTE_ARRAY, STRING: cast to text by the server (exact PostgreSQL text)
 };
 
