@@ -30,17 +30,20 @@ std::unique_ptr<format::Format> make_parquet_format_like(
     options.compression_level = level.value_or(1);
   }
   options.row_group_bytes = row_group_bytes;
-  // Runs written before format_options existed used the default rules, which the column checks
-  // confirm column by column.
+  // Runs written before format_options existed used the rules of what is now the exact profile,
+  // which the column checks confirm column by column.
+  options.profile = format::parquet::ParquetProfile::exact;
   if (!format_options.is_null()) {
     auto mapping = format::parquet::mapping_from_description(format_options);
     if (!mapping) {
       fail(ErrorKind::usage,
-           "the manifest {} has format_options that are not parquet's representation switches "
-           "(numeric_as_text, arrays_as_text, timestamps_as_text, each true or false); run "
+           "the manifest {} has format_options that are not parquet's reader profile and "
+           "representation switches (profile portable or exact; numeric_as_text, "
+           "arrays_as_text, timestamps_as_text, each true or false); run "
            "`pgexport cdc init` again",
            manifest_key);
     }
+    options.profile = mapping->profile;
     options.numeric_as_text = mapping->numeric_as_text;
     options.arrays_as_text = mapping->arrays_as_text;
     options.timestamps_as_text = mapping->timestamps_as_text;

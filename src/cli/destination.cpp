@@ -57,6 +57,9 @@ std::unique_ptr<format::Format> make_format(const Settings& settings,
     }
     options.row_group_rows = static_cast<uint64_t>(settings.integer("row-group-size"));
     options.row_group_bytes = memory.row_group_bytes;
+    // The options table lets through only the names parse_profile knows.
+    options.profile = format::parquet::parse_profile(settings.required_text("parquet-profile"))
+                          .value_or(format::parquet::ParquetProfile::portable);
     options.numeric_as_text = settings.flag("parquet-numeric-as-text");
     options.arrays_as_text = settings.flag("parquet-arrays-as-text");
     options.timestamps_as_text = settings.flag("parquet-timestamps-as-text");

@@ -160,6 +160,13 @@ const std::vector<OptionSpec>& export_options() {
       {"row-group-bytes", OptionType::size, "",
        "parquet: bytes per row group at most; default: half of --memory-limit shared by the "
        "jobs, at most 64MiB"},
+      {"parquet-profile",
+       OptionType::choice,
+       "portable",
+       "parquet: the readers the files are for; portable: every engine (Spark, Trino/Athena, "
+       "Redshift Spectrum, Snowflake), uuid and time as text; exact: UUID, TIME, ENUM and JSON "
+       "types, for DuckDB, Arrow and pandas",
+       {"portable", "exact"}},
       {"parquet-numeric-as-text", OptionType::flag, "false",
        "parquet: write numeric(p,s) as exact text, for columns that hold NaN"},
       {"parquet-arrays-as-text", OptionType::flag, "false",

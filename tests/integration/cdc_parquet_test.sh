@@ -5,10 +5,11 @@
 # What PostgreSQL says each change was comes from row and truncate triggers (NEW and OLD rows,
 # the transaction id, WAL positions just before and after each commit), built into the change
 # table a second database holds; tests/tools/compare_parquet.py then reads every change file
-# with DuckDB and parquet-wasm and compares every value with it (floats bit for bit).
+# with DuckDB, parquet-wasm and hyparquet and compares every value with it (floats bit for bit).
+# The base run has the default (portable) reader profile, and so do its change files.
 #
 # Then two more batches and `pgexport materialize`: the Parquet base plus the Parquet change
-# files become a Parquet run that both readers find equal to the live tables, row for row.
+# files become a Parquet run that all three readers find equal to the live tables, row for row.
 #
 # The source database's own settings are hostile (DateStyle SQL/DMY, IntervalStyle
 # sql_standard, a non-UTC TimeZone, extra_float_digits 0, bytea_output escape): logical
@@ -59,7 +60,8 @@ PGDATABASE=$db "$PGEXPORT_BIN" cdc init --destination "$dest" --run-id base --fo
   >/dev/null 2>"$WORK/init.err" || fail "cdc init --format parquet failed: $(cat "$WORK/init.err")"
 base_manifest=$dest/runs/base/_manifest.json
 [[ $(jq -r .format "$base_manifest") == parquet ]] || fail "the base run is not parquet"
-jq -e '.format_options == {numeric_as_text: false, arrays_as_text: false, timestamps_as_text: false}' \
+jq -e '.format_options == {profile: "portable", numeric_as_text: false, arrays_as_text: false,
+                           timestamps_as_text: false}' \
   "$base_manifest" >/dev/null || fail "the base manifest does not record the type rules: $(jq -c .format_options "$base_manifest")"
 
 # Every change, in order, with its transaction; and WAL positions around each commit.
@@ -126,6 +128,24 @@ while IFS=$'\t' read -r key bytes sha; do
   [[ $(sha256sum "$dest/$key" | cut -d' ' -f1) == "$sha" ]] || fail "sha256 of $key differs"
 done < <(jq -r '.tables[].files[] | [.key, .bytes, .sha256] | @tsv' "$entry")
 pass "cdc run wrote one batch of Parquet change files (no outer compression), listed with size and SHA-256"
+
+# The change files follow the base run's reader profile (portable, the default): uuid and time
+# are STRING, as in the base files, and each file records the profile.
+items_file=$dest/$(jq -r '.tables[] | select(.name == "items") | .files[0].key' "$entry")
+base_items=$dest/$(jq -r '.tables[] | select(.name == "items") | .files[0].key' "$base_manifest")
+annotations() { # $1 = file
+  (cd "$node_dir" && node parquet/read_parquet.mjs "$1" --no-schema --query \
+    "SELECT (SELECT string_agg(name || '=' || coalesce(logical_type, ''), ',' ORDER BY name)
+             FROM parquet_schema('$1') WHERE name IN ('id', 't', 'm', 'doc')),
+            (SELECT decode(value) FROM parquet_kv_metadata('$1')
+             WHERE decode(key) = 'pgexport.parquet_profile')") | jq -r '.rows[0] | @tsv'
+}
+change_annotations=$(annotations "$items_file")
+[[ $change_annotations == "$(annotations "$base_items")" ]] ||
+  fail "change files and base files of items differ: $change_annotations vs $(annotations "$base_items")"
+[[ $change_annotations == $'doc=StringType(),id=StringType(),m=StringType(),t=StringType()\tportable' ]] ||
+  fail "change files of items are not portable: $change_annotations"
+pass "change files follow the base run's portable profile: $change_annotations"
 
 # What each change was, as its change table holds it, in the expected database. Commit LSN and
 # time come from the files (nothing else knows them) but must lie inside each commit's WAL

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The sample database and the type zoo, exported as Parquet through the CLI, and every value of
-# every file read back by two independent readers (DuckDB and parquet-wasm) and compared with
-# PostgreSQL's own rendering of the source (tests/tools/compare_parquet.py; floats bit for bit).
+# every file read back by three independent readers (DuckDB, parquet-wasm and hyparquet) and
+# compared with PostgreSQL's own rendering of the source (tests/tools/compare_parquet.py; floats
+# bit for bit). Both reader profiles are exported: portable (the default, no UUID, TIME, ENUM or
+# JSON annotation anywhere) and exact (those annotations kept), each for the sample schemas and
+# for the zoo.
 #
 # The zoo holds values the typed mapping refuses (2-D arrays, NaN in numeric(12,2), timestamps
 # in 294276 AD), so a plain export of the whole database must fail with data_error and publish
@@ -133,34 +136,83 @@ read -r groups max_group_rows codecs <<<"$layout"
 [[ $codecs == ZSTD ]] ||
   fail "typed-sample: column chunks are compressed with $codecs, want ZSTD (the default)"
 
-# The Parquet annotations DuckDB sees for a few typed columns.
-schema=$(duckdb_rows "SELECT regexp_extract(file_name, '([^/]+)/part-[^/]*$', 1) || '.' || name,
-                             type, converted_type, logical_type
-                      FROM parquet_schema([$(files_sql typed-sample)])" | sort -u)
+# The Parquet annotations DuckDB sees for a few typed columns, under the default (portable)
+# profile: uuid, enum and json as STRING.
+run_schema() { # $1 = run id
+  duckdb_rows "SELECT regexp_extract(file_name, '([^/]+)/part-[^/]*$', 1) || '.' || name,
+                      type, converted_type, logical_type
+               FROM parquet_schema([$(files_sql "$1")])" | sort -u
+}
+schema_run=typed-sample
+schema=$(run_schema typed-sample)
 expect_schema() { # $1 = table.column, $2 = physical, $3 = converted, $4 = logical type (a glob)
   local line
   line=$(grep -F -- "$1"$'\t' <<<"$schema" | head -n 1)
   # shellcheck disable=SC2053  # $4 is a glob on purpose
   [[ $line == "$1"$'\t'"$2"$'\t'"$3"$'\t'$4 ]] ||
-    fail "typed-sample: $1 is '${line:-absent}', want $2 $3 $4"
+    fail "$schema_run: $1 is '${line:-absent}', want $2 $3 $4"
 }
 micros='unit=TimeUnit(MILLIS=<null>, MICROS=MicroSeconds(), NANOS=<null>)'
-expect_schema public.payment_service_items.id FIXED_LEN_BYTE_ARRAY '' 'UUIDType()'
-expect_schema public.payment_service_items.price INT64 DECIMAL 'DecimalType(scale=2, precision=12)'
-expect_schema public.payment_service_items.status BYTE_ARRAY ENUM 'EnumType()'
-expect_schema public.payment_service_items.requested_at INT64 TIMESTAMP_MICROS \
-  "TimestampType(isAdjustedToUTC=1, $micros)"
-expect_schema public.payment_service_items.created_at INT64 TIMESTAMP_MICROS \
-  "TimestampType(isAdjustedToUTC=0, $micros)"
-expect_schema public.tracking_events.details BYTE_ARRAY JSON 'JsonType()'
-expect_schema public.tracking_events.latitude DOUBLE '' ''
-expect_schema public.webhook_notifications.payload BYTE_ARRAY JSON 'JsonType()'
-expect_schema public.moving_expenses.amount INT64 DECIMAL 'DecimalType(scale=2, precision=10)'
-expect_schema public.mto_service_items.sit_entry_date INT32 DATE 'DateType()'
-expect_schema public.uploads.content_md5 BYTE_ARRAY '' ''
-expect_schema public.duty_locations.aliases '' LIST 'ListType()'
-expect_schema public.addresses.state BYTE_ARRAY UTF8 'StringType()'
+# The columns whose annotation does not depend on the profile.
+expect_common_schema() {
+  expect_schema public.payment_service_items.price INT64 DECIMAL \
+    'DecimalType(scale=2, precision=12)'
+  expect_schema public.payment_service_items.requested_at INT64 TIMESTAMP_MICROS \
+    "TimestampType(isAdjustedToUTC=1, $micros)"
+  expect_schema public.payment_service_items.created_at INT64 TIMESTAMP_MICROS \
+    "TimestampType(isAdjustedToUTC=0, $micros)"
+  expect_schema public.tracking_events.latitude DOUBLE '' ''
+  expect_schema public.moving_expenses.amount INT64 DECIMAL 'DecimalType(scale=2, precision=10)'
+  expect_schema public.mto_service_items.sit_entry_date INT32 DATE 'DateType()'
+  expect_schema public.uploads.content_md5 BYTE_ARRAY '' ''
+  expect_schema public.duty_locations.aliases '' LIST 'ListType()'
+  expect_schema public.addresses.state BYTE_ARRAY UTF8 'StringType()'
+}
+expect_common_schema
+expect_schema public.payment_service_items.id BYTE_ARRAY UTF8 'StringType()'
+expect_schema public.payment_service_items.status BYTE_ARRAY UTF8 'StringType()'
+expect_schema public.tracking_events.details BYTE_ARRAY UTF8 'StringType()'
+expect_schema public.webhook_notifications.payload BYTE_ARRAY UTF8 'StringType()'
 pass "typed sample schemas (several files: $multi_file; up to $groups row groups per file): $summary"
+
+# The profile a run was written with, as its manifest and every file's metadata record it.
+expect_profile() { # $1 = run id, $2 = profile
+  local recorded files
+  recorded=$(jq -r '.format_options.profile' "$dest/runs/$1/_manifest.json")
+  [[ $recorded == "$2" ]] || fail "$1: the manifest records profile $recorded, want $2"
+  files=$(duckdb_rows "SELECT count(*) FILTER (WHERE decode(value) <> '$2'), count(*)
+                       FROM parquet_kv_metadata([$(files_sql "$1")])
+                       WHERE decode(key) = 'pgexport.parquet_profile'")
+  read -r other recorded <<<"$files"
+  [[ $other == 0 && $recorded == $(jq '[.tables[].files[]] | length' \
+    "$dest/runs/$1/_manifest.json") ]] ||
+    fail "$1: $recorded files record a profile, $other of them not $2"
+}
+# The annotations that only the exact profile writes: none may be in a portable run's files.
+rich_annotations() { # $1 = run id; prints "<logical types> <converted types>" found
+  duckdb_rows "SELECT count(*) FILTER (WHERE logical_type SIMILAR TO '(UUID|Time|Enum|Json)Type.*'),
+                      count(*) FILTER (WHERE converted_type IN ('TIME_MICROS', 'ENUM', 'JSON'))
+               FROM parquet_schema([$(files_sql "$1")])"
+}
+expect_profile typed-sample portable
+[[ $(rich_annotations typed-sample) == $'0\t0' ]] ||
+  fail "typed-sample: portable files hold UUID/TIME/ENUM/JSON annotations: $(rich_annotations typed-sample)"
+
+# --- 3a. The sample schemas with the exact profile: UUID, ENUM and JSON annotations, the same
+# values through all three readers.
+"$PGEXPORT_BIN" export --destination "$dest" --format parquet --run-id exact-sample \
+  --exclude 'zoo.*' --parquet-profile exact --max-file-size 64KiB --row-group-size 500 \
+  >/dev/null || fail "exact-profile export of the sample schemas failed"
+summary=$(compare_run exact-sample)
+expect_profile exact-sample exact
+schema_run=exact-sample
+schema=$(run_schema exact-sample)
+expect_common_schema
+expect_schema public.payment_service_items.id FIXED_LEN_BYTE_ARRAY '' 'UUIDType()'
+expect_schema public.payment_service_items.status BYTE_ARRAY ENUM 'EnumType()'
+expect_schema public.tracking_events.details BYTE_ARRAY JSON 'JsonType()'
+expect_schema public.webhook_notifications.payload BYTE_ARRAY JSON 'JsonType()'
+pass "exact profile, sample schemas: $summary"
 
 # --- 3b. gzip pages (the default gzip level is ISA-L's igzip): one RFC 1952 member per page,
 # which both readers decompress to the same values.
@@ -225,4 +277,20 @@ lists=$(jq '[.tables[] | select(.schema == "roundtrip") | .columns[] | select(.o
             | length' "$manifest")
 [[ $lists == 12 ]] || fail "typed-zoo: roundtrip.arrays has $lists list columns, want 12"
 summary=$(compare_run typed-zoo)
-pass "typed zoo: $summary"
+expect_profile typed-zoo portable
+[[ $(rich_annotations typed-zoo) == $'0\t0' ]] ||
+  fail "typed-zoo: portable files hold UUID/TIME/ENUM/JSON annotations: $(rich_annotations typed-zoo)"
+pass "typed zoo, portable profile: $summary"
+
+# --- 5. The same zoo tables with the exact profile: UUID, TIME, ENUM and JSON annotations, every
+# value equal through the three readers.
+"$PGEXPORT_BIN" export --destination "$dest" --format parquet --run-id exact-zoo \
+  --parquet-profile exact --include 'zoo.*' --include 'roundtrip.*' \
+  --exclude zoo.arrays --exclude zoo.numbers --exclude zoo.datetimes >/dev/null ||
+  fail "exact-profile export of the zoo without refused values failed"
+summary=$(compare_run exact-zoo)
+expect_profile exact-zoo exact
+read -r rich_logical rich_converted <<<"$(rich_annotations exact-zoo)"
+(( rich_logical > 0 && rich_converted > 0 )) ||
+  fail "exact-zoo: no UUID/TIME/ENUM/JSON annotations ($rich_logical logical, $rich_converted converted)"
+pass "typed zoo, exact profile ($rich_logical UUID/TIME/ENUM/JSON columns): $summary"

@@ -1,5 +1,5 @@
 // Smoke test for the independent readers that pgexport's tests use as oracles.
-// It proves, offline, that each reader loads and that DuckDB and parquet-wasm agree on a
+// It proves, offline, that each reader loads and that DuckDB, parquet-wasm and hyparquet agree on a
 // Parquet file neither of them wrote for the other, so a later failure in a pgexport check
 // points at pgexport and not at a broken oracle install. Run: npm test (in tests/node).
 import { test } from 'node:test';
@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readParquet } from 'parquet-wasm';
 import { tableFromIPC } from 'apache-arrow';
+import { parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 
-test('DuckDB writes a zstd Parquet file that parquet-wasm and Arrow read back equal', async () => {
+test('DuckDB writes a zstd Parquet file that parquet-wasm, Arrow and hyparquet read back equal', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgexport-oracles-'));
   try {
     const file = join(dir, 't.parquet');
@@ -32,6 +34,14 @@ test('DuckDB writes a zstd Parquet file that parquet-wasm and Arrow read back eq
     assert.deepEqual(table.schema.fields.map((f) => f.name), ['id', 'name']);
     assert.equal(table.getChild('name').get(999), 'row 999');
     assert.equal(table.getChild('id').get(999), 999n);
+
+    const bytes = readFileSync(file);
+    const rows = await parquetReadObjects({
+      file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+      compressors,
+    });
+    assert.equal(rows.length, 1000);
+    assert.deepEqual(rows[999], { id: 999n, name: 'row 999' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,8 +5,9 @@
 
 MANIFEST is a run's _manifest.json, ROOT the destination directory its file keys are relative
 to, DATABASE the source database (reached through libpq's PG* variables). The independent
-readers are tests/node/parquet/read_parquet.mjs (DuckDB) and read_parquet_wasm.mjs
-(parquet-wasm, i.e. arrow-rs); --node-dir (default: $PGEXPORT_NODE_DIR, else tests/node of this
+readers are tests/node/parquet/read_parquet.mjs (DuckDB), read_parquet_wasm.mjs
+(parquet-wasm, i.e. arrow-rs) and read_parquet_hyparquet.mjs (hyparquet, pure JavaScript);
+--node-dir (default: $PGEXPORT_NODE_DIR, else tests/node of this
 repository) is the directory that holds them and their node_modules.
 
 For each table of the manifest:
@@ -46,7 +47,12 @@ For each table of the manifest:
   dates and timestamps as day and microsecond counts, pgexport's infinity sentinels (from the
   manifest) mapped back to 'infinity'/'-infinity'; time as microseconds since midnight (parsed
   from PostgreSQL's 'HH:MM:SS[.ffffff]'); lists element by element.
-  Not compared through parquet-wasm: NaN payloads and signs (as for DuckDB: neither the text
+* hyparquet reads every file on its own too, and is held to the same checks: row counts, field
+  names, the file metadata, and EVERY value against PostgreSQL's (read_parquet_hyparquet.mjs
+  hands values out in parquet-wasm's lossless forms, except that a UUID is the canonical text
+  hyparquet makes of it and an enum label is its text). Its field types are the leaf's physical
+  type and annotation, which must be those the manifest's description names.
+  Not compared through parquet-wasm or hyparquet: NaN payloads and signs (as for DuckDB: neither the text
   nor the JSON it prints keeps them), and the Parquet annotations themselves (logical and
   converted types): Arrow shows only what arrow-rs derives from them; DuckDB's
   parquet_schema() is where the integration test checks them.
@@ -170,6 +176,8 @@ def duckdb_type(output):
 
 def arrow_type(output):
     kind = output["type"]
+    if kind == "enum" and output.get("parquet_logical_type") == "STRING":
+        return "Utf8"  # the portable profile annotates labels as STRING
     if kind == "list":
         element = arrow_type(output["element"])
         return None if element is None else f"List<{element}>"
@@ -178,6 +186,17 @@ def arrow_type(output):
         # Arrow JS's spelling: Decimal[12e+2], Decimal[7e0].
         return f"Decimal[{precision}e{'+' if int(scale) > 0 else ''}{scale}]"
     return ARROW_TYPES.get(kind)
+
+
+def hyparquet_type(output):
+    """The leaf type read_parquet_hyparquet.mjs prints for a column the manifest describes."""
+    if output["type"] == "list":
+        element = hyparquet_type(output["element"])
+        return None if element is None else f"LIST {element}"
+    logical = output.get("parquet_logical_type") or ""
+    name = logical.split("(")[0]
+    name = {"INT": "INTEGER"}.get(name, name)
+    return f"{output['parquet_physical_type']} {name}".strip()
 
 
 # --- canonical values --------------------------------------------------------------------------
@@ -286,6 +305,27 @@ class WasmColumn:
         return str(v)
 
 
+class HyparquetColumn(WasmColumn):
+    """As WasmColumn, for hyparquet's values: a UUID is its canonical text (hyparquet formats
+    it), an enum label its text (read_parquet_hyparquet.mjs decodes ENUM bytes)."""
+
+    def __init__(self, output, field_type):
+        super().__init__(output, "")
+
+    def _expected(self, output, v):
+        if v is not None and output["type"] == "uuid":
+            return v
+        return super()._expected(output, v)
+
+
+# The readers that read each file on its own: name, script, column mapping, field types.
+FILE_READERS = (
+    ("parquet-wasm", "read_parquet_wasm.mjs", WasmColumn, arrow_type, "docs/types.md says"),
+    ("hyparquet", "read_parquet_hyparquet.mjs", HyparquetColumn, hyparquet_type,
+     "the manifest says"),
+)
+
+
 # --- running the readers -----------------------------------------------------------------------
 
 
@@ -391,6 +431,44 @@ def check_repetition(report, table, schema_rows):
                            f"nullability, e.g. want {wrong[:3]}")
 
 
+def compare_file_reader(report, reader, column_class, field_type, promise, table, where, names,
+                        expected, documents):
+    """Checks one file reader's documents of one table; returns how many values it compared."""
+    rows = []
+    columns = None
+    for file, document in documents:
+        key = file["key"]
+        fields = document["fields"]
+        if [f["name"] for f in fields] != names:
+            report.problem(f"{key}: {reader} reads fields {[f['name'] for f in fields]}, "
+                           f"the manifest has {names}")
+            continue
+        if document["num_rows"] != file["rows"] or len(document["rows"]) != file["rows"]:
+            report.problem(f"{key}: {reader} reads {document['num_rows']} rows, the "
+                           f"manifest says {file['rows']}")
+        metadata = document["metadata"]
+        if metadata.get("pgexport.table") != where:
+            report.problem(f"{key}: pgexport.table is {metadata.get('pgexport.table')!r}")
+        described = json.loads(metadata.get("pgexport.columns", "[]"))
+        if ([(d.get("name"), d.get("parquet")) for d in described]
+                != [(c["name"], c["output"]) for c in table["columns"]]):
+            report.problem(f"{key}: pgexport.columns does not describe the manifest's columns")
+        for column, field in zip(table["columns"], fields):
+            want = field_type(column["output"])
+            if want is not None and field["type"] != want:
+                report.problem(f"{key}, column {column['name']}: {reader} reads "
+                               f"{field['type']}, {promise} {want}")
+        if columns is None:
+            columns = [column_class(c["output"], f["type"])
+                       for c, f in zip(table["columns"], fields)]
+        rows.extend(tuple(c.actual(v) for c, v in zip(columns, row)) for row in document["rows"])
+    if columns is None:
+        return 0
+    pg_rows = [tuple(c.expected(v) for c, v in zip(columns, row)) for row in expected]
+    report.compare_rows(where, names, pg_rows, rows, reader)
+    return len(rows) * len(columns)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("manifest")
@@ -440,15 +518,16 @@ def main():
         duck = start(["node", os.path.join(node_dir, "parquet", "read_parquet.mjs"), "--batch",
                       jobs_path], duck_out, cwd=node_dir)
 
-        # parquet-wasm: every file on its own, in batches of files per process.
-        wasm_files = [(index, f) for index, table in enumerate(tables) for f in table["files"]]
-        wasm_runs = []
-        for first in range(0, len(wasm_files), 200):
-            batch = wasm_files[first:first + 200]
-            out = os.path.join(work, f"wasm-{first}.jsonl")
-            wasm_runs.append((batch, out, start(
-                ["node", os.path.join(node_dir, "parquet", "read_parquet_wasm.mjs")]
-                + [os.path.join(args.root, f["key"]) for _, f in batch], out, cwd=node_dir)))
+        # parquet-wasm and hyparquet: every file on its own, in batches of files per process.
+        all_files = [(index, f) for index, table in enumerate(tables) for f in table["files"]]
+        file_runs = {name: [] for name, *_ in FILE_READERS}
+        for name, script, *_ in FILE_READERS:
+            for first in range(0, len(all_files), 200):
+                batch = all_files[first:first + 200]
+                out = os.path.join(work, f"{name}-{first}.jsonl")
+                file_runs[name].append((batch, out, start(
+                    ["node", os.path.join(node_dir, "parquet", script)]
+                    + [os.path.join(args.root, f["key"]) for _, f in batch], out, cwd=node_dir)))
 
         # PostgreSQL: one session, a marker line before each table's rows (rows are JSON arrays).
         script = [SESSION_SETTINGS]
@@ -481,18 +560,21 @@ def main():
         duck_results = list(json_lines(duck_out))
         if len(duck_results) != len(jobs):
             fail_tool(f"DuckDB answered {len(duck_results)} of {len(jobs)} queries")
-        wasm_results = [[] for _ in tables]
-        for batch, out, process in wasm_runs:
-            finish(process, out, "parquet-wasm (read_parquet_wasm.mjs)")
-            documents = list(json_lines(out))
-            if len(documents) != len(batch):
-                fail_tool(f"parquet-wasm read {len(documents)} of {len(batch)} files")
-            for (index, file), document in zip(batch, documents):
-                wasm_results[index].append((file, document))
+        file_results = {}
+        for name, script, *_ in FILE_READERS:
+            results = file_results[name] = [[] for _ in tables]
+            for batch, out, process in file_runs[name]:
+                finish(process, out, f"{name} ({script})")
+                documents = list(json_lines(out))
+                if len(documents) != len(batch):
+                    fail_tool(f"{name} read {len(documents)} of {len(batch)} files")
+                for (index, file), document in zip(batch, documents):
+                    results[index].append((file, document))
 
     # Compare, table by table.
     duck_answers = iter(duck_results)
-    total_rows = duck_values = wasm_values = 0
+    total_rows = duck_values = 0
+    file_values = {name: 0 for name, *_ in FILE_READERS}
     for index, (table, renderings) in enumerate(zip(tables, plans)):
         where = f"{table['schema']}.{table['name']}"
         names = [c["name"] for c in table["columns"]]
@@ -530,40 +612,11 @@ def main():
                 report.compare_rows(where, names, pg_canonical, duck_canonical, "DuckDB")
                 duck_values += len(values["rows"]) * len(renderings)
 
-        # parquet-wasm, file by file.
-        wasm_rows = []
-        columns = None
-        for file, document in wasm_results[index]:
-            key = file["key"]
-            fields = document["fields"]
-            if [f["name"] for f in fields] != names:
-                report.problem(f"{key}: parquet-wasm reads fields {[f['name'] for f in fields]}, "
-                               f"the manifest has {names}")
-                continue
-            if document["num_rows"] != file["rows"] or len(document["rows"]) != file["rows"]:
-                report.problem(f"{key}: parquet-wasm reads {document['num_rows']} rows, the "
-                               f"manifest says {file['rows']}")
-            metadata = document["metadata"]
-            if metadata.get("pgexport.table") != where:
-                report.problem(f"{key}: pgexport.table is {metadata.get('pgexport.table')!r}")
-            described = json.loads(metadata.get("pgexport.columns", "[]"))
-            if ([(d.get("name"), d.get("parquet")) for d in described]
-                    != [(c["name"], c["output"]) for c in table["columns"]]):
-                report.problem(f"{key}: pgexport.columns does not describe the manifest's columns")
-            for column, field in zip(table["columns"], fields):
-                want = arrow_type(column["output"])
-                if want is not None and field["type"] != want:
-                    report.problem(f"{key}, column {column['name']}: parquet-wasm reads "
-                                   f"{field['type']}, docs/types.md says {want}")
-            if columns is None:
-                columns = [WasmColumn(c["output"], f["type"])
-                           for c, f in zip(table["columns"], fields)]
-            wasm_rows.extend(tuple(c.actual(v) for c, v in zip(columns, row))
-                             for row in document["rows"])
-        if columns is not None:
-            pg_wasm = [tuple(c.expected(v) for c, v in zip(columns, row)) for row in expected]
-            report.compare_rows(where, names, pg_wasm, wasm_rows, "parquet-wasm")
-            wasm_values += len(wasm_rows) * len(columns)
+        # parquet-wasm and hyparquet, file by file.
+        for name, _, column_class, field_type, promise in FILE_READERS:
+            file_values[name] += compare_file_reader(
+                report, name, column_class, field_type, promise, table, where, names, expected,
+                file_results[name][index])
 
     seconds = time.monotonic() - started
     files = sum(len(t["files"]) for t in tables)
@@ -572,8 +625,8 @@ def main():
               f"({len(tables)} tables, {files} files)")
         return 1
     print(f"{manifest['run_id']}: {len(tables)} tables, {files} files, {total_rows} rows; "
-          f"{duck_values} values read by DuckDB and {wasm_values} by parquet-wasm equal "
-          f"PostgreSQL's ({seconds:.1f} s)")
+          f"{duck_values} values read by DuckDB, {file_values['parquet-wasm']} by parquet-wasm "
+          f"and {file_values['hyparquet']} by hyparquet equal PostgreSQL's ({seconds:.1f} s)")
     return 0
 
 

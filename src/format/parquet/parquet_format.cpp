@@ -10,9 +10,12 @@ namespace {
 constexpr std::string_view kColumnsKey = "pgexport.columns";
 constexpr std::string_view kTableKey = "pgexport.table";
 constexpr std::string_view kVersionKey = "pgexport.version";
+// The reader profile, so a file found on its own tells which engines it was written for.
+constexpr std::string_view kProfileKey = "pgexport.parquet_profile";
 
 MappingOptions mapping_options(const ParquetOptions& options) {
-  return {.numeric_as_text = options.numeric_as_text,
+  return {.profile = options.profile,
+          .numeric_as_text = options.numeric_as_text,
           .arrays_as_text = options.arrays_as_text,
           .timestamps_as_text = options.timestamps_as_text};
 }
@@ -42,6 +45,7 @@ std::string columns_metadata(const pg::TableSchema& table, const MappingOptions&
   return columns.dump();
 }
 
+constexpr std::string_view kProfile = "profile";
 constexpr std::string_view kNumericAsText = "numeric_as_text";
 constexpr std::string_view kArraysAsText = "arrays_as_text";
 constexpr std::string_view kTimestampsAsText = "timestamps_as_text";
@@ -58,8 +62,17 @@ std::optional<MappingOptions> mapping_from_description(const nlohmann::json& des
   auto numeric = flag(kNumericAsText), arrays = flag(kArraysAsText),
        timestamps = flag(kTimestampsAsText);
   if (!numeric || !arrays || !timestamps) return std::nullopt;
-  return MappingOptions{
-      .numeric_as_text = *numeric, .arrays_as_text = *arrays, .timestamps_as_text = *timestamps};
+  // Files written before profiles existed have the mapping the exact profile keeps.
+  ParquetProfile profile = ParquetProfile::exact;
+  if (auto found = description.find(kProfile); found != description.end()) {
+    auto named = found->is_string() ? parse_profile(found->get<std::string>()) : std::nullopt;
+    if (!named) return std::nullopt;
+    profile = *named;
+  }
+  return MappingOptions{.profile = profile,
+                        .numeric_as_text = *numeric,
+                        .arrays_as_text = *arrays,
+                        .timestamps_as_text = *timestamps};
 }
 
 compress::BlockCodecKind block_codec_kind(Compression compression) {
@@ -80,7 +93,8 @@ ParquetFormat::ParquetFormat(ParquetOptions options) : options_(std::move(option
   // Fail at configuration time, not in the first worker: build a codec and a writer once.
   FileWriter check(file_writer_options(options_));
   for (const auto& [key, value] : options_.metadata) {
-    if (key.starts_with(kColumnsKey) || key == kTableKey || key == kVersionKey) {
+    if (key.starts_with(kColumnsKey) || key == kTableKey || key == kVersionKey ||
+        key == kProfileKey) {
       fail(ErrorKind::usage, "Parquet metadata key \"{}\" is reserved for pgexport", key);
     }
   }
@@ -104,7 +118,8 @@ std::unique_ptr<Encoder> ParquetFormat::make_encoder(const pg::TableSchema& tabl
 }
 
 nlohmann::json ParquetFormat::describe_options() const {
-  return {{kNumericAsText, options_.numeric_as_text},
+  return {{kProfile, profile_name(options_.profile)},
+          {kNumericAsText, options_.numeric_as_text},
           {kArraysAsText, options_.arrays_as_text},
           {kTimestampsAsText, options_.timestamps_as_text}};
 }
@@ -128,6 +143,7 @@ ParquetEncoder::ParquetEncoder(const pg::TableSchema& table, const ParquetOption
   std::vector<KeyValue> metadata = {
       {std::string(kTableKey), table_.display_name()},
       {std::string(kVersionKey), PGEXPORT_VERSION},
+      {std::string(kProfileKey), std::string(profile_name(options.profile))},
       {std::string(kColumnsKey), columns_metadata(table_, mapping)},
   };
   for (const auto& [key, value] : options.metadata) metadata.push_back({key, value});

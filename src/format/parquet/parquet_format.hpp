@@ -24,17 +24,22 @@ struct ParquetOptions {
   uint64_t row_group_bytes = FileWriterOptions{}.row_group_bytes;  // see FileWriterOptions
   uint64_t page_bytes = FileWriterOptions{}.page_bytes;
   uint64_t dictionary_bytes = FileWriterOptions{}.dictionary_bytes;
+  // Which readers the files are for (--parquet-profile; see ParquetProfile).
+  ParquetProfile profile = ParquetProfile::portable;
   // Representation switches for data that the default mapping refuses (see MappingOptions).
   bool numeric_as_text = false;
   bool arrays_as_text = false;
   bool timestamps_as_text = false;
   // Extra FileMetaData key-value entries for every file, such as the run id and snapshot.
-  // Keys starting with "pgexport.columns" or equal to "pgexport.table" are reserved.
+  // Keys starting with "pgexport.columns", and "pgexport.table", "pgexport.version" and
+  // "pgexport.parquet_profile", are reserved.
   std::vector<std::pair<std::string, std::string>> metadata;
 };
 
 // The representation switches as describe_options() writes them, read back; nullopt when
-// `description` is not such an object (a member missing or not a boolean).
+// `description` is not such an object (a switch missing or not a boolean, a profile that is not
+// "portable" or "exact"). A description without "profile" was written before profiles existed,
+// with what is now the exact profile.
 std::optional<MappingOptions> mapping_from_description(const nlohmann::json& description);
 
 // The Compression of format.hpp as a block codec.
@@ -56,8 +61,9 @@ class ParquetFormat final : public Format {
   // {"type", "parquet_physical_type", "parquet_logical_type", "exact_text", ...}; lists
   // describe their element under "element". See describe_plan().
   nlohmann::json describe_column(const pg::Column& column) const override;
-  // {"numeric_as_text": false, "arrays_as_text": false, "timestamps_as_text": false}: the
-  // representation switches (docs/types.md).
+  // {"profile": "portable", "numeric_as_text": false, "arrays_as_text": false,
+  //  "timestamps_as_text": false}: the reader profile and the representation switches
+  // (docs/types.md).
   nlohmann::json describe_options() const override;
 
   const ParquetOptions& options() const { return options_; }

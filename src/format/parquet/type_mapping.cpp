@@ -36,9 +36,20 @@ LeafPlan numeric_leaf(const pg::TypeDesc& type, const MappingOptions& options) {
   return {ValueKind::decimal, parquet_precision, parquet_scale};
 }
 
+// An enum or JSON value: its text, annotated as ENUM/JSON or, under the portable profile, as the
+// STRING every reader knows (Spark, Trino and DuckDB read all three as strings anyway).
+LeafPlan string_like_leaf(ValueKind kind, const MappingOptions& options) {
+  LeafPlan leaf{kind};
+  leaf.string_annotation = options.profile == ParquetProfile::portable;
+  return leaf;
+}
+
 // The value kinds decoded from the native binary form; nullopt means "cast to text".
 std::optional<LeafPlan> native_leaf(const pg::TypeDesc& type, const MappingOptions& options) {
-  if (type.kind == pg::TypeKind::enumeration) return LeafPlan{ValueKind::enumeration};
+  const bool exact = options.profile == ParquetProfile::exact;
+  if (type.kind == pg::TypeKind::enumeration) {
+    return string_like_leaf(ValueKind::enumeration, options);
+  }
   if (type.kind != pg::TypeKind::base) return std::nullopt;
   switch (type.oid) {
     case oid::kBool:
@@ -57,11 +68,17 @@ std::optional<LeafPlan> native_leaf(const pg::TypeDesc& type, const MappingOptio
       return LeafPlan{ValueKind::float8};
     case oid::kNumeric:
       return numeric_leaf(type, options);
+    // Portable: the canonical 36-character text (Spark up to 4.0 refuses UUID on
+    // FIXED_LEN_BYTE_ARRAY(16), Trino would read a plain FIXED_LEN_BYTE_ARRAY as raw bytes).
     case oid::kUuid:
+      if (!exact) return std::nullopt;
       return LeafPlan{ValueKind::uuid};
     case oid::kDate:
       return LeafPlan{ValueKind::date};
+    // Portable: PostgreSQL's 'HH:MM:SS[.ffffff]' (Spark before 4.1 refuses TIME; an INT64
+    // without annotation would read as a bare number of microseconds).
     case oid::kTime:
+      if (!exact) return std::nullopt;
       return LeafPlan{ValueKind::time};
     case oid::kTimestamp:
       if (options.timestamps_as_text) return std::nullopt;
@@ -79,9 +96,9 @@ std::optional<LeafPlan> native_leaf(const pg::TypeDesc& type, const MappingOptio
     case oid::kName:
       return LeafPlan{ValueKind::text};
     case oid::kJson:
-      return LeafPlan{ValueKind::json};
+      return string_like_leaf(ValueKind::json, options);
     case oid::kJsonb:
-      return LeafPlan{ValueKind::jsonb};
+      return string_like_leaf(ValueKind::jsonb, options);
     default:
       return std::nullopt;
   }
@@ -156,10 +173,16 @@ LeafType leaf_type(const LeafPlan& leaf) {
     case ValueKind::bytea:
       return LeafType::of(PhysicalType::byte_array);
     case ValueKind::enumeration:
+      if (leaf.string_annotation) {
+        return LeafType::of(PhysicalType::byte_array, {}, string_type, ConvertedType::utf8);
+      }
       return LeafType::of(PhysicalType::byte_array, {}, LogicalType{.kind = Kind::enumeration},
                           ConvertedType::enum_);
     case ValueKind::json:
     case ValueKind::jsonb:
+      if (leaf.string_annotation) {
+        return LeafType::of(PhysicalType::byte_array, {}, string_type, ConvertedType::utf8);
+      }
       return LeafType::of(PhysicalType::byte_array, {}, json_type, ConvertedType::json);
     case ValueKind::numeric_text:
     case ValueKind::text:
@@ -354,6 +377,16 @@ nlohmann::json describe_leaf(const LeafPlan& leaf) {
 }
 
 }  // namespace
+
+std::string_view profile_name(ParquetProfile profile) {
+  return profile == ParquetProfile::exact ? "exact" : "portable";
+}
+
+std::optional<ParquetProfile> parse_profile(std::string_view name) {
+  if (name == "portable") return ParquetProfile::portable;
+  if (name == "exact") return ParquetProfile::exact;
+  return std::nullopt;
+}
 
 ColumnPlan plan_column(const pg::Column& column, const MappingOptions& options) {
   ColumnPlan plan;

@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "format/parquet/column_writer.hpp"
@@ -14,7 +16,23 @@
 
 namespace pgexport::format::parquet {
 
+// Which (physical, logical) type pairs the files may hold (docs/types.md, "Reader profiles").
+enum class ParquetProfile {
+  // Only pairs that Spark, Trino/Athena, Redshift Spectrum, Snowflake, DuckDB and pandas all
+  // read: uuid and time become PostgreSQL's text (Spark up to 4.0 rejects UUID, before 4.1
+  // TIME), enum and json values carry STRING instead of ENUM and JSON.
+  portable,
+  // The richest mapping: UUID, TIME, ENUM and JSON annotations, for DuckDB, Arrow and pandas.
+  exact,
+};
+
+// "portable" / "exact", as --parquet-profile and the manifest's format_options spell them.
+std::string_view profile_name(ParquetProfile profile);
+// The profile `name` spells; nullopt for any other text.
+std::optional<ParquetProfile> parse_profile(std::string_view name);
+
 struct MappingOptions {
+  ParquetProfile profile = ParquetProfile::portable;
   // Write every numeric as PostgreSQL's exact text instead of DECIMAL, for tables whose
   // numeric(p,s) columns hold NaN (which DECIMAL cannot).
   bool numeric_as_text = false;
@@ -38,16 +56,16 @@ enum class ValueKind {
   float8,        // DOUBLE, bit for bit
   decimal,       // DECIMAL(p,s) on INT32 / INT64 / FIXED_LEN_BYTE_ARRAY
   numeric_text,  // STRING: numeric's exact text, decoded from binary (NaN, Infinity kept)
-  uuid,          // FIXED_LEN_BYTE_ARRAY(16), UUID
+  uuid,          // FIXED_LEN_BYTE_ARRAY(16), UUID (exact profile; portable: server_text)
   date,          // INT32, DATE
-  time,          // INT64, TIME(MICROS, local)
+  time,          // INT64, TIME(MICROS, local) (exact profile; portable: server_text)
   timestamp,     // INT64, TIMESTAMP(MICROS, local)
   timestamptz,   // INT64, TIMESTAMP(MICROS, UTC)
   bytea,         // BYTE_ARRAY, no annotation
   text,          // BYTE_ARRAY, STRING: text, varchar, bpchar, name
-  enumeration,   // BYTE_ARRAY, ENUM: the label
-  json,          // BYTE_ARRAY, JSON
-  jsonb,         // BYTE_ARRAY, JSON: jsonb's text
+  enumeration,   // BYTE_ARRAY, ENUM (portable: STRING): the label
+  json,          // BYTE_ARRAY, JSON (portable: STRING)
+  jsonb,         // BYTE_ARRAY, JSON (portable: STRING): jsonb's text
   server_text,   // BYTE_ARRAY, STRING: cast to text by the server (exact PostgreSQL text)
 };
 
@@ -55,6 +73,9 @@ struct LeafPlan {
   ValueKind kind = ValueKind::server_text;
   int decimal_precision = 0;  // decimal only: the Parquet precision and scale
   int decimal_scale = 0;
+  // enumeration, json and jsonb only: annotate the value as STRING (UTF8) rather than ENUM or
+  // JSON, as the portable profile wants.
+  bool string_annotation = false;
 };
 
 struct ColumnPlan {

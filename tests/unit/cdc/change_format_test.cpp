@@ -43,7 +43,10 @@ TEST(ChangeFormat, ParquetFollowsTheBaseRunsTypeRulesAndPageCodec) {
       {"numeric_as_text", true}, {"arrays_as_text", false}, {"timestamps_as_text", true}};
   auto format = make_change_format(base, {});
   EXPECT_EQ(format->extension(), "parquet");
-  EXPECT_EQ(format->describe_options(), base.format_options);
+  // The manifest names no profile (written before profiles): the exact profile's rules.
+  nlohmann::json expected = base.format_options;
+  expected["profile"] = "exact";
+  EXPECT_EQ(format->describe_options(), expected);
   EXPECT_EQ(change_stream_codec(base), compress::StreamCodec::none);
   // numeric_as_text: a numeric(12,2) is exact text, not DECIMAL.
   EXPECT_EQ(format->describe_column(numeric_column("n"))["type"], "string");
@@ -92,6 +95,40 @@ TEST(ChangeFormat, ColumnsMustBeWrittenAsTheBaseRunWroteThem) {
   // A column whose type changed since the base is a new column: nothing to compare.
   relation.columns[0].type.name = "numeric(14,2)";
   EXPECT_NO_THROW(check_change_columns(base, table, relation, *typed));
+}
+
+pg::Column uuid_column() {
+  pg::Column column;
+  column.name = "id";
+  column.type.oid = column.type.declared_oid = pg::oid::kUuid;
+  column.type.name = column.type.base_name = "uuid";
+  return column;
+}
+
+// Change files take the base run's reader profile from its manifest; a manifest from before
+// profiles existed was written with what is now the exact profile.
+TEST(ChangeFormat, ParquetFollowsTheBaseRunsProfile) {
+  auto logical_type_of_uuid = [](const BaseRun& base) {
+    return make_change_format(base, {})
+        ->describe_column(uuid_column())
+        .at("parquet_logical_type")
+        .get<std::string>();
+  };
+  BaseRun base = base_of("parquet", "zstd");
+  format::parquet::ParquetOptions options;
+  base.format_options = format::parquet::ParquetFormat(options).describe_options();
+  ASSERT_EQ(base.format_options.at("profile"), "portable");
+  EXPECT_EQ(logical_type_of_uuid(base), "STRING");
+  options.profile = format::parquet::ParquetProfile::exact;
+  base.format_options = format::parquet::ParquetFormat(options).describe_options();
+  EXPECT_EQ(logical_type_of_uuid(base), "UUID");
+  base.format_options.erase("profile");  // written before profiles
+  EXPECT_EQ(logical_type_of_uuid(base), "UUID");
+  base.format_options = nullptr;  // written before format_options
+  EXPECT_EQ(logical_type_of_uuid(base), "UUID");
+  base.format_options = format::parquet::ParquetFormat().describe_options();
+  base.format_options["profile"] = "spark";
+  EXPECT_EQ(kind_of([&] { make_change_format(base, {}); }), ErrorKind::usage);
 }
 
 }  // namespace

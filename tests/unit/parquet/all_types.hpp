@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "format/parquet/parquet_format.hpp"
 #include "test_support.hpp"
 
 namespace pgexport::format::parquet::pqtest {
@@ -14,6 +15,14 @@ namespace oids {
 inline constexpr pg::Oid kInt4Array = 1007, kTextArray = 1009, kNumericArray = 1231,
                          kTimestamptzArray = 1185, kInt4range = 3904, kInt4rangeArray = 3905,
                          kMood = 16390;  // an enum's oid is assigned at CREATE TYPE
+}
+
+// The hand-built rows below are send forms of the exact profile (uuid and time typed); the
+// portable profile asks the server for those two as text.
+inline ParquetOptions exact_options() {
+  ParquetOptions options;
+  options.profile = ParquetProfile::exact;
+  return options;
 }
 
 inline pg::TableSchema all_types_table() {

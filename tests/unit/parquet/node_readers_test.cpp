@@ -63,9 +63,12 @@ class NodeReaders : public ::testing::Test {
     }
   }
 
-  // Writes `rows` as a Parquet file in the work directory and returns its path.
+  // Writes `rows` as a Parquet file in the work directory and returns its path. The rows are
+  // hand-built send forms, so the profile is exact unless `options` says otherwise (under
+  // portable, uuid and time would arrive as the server's text).
   static std::string write(const std::string& name, const pg::TableSchema& table,
-                           const std::vector<std::string>& rows, ParquetOptions options = {}) {
+                           const std::vector<std::string>& rows,
+                           ParquetOptions options = exact_options()) {
     ParquetEncoder encoder(table, options);
     StringSink sink;
     encoder.start(sink);
@@ -190,7 +193,7 @@ TEST_F(NodeReaders, EveryCodecReadsBack) {
       if (level && (compression == Compression::none || compression == Compression::snappy)) {
         continue;
       }
-      ParquetOptions options;
+      ParquetOptions options = exact_options();
       options.compression = compression;
       options.compression_level = level;
       std::string name = "codec_" + std::to_string(static_cast<int>(compression)) + "_" +
@@ -220,7 +223,7 @@ TEST_F(NodeReaders, ManyRowGroupsPagesAndADictionaryFallback) {
                            numeric_value(std::to_string(i - 5000) + ".25"),
                            i % 7 == 0 ? std::nullopt : std::optional(array_value(23, list))}));
   }
-  ParquetOptions options;
+  ParquetOptions options = exact_options();
   options.row_group_rows = 1000;
   options.page_bytes = 2048;
   options.dictionary_bytes = 512;

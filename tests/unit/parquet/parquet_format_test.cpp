@@ -78,7 +78,7 @@ std::string le64(int64_t v) {
 }
 
 TEST(ParquetFormat, CopySpecAsksForBinaryAndCastsOnlyTextColumns) {
-  ParquetFormat format;
+  ParquetFormat format(exact_options());
   EXPECT_EQ(format.extension(), "parquet");
   EXPECT_TRUE(format.compresses_internally());
   auto spec = format.copy_spec(all_types_table());
@@ -142,7 +142,7 @@ TEST(ParquetFormat, TextOptionsChangeTheRepresentation) {
 }
 
 TEST(ParquetFormat, DescribeColumn) {
-  ParquetFormat format;
+  ParquetFormat format(exact_options());
   auto table = all_types_table();
   auto describe = [&](const std::string& name) {
     for (const auto& column : table.columns) {
@@ -204,7 +204,7 @@ TEST(ParquetFormat, OptionsAreCheckedUpFront) {
 
 TEST(ParquetEncoder, FooterDescribesAllTypes) {
   auto table = all_types_table();
-  ParquetOptions options;
+  ParquetOptions options = exact_options();
   options.metadata = {{"pgexport.run_id", "run-1"}, {"pgexport.snapshot", "00000003-1"}};
   auto file = write_file(table, all_types_rows(), options);
   auto footer = read_footer(file);

@@ -399,61 +399,66 @@ TEST_F(PostgresRoundTrip, TheTypeZooComesBackAsPostgresRendersIt) {
                       "SELECT relname FROM pg_class WHERE relnamespace = 'zoo'::regnamespace "
                       "AND relkind = 'r' ORDER BY relname");
   ASSERT_GE(tables.size(), 10u);
-  ParquetOptions text_options;
-  text_options.numeric_as_text = text_options.arrays_as_text = text_options.timestamps_as_text =
-      true;
   size_t compared = 0;
-  for (const auto& row : tables) {
-    const std::string name = *row[0];
-    SCOPED_TRACE("zoo." + name);
-    ParquetOptions options;
-    std::string path;
-    try {
-      path = export_table(name, options, "zoo");
-    } catch (const Error& error) {
-      // Values the typed mapping cannot hold stop the export, naming the table; the text
-      // switches then keep them.
-      EXPECT_EQ(error.kind(), ErrorKind::data_error);
-      EXPECT_NE(std::string(error.what()).find("zoo." + name), std::string::npos) << error.what();
-      std::printf("zoo.%s: %s\n", name.c_str(), error.what());
-      options = text_options;
-      path = export_table(name, options, "zoo");
-    }
-    ParquetFormat format(options);
-    pg::TableSchema table = table_of(c, name, "zoo");
-    std::string pg_select = "id::text", duck_select = "id";
-    std::vector<Rendering> renderings;
-    for (const auto& column : table.columns) {
-      std::string quoted = pg::quote_identifier(column.name);
-      renderings.push_back(render(format.describe_column(column), column.type.name, quoted,
-                                  quote_duckdb(column.name)));
-      pg_select += ", " + renderings.back().postgres;
-      duck_select += ", " + renderings.back().duckdb;
-    }
-    // Qualified: a bare "id" would sort by the output column id::text ("10" before "2").
-    Rows expected = query(c, "SELECT " + pg_select + " FROM " + table.qualified_sql() +
-                                 " AS source ORDER BY source.id");
-    json actual = duckdb(path, "SELECT " + duck_select + " FROM t ORDER BY id");
-    ASSERT_EQ(actual.size(), expected.size());
-    for (size_t r = 0; r < expected.size(); ++r) {
-      for (size_t k = 0; k < renderings.size(); ++k) {
-        const auto& want = expected[r][k + 1];
-        const auto& got = actual[r][k + 1];
-        std::string where = "row id " + *expected[r][0] + ", column " + table.columns[k].name;
-        ++compared;
-        if (!want) {
-          EXPECT_TRUE(got.is_null()) << where << ": got " << got;
-        } else if (got.is_null()) {
-          ADD_FAILURE() << where << ": got NULL, want " << want->substr(0, 200);
-        } else if (renderings[k].floating) {
-          EXPECT_TRUE(same_float(*want, got.get<std::string>()))
-              << where << ": got " << got << ", want " << *want;
-        } else if (renderings[k].floating_list) {
-          EXPECT_TRUE(same_float_list(*want, got.get<std::string>()))
-              << where << ": got " << got << ", want " << *want;
-        } else if (got.get<std::string>() != *want) {
-          ADD_FAILURE() << where << ": got " << got.get<std::string>().substr(0, 300) << "\nwant "
-                        << want->substr(0, 300);
+  // Both reader profiles: portable (uuid and time as the server's text) and exact.
+  for (const ParquetProfile profile : {ParquetProfile::portable, ParquetProfile::exact}) {
+    for (const auto& row : tables) {
+      const std::string name = *row[0];
+      SCOPED_TRACE("zoo." + name + ", profile " + std::string(profile_name(profile)));
+      ParquetOptions text_options;
+      text_options.profile = profile;
+      text_options.numeric_as_text = text_options.arrays_as_text = text_options.timestamps_as_text =
+          true;
+      ParquetOptions options;
+      options.profile = profile;
+      std::string path;
+      try {
+        path = export_table(name, options, "zoo");
+      } catch (const Error& error) {
+        // Values the typed mapping cannot hold stop the export, naming the table; the text
+        // switches then keep them.
+        EXPECT_EQ(error.kind(), ErrorKind::data_error);
+        EXPECT_NE(std::string(error.what()).find("zoo." + name), std::string::npos) << error.what();
+        std::printf("zoo.%s: %s\n", name.c_str(), error.what());
+        options = text_options;
+        path = export_table(name, options, "zoo");
+      }
+      ParquetFormat format(options);
+      pg::TableSchema table = table_of(c, name, "zoo");
+      std::string pg_select = "id::text", duck_select = "id";
+      std::vector<Rendering> renderings;
+      for (const auto& column : table.columns) {
+        std::string quoted = pg::quote_identifier(column.name);
+        renderings.push_back(render(format.describe_column(column), column.type.name, quoted,
+                                    quote_duckdb(column.name)));
+        pg_select += ", " + renderings.back().postgres;
+        duck_select += ", " + renderings.back().duckdb;
+      }
+      // Qualified: a bare "id" would sort by the output column id::text ("10" before "2").
+      Rows expected = query(c, "SELECT " + pg_select + " FROM " + table.qualified_sql() +
+                                   " AS source ORDER BY source.id");
+      json actual = duckdb(path, "SELECT " + duck_select + " FROM t ORDER BY id");
+      ASSERT_EQ(actual.size(), expected.size());
+      for (size_t r = 0; r < expected.size(); ++r) {
+        for (size_t k = 0; k < renderings.size(); ++k) {
+          const auto& want = expected[r][k + 1];
+          const auto& got = actual[r][k + 1];
+          std::string where = "row id " + *expected[r][0] + ", column " + table.columns[k].name;
+          ++compared;
+          if (!want) {
+            EXPECT_TRUE(got.is_null()) << where << ": got " << got;
+          } else if (got.is_null()) {
+            ADD_FAILURE() << where << ": got NULL, want " << want->substr(0, 200);
+          } else if (renderings[k].floating) {
+            EXPECT_TRUE(same_float(*want, got.get<std::string>()))
+                << where << ": got " << got << ", want " << *want;
+          } else if (renderings[k].floating_list) {
+            EXPECT_TRUE(same_float_list(*want, got.get<std::string>()))
+                << where << ": got " << got << ", want " << *want;
+          } else if (got.get<std::string>() != *want) {
+            ADD_FAILURE() << where << ": got " << got.get<std::string>().substr(0, 300) << "\nwant "
+                          << want->substr(0, 300);
+          }
         }
       }
     }

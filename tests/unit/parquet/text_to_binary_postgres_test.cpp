@@ -150,13 +150,16 @@ TEST_F(TextToBinaryPostgres, EveryZooValueConvertsToTheServersBinaryCopyField) {
                                            "relnamespace = '") +
                                    kSchema + "'::regnamespace AND relkind = 'r' ORDER BY 1");
   ASSERT_GE(tables.size(), 10u);
-  const MappingOptions typed;
+  const MappingOptions typed;  // the portable profile
+  MappingOptions exact;
+  exact.profile = ParquetProfile::exact;
   MappingOptions text;
   text.numeric_as_text = text.arrays_as_text = text.timestamps_as_text = true;
   size_t compared = 0;
   for (const auto& row : tables) {
     SCOPED_TRACE(*row[0]);
     compared += compare_table(*row[0], typed);
+    compared += compare_table(*row[0], exact);
     compared += compare_table(*row[0], text);
   }
   EXPECT_GT(compared, 5000u);
@@ -301,9 +304,12 @@ TEST_F(TextToBinaryPostgres, ValuesBeyondTheZoo) {
     RESET search_path;
   )sql");
   const MappingOptions typed;
+  MappingOptions exact;
+  exact.profile = ParquetProfile::exact;
   MappingOptions text;
   text.numeric_as_text = text.arrays_as_text = text.timestamps_as_text = true;
   EXPECT_GT(compare_table("extra", typed), 1000u);
+  EXPECT_GT(compare_table("extra", exact), 1000u);
   EXPECT_GT(compare_table("extra", text), 1000u);
   const pg::TableSchema table = table_of(c, "extra", kSchema);
   std::string plain;
@@ -348,8 +354,10 @@ TEST(TextToBinary, RefusesTextsTheTypeDoesNotPrint) {
       {column(pg::oid::kUuid, "uuid"), {"0011223344556677-8899-aabbccddeeff", "{00}"}},
       {column(pg::oid::kBytea, "bytea"), {"\\x0", "\\xzz", "\\000"}},
   };
+  // The typed rules (time and uuid are typed under the exact profile only).
+  const MappingOptions exact{.profile = ParquetProfile::exact};
   for (const auto& [c, texts] : cases) {
-    const TextToBinary converter(c, {});
+    const TextToBinary converter(c, exact);
     for (const std::string& text : texts) {
       std::string out;
       try {
