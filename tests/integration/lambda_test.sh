@@ -6,9 +6,10 @@
 #   2. a deadline closer than --cleanup-timeout + --lambda-margin: refused before connecting;
 #   3. an export the catalog estimate says cannot finish (a --lambda-rate of 1 B/s): refused
 #      before anything is written;
-#   4. an export that fits by the estimate but whose data uploads a proxy holds longer than the
-#      deadline (tests/tools/fault_proxy.py --delay-match, so the duration does not depend on
-#      the machine's speed): stopped before the deadline, withdrawn, nothing published;
+#   4. an export that fits by the estimate but one of whose two tables' upload a proxy holds
+#      longer than the deadline (tests/tools/fault_proxy.py --delay-match, so the duration does
+#      not depend on the machine's speed): stopped before the deadline, the other table's
+#      object withdrawn, nothing published;
 #   5. a normal export: committed, answered with its summary, and `pgexport verify` passes
 #      (so the stop of invocation 4 did not outlive it).
 # Then the stand-in answers the next poll with HTTP 500 and the runtime exits 18 (runtime_api).
@@ -32,9 +33,10 @@ sql "$db" -c "CREATE TABLE orders (id int PRIMARY KEY, note text)" \
 prefix=lambda-$$-$RANDOM
 bucket_url=s3://$PGEXPORT_TEST_BUCKET/$prefix
 
-# Data uploads (keys runs/<id>/data-<attempt>/...) wait 600 s in the proxy: far beyond the
-# deadline. The probe, listings and deletes pass at once, so the cleanup is not slowed.
-start_fault_proxy --rate 0 --delay 600 --delay-match '^PUT .*/data-'
+# The upload of table orders (runs/<id>/data-<attempt>/public.orders/...) waits 600 s in the
+# proxy: far beyond the deadline. Table customers is uploaded at once, so the stop finds data
+# written that the cleanup must remove; the probe, listings and deletes pass at once too.
+start_fault_proxy --rate 0 --delay 600 --delay-match '^PUT .*/data-[0-9a-f]+/public\.orders/'
 
 cat >"$WORK/queue.json" <<JSON
 [
@@ -101,7 +103,8 @@ pass "a deadline too close is refused before connecting: $(message too-close)"
 expect_error too-big pgexport.deadline "it was not started and nothing was written"
 grep -qF "run it as an ECS task" <<<"$(message too-big)" || fail "too-big: the message does not point to ECS"
 nothing_under too-big
-jq -e 'select(.message == "deadline estimate") | .catalog_bytes | tonumber > 0' "$WORK/runtime.log" >/dev/null ||
+# Slurped: jq -e judges the last input's output, and most lines select nothing.
+jq -se 'any(.[]; .message == "deadline estimate" and (.catalog_bytes | tonumber) > 0)' "$WORK/runtime.log" >/dev/null ||
   fail "no estimate from the catalog's sizes was logged"
 pass "an export the estimate says cannot finish is refused, nothing written: $(message too-big)"
 
@@ -111,10 +114,15 @@ mid=$(answer mid-export)
 # Answered after the stop point (deadline - 5 s cleanup - 5 s margin) and before the deadline.
 jq -e '.answered_ms >= .deadline_ms - 10000 and .answered_ms < .deadline_ms' <<<"$mid" >/dev/null ||
   fail "mid-export: answered at $(jq '.deadline_ms - .answered_ms' <<<"$mid") ms before the deadline, not between the stop point and the deadline"
-jq -e 'select(.message == "export started" and .run_id == "mid-export")' "$WORK/runtime.log" >/dev/null ||
+jq -se 'any(.[]; .message == "export started" and .run_id == "mid-export")' "$WORK/runtime.log" >/dev/null ||
   fail "mid-export: the export never started, so the test proves nothing about a stop mid-export"
 jq -e '.delayed >= 1' "$WORK/proxy.stats" >/dev/null ||
   fail "mid-export: no data upload was held by the proxy ($(cat "$WORK/proxy.stats"))"
+# Each table is exported once by the normal invocation; customers once more by mid-export,
+# before the stop: so there was an object to withdraw.
+exported() { jq -se --arg t "$1" '[.[] | select(.message == "exported" and .table == $t)] | length' "$WORK/runtime.log"; }
+[[ $(exported public.customers) == 2 && $(exported public.orders) == 1 ]] ||
+  fail "mid-export: expected customers written before the stop and orders held (exported: customers $(exported public.customers), orders $(exported public.orders))"
 nothing_under mid-export
 [[ $(pending_uploads "$prefix/mid-export/") == "[]" ]] || fail "mid-export: unfinished multipart uploads"
 pass "a deadline reached mid-export stops it $(jq '(.deadline_ms - .answered_ms) / 1000' <<<"$mid") s before the deadline, nothing published: $(message mid-export)"
