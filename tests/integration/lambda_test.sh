@@ -138,5 +138,23 @@ jq -e '.run_id == "normal" and .manifest == "runs/normal/_manifest.json" and .ta
   { cat "$WORK/verify.log"; fail "normal: pgexport verify failed"; }
 pass "a normal invocation commits a run, answers with its summary, and verify passes: $summary"
 
+# A bad configuration in the environment is reported as an init error, and the process exits 2.
+echo '[]' >"$WORK/empty.json"
+node "$PGEXPORT_SOURCE_DIR/tests/tools/lambda_runtime_api.mjs" --queue "$WORK/empty.json" \
+  --port-file "$WORK/api2.port" --record "$WORK/init.jsonl" --lifetime 120 &
+API_PID=$!
+for _ in $(seq 1 100); do [[ -s $WORK/api2.port ]] && break; sleep 0.1; done
+[[ -s $WORK/api2.port ]] || fail "the second Runtime API stand-in did not start"
+status=0
+AWS_LAMBDA_RUNTIME_API=127.0.0.1:$(cat "$WORK/api2.port") PGEXPORT_JOBS=many \
+  timeout 60 "$PGEXPORT_BIN" lambda 2>"$WORK/init.log" || status=$?
+wait "$API_PID" || fail "the second Runtime API stand-in failed"
+API_PID=
+[[ $status == 2 ]] || fail "a bad PGEXPORT_JOBS made pgexport lambda exit $status, not 2"
+jq -e '.kind == "init_error" and .error_type == "pgexport.usage"
+       and (.body | fromjson | .errorMessage | contains("PGEXPORT_JOBS"))' "$WORK/init.jsonl" >/dev/null ||
+  fail "no init error naming PGEXPORT_JOBS was reported: $(cat "$WORK/init.jsonl")"
+pass "a bad PGEXPORT_JOBS is an init error: $(jq -r '.body | fromjson | .errorMessage' "$WORK/init.jsonl")"
+
 assert_no_secrets "$WORK/runtime.log" "$WORK/runtime.out" "$WORK/answers.jsonl"
 aws_s3 s3 rm --recursive --only-show-errors "$bucket_url" >/dev/null || true
