@@ -18,8 +18,9 @@ class Command {
   Command& operator=(const Command&) = delete;
 
   bool selected() const { return command_->parsed(); }
-  // Checks the options, then runs the command; returns the process exit code.
-  int run() {
+  // Checks the options, then runs the command; returns the process exit code. A command that
+  // must report a bad configuration somewhere besides stderr (lambda) wraps it.
+  virtual int run() {
     validate_options(options_, settings_);
     return execute();
   }

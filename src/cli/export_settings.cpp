@@ -54,6 +54,31 @@ exporter::ExportConfig make_export_config(const Settings& settings) {
   return config;
 }
 
+PreparedExport prepare_export(const Settings& settings) {
+  PreparedExport prepared;
+  prepared.config = make_export_config(settings);
+  prepared.memory = plan_memory(settings, prepared.config.jobs);
+  prepared.format = make_format(settings, prepared.config, prepared.memory);
+  prepared.storage = make_storage(settings, prepared.memory);
+  return prepared;
+}
+
+nlohmann::json summary_document(const exporter::ExportSummary& summary,
+                                const storage::Storage& storage) {
+  return {{"run_id", summary.run_id},
+          {"manifest", summary.manifest_key},
+          {"destination", storage.describe()},
+          {"latest_moved", summary.latest_moved},
+          {"snapshot", summary.snapshot},
+          {"tables", summary.tables},
+          {"files", summary.files},
+          {"rows", summary.rows},
+          {"bytes_read", summary.wire_bytes},
+          {"bytes_written", summary.stored_bytes},
+          // Two decimals, as the log line has them.
+          {"seconds", static_cast<double>(static_cast<int64_t>(summary.seconds * 100)) / 100}};
+}
+
 void report_committed_export(const exporter::ExportSummary& summary,
                              const exporter::ExportConfig& config,
                              const storage::Storage& storage) {

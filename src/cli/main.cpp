@@ -13,6 +13,7 @@
 #include "cli/commands/cdc_status_command.hpp"
 #include "cli/commands/cleanup_command.hpp"
 #include "cli/commands/export_command.hpp"
+#include "cli/commands/lambda_command.hpp"
 #include "cli/commands/ls_command.hpp"
 #include "cli/commands/materialize_command.hpp"
 #include "cli/commands/options_command.hpp"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<cli::CdcStatusCommand>(*cdc));
   commands.push_back(std::make_unique<cli::CdcDropCommand>(*cdc));
   commands.push_back(std::make_unique<cli::MaterializeCommand>(app));
+  commands.push_back(std::make_unique<cli::LambdaCommand>(app));
   commands.push_back(std::make_unique<cli::OptionsCommand>(app, commands));
 
   try {

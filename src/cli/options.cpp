@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <iterator>
 
 #include "common/error.hpp"
 
@@ -189,6 +190,32 @@ const std::vector<OptionSpec>& export_options() {
       {"cleanup-timeout", OptionType::duration, "25s",
        "after a failure or SIGTERM, how long removing the run's partial objects may take"},
   });
+  return specs;
+}
+
+const std::vector<OptionSpec>& lambda_options() {
+  static const std::vector<OptionSpec> specs = [] {
+    std::vector<OptionSpec> specs;
+    // No spool: a Lambda function has no lasting disk to resume from (/tmp is gone with the
+    // execution environment), and a resumed upload would outlive the invocation anyway.
+    std::copy_if(export_options().begin(), export_options().end(), std::back_inserter(specs),
+                 [](const OptionSpec& spec) { return spec.name != "spool"; });
+    specs.insert(
+        specs.end(),
+        {// 50 MB/s: a third of what one job reached to S3 in bench/results.md (145-150 MB/s
+         // for csv and parquet, 73 for jsonl+gzip), for a function with less CPU and a database
+         // across the network.
+         {"lambda-rate", OptionType::size, "50MB",
+          "lambda: bytes per second one job is assumed to export, to estimate from the "
+          "catalog's table sizes whether an export fits before the invocation's deadline"},
+         // 10 s: the answer must reach the Runtime API before Lambda freezes the environment
+         // at the deadline; the pool notices a stop within 100 ms, a cleanup request ends at
+         // the cleanup deadline, and the rest is room for a loaded function.
+         {"lambda-margin", OptionType::duration, "10s",
+          "lambda: time kept free before the deadline besides --cleanup-timeout; the export "
+          "is stopped at deadline - cleanup timeout - margin"}});
+    return specs;
+  }();
   return specs;
 }
 

@@ -55,6 +55,8 @@ const std::vector<OptionSpec>& slot_options();
 // The options of each command, in --help order (the command's own, then the shared groups).
 const std::vector<OptionSpec>& export_options();
 const std::vector<OptionSpec>& ls_options();
+// `lambda`: the export options (without --spool), plus how the deadline is planned.
+const std::vector<OptionSpec>& lambda_options();
 // Change data capture: `cdc init` takes every export option; the others the shared groups.
 const std::vector<OptionSpec>& cdc_init_options();
 const std::vector<OptionSpec>& cdc_run_options();

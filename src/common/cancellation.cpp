@@ -35,6 +35,15 @@ bool stop_requested() noexcept {
 int stop_signal() noexcept {
   return g_signal;
 }
+bool clear_stop_request() noexcept {
+  g_stop.store(false);
+  // A signal that arrived meanwhile wins: set again after the store, never lost.
+  if (g_signal != 0) {
+    g_stop.store(true);
+    return false;
+  }
+  return true;
+}
 
 void install_stop_signal_handlers() {
   struct sigaction action {};

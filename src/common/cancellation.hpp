@@ -17,6 +17,11 @@ bool stop_requested() noexcept;
 void install_stop_signal_handlers();
 // The signal that requested the stop, or 0.
 int stop_signal() noexcept;
+// Withdraws a stop that no signal requested, so that the next job of a long-lived process (one
+// Lambda invocation after another) starts unstopped. A signal's stop stays: the process is
+// being shut down. Returns whether no stop is requested any more. Call only once the stopped
+// job has unwound.
+bool clear_stop_request() noexcept;
 
 // Throws Error(interrupted) when a stop was requested; call between units of work.
 void throw_if_stop_requested();

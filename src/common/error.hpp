@@ -12,25 +12,27 @@ namespace pgexport {
 
 // X(name, retryable, exit_code, summary). Exit codes are part of the CLI contract and are
 // documented in docs/exit-codes.md; never renumber an existing kind.
-#define PGEXPORT_ERROR_KINDS(X)                                                            \
-  X(usage, false, 2, "invalid command line, environment variable or configuration file")   \
-  X(connection_failed, true, 3, "the database could not be reached")                       \
-  X(authentication_failed, false, 4, "the database refused the credentials")               \
-  X(nothing_to_export, false, 5, "no table matched the include/exclude patterns")          \
-  X(destination_unwritable, false, 6, "the destination cannot be written")                 \
-  X(run_exists, false, 7, "the destination already holds a run with this id")              \
-  X(database_error, false, 8, "a query or COPY failed on the database")                    \
-  X(storage_error, false, 9, "writing to the destination failed")                          \
-  X(storage_transient, true, 10, "the destination failed in a way that may pass on retry") \
-  X(credentials_error, false, 11, "cloud credentials could not be obtained")               \
-  X(data_error, false, 12, "a value could not be converted exactly")                       \
-  X(interrupted, false, 13, "the job was interrupted by a signal")                         \
-  X(verification_failed, false, 14, "a committed run does not match its manifest")         \
-  X(insufficient_privilege, false, 15, "the database role cannot read every row it must")  \
-  X(slot_lost, false, 16,                                                                  \
-    "the replication slot is missing, invalid, or ahead of the commit log; re-run "        \
-    "`pgexport cdc init`")                                                                 \
-  X(slot_busy, true, 17, "another process is using the replication slot")                  \
+#define PGEXPORT_ERROR_KINDS(X)                                                                 \
+  X(usage, false, 2, "invalid command line, environment variable or configuration file")        \
+  X(connection_failed, true, 3, "the database could not be reached")                            \
+  X(authentication_failed, false, 4, "the database refused the credentials")                    \
+  X(nothing_to_export, false, 5, "no table matched the include/exclude patterns")               \
+  X(destination_unwritable, false, 6, "the destination cannot be written")                      \
+  X(run_exists, false, 7, "the destination already holds a run with this id")                   \
+  X(database_error, false, 8, "a query or COPY failed on the database")                         \
+  X(storage_error, false, 9, "writing to the destination failed")                               \
+  X(storage_transient, true, 10, "the destination failed in a way that may pass on retry")      \
+  X(credentials_error, false, 11, "cloud credentials could not be obtained")                    \
+  X(data_error, false, 12, "a value could not be converted exactly")                            \
+  X(interrupted, false, 13, "the job was interrupted by a signal")                              \
+  X(verification_failed, false, 14, "a committed run does not match its manifest")              \
+  X(insufficient_privilege, false, 15, "the database role cannot read every row it must")       \
+  X(slot_lost, false, 16,                                                                       \
+    "the replication slot is missing, invalid, or ahead of the commit log; re-run "             \
+    "`pgexport cdc init`")                                                                      \
+  X(slot_busy, true, 17, "another process is using the replication slot")                       \
+  X(runtime_api, false, 18, "the Lambda Runtime API failed or ended the execution environment") \
+  X(deadline, false, 19, "the export could not finish before the Lambda invocation deadline")   \
   X(internal, false, 70, "an internal error (a bug in pgexport)")
 
 enum class ErrorKind {

@@ -109,6 +109,7 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   const std::string snapshot_at = format_utc_timestamp(std::chrono::system_clock::now());
   auto tasks = plan_tasks(tables, config.chunk_bytes,
                           pg::supports_tid_range_scans(snapshot.server_version_num));
+  if (config.before_writing) config.before_writing(tables, tasks);
   log::info("export started", {{"run_id", config.run_id},
                                {"attempt", attempt},
                                {"destination", storage.describe()},

@@ -7,8 +7,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "compress/stream_compressor.hpp"
+#include "export/plan.hpp"
 #include "format/format.hpp"
 #include "pg/catalog.hpp"
 #include "pg/connection_source.hpp"
@@ -53,6 +55,12 @@ struct ExportConfig {
   // Whether a committed run moves latest.json (not when exporting into a spool).
   bool move_latest_pointer = true;
   std::optional<ChangeCaptureStart> change_capture;  // set by `cdc init` only
+  // Called once the tables are locked and the tasks planned (their sizes known), before any
+  // object of the run is written; throwing ends the export with nothing to undo. `pgexport
+  // lambda` refuses here an export it estimates cannot finish before its deadline.
+  std::function<void(const std::vector<pg::CatalogTable>& tables,
+                     const std::vector<ExportTask>& tasks)>
+      before_writing;
 };
 
 struct ExportSummary {

@@ -8,8 +8,9 @@ anything but 127.0.0.1, and it exits by itself after --lifetime seconds.
 
     fault_proxy.py --upstream http://127.0.0.1:7480 --rate 0.1 --port-file /tmp/port
 
-With --delay every forwarded request waits first, like a slow network; a request whose client
-has gone away by then is dropped, as it would never have reached the server. With
+With --delay every forwarded request waits first, like a slow network (with --delay-match only
+the requests that match), counted as "delayed"; a request whose client has gone away by then is
+dropped, as it would never have reached the server. With
 --answer-delay the server's answer waits before it is relayed: the request has acted, and the
 client does not know yet (where a crash leaves the most to clean up). The fault "lost" (only
 when named in --faults) forwards the request and then resets the connection instead of
@@ -47,7 +48,7 @@ ERROR_BODY = {
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
-        self.counts = {"forwarded": 0, "dropped": 0, "in_flight": 0,
+        self.counts = {"forwarded": 0, "dropped": 0, "in_flight": 0, "delayed": 0,
                        **{f: 0 for f in FAULTS + OPTIONAL_FAULTS}}
 
     def add(self, what, count=1):
@@ -112,7 +113,9 @@ class Handler(socketserver.StreamRequestHandler):
                     time.sleep(config.stall_seconds)
                 self.reset()
                 return
-            if config.delay > 0:
+            if config.delay > 0 and (config.delay_match is None or
+                                     re.search(config.delay_match, f"{method} {target}")):
+                self.server.stats.add("delayed")
                 time.sleep(config.delay)
                 if client_gone(self.connection):
                     self.server.stats.add("dropped")
@@ -166,6 +169,8 @@ def main():
     parser.add_argument("--faults", default=",".join(FAULTS), help="comma-separated subset")
     parser.add_argument("--stall-seconds", type=float, default=5.0)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before forwarding")
+    parser.add_argument("--delay-match",
+                        help="only requests whose 'METHOD target' matches this regex wait --delay")
     parser.add_argument("--answer-delay", type=float, default=0.0,
                         help="seconds between the server's answer and relaying it")
     parser.add_argument("--match", help="only requests whose 'METHOD target' matches this regex")

@@ -16,21 +16,19 @@ CdcInitCommand::CdcInitCommand(CLI::App& cdc)
 
 int CdcInitCommand::execute() {
   configure_logging(settings_);
-  cdc::InitConfig config;
-  config.export_config = make_export_config(settings_);
   if (settings_.text("spool")) {
     fail(ErrorKind::usage,
          "--spool does not apply to cdc init: the slot's snapshot lives only while cdc init "
          "runs, so its export cannot be resumed later");
   }
+  auto run = prepare_export(settings_);
+  cdc::InitConfig config;
+  config.export_config = run.config;
   config.slot = settings_.required_text("slot");
   config.publication = settings_.required_text("publication");
   config.replica_identity_full = settings_.flag("replica-identity-full");
-  auto memory = plan_memory(settings_, config.export_config.jobs);
-  auto format = make_format(settings_, config.export_config, memory);
-  auto storage = make_storage(settings_, memory);
-  auto summary = cdc::run_init(config, *format, *storage);
-  report_committed_export(summary, config.export_config, *storage);
+  auto summary = cdc::run_init(config, *run.format, *run.storage);
+  report_committed_export(summary, config.export_config, *run.storage);
   return 0;
 }
 

@@ -1,7 +1,6 @@
 #include "cli/commands/export_command.hpp"
 
 #include "cli/commands/command_setup.hpp"
-#include "cli/destination.hpp"
 #include "cli/export_settings.hpp"
 #include "export/exporter.hpp"
 #include "export/spooled_export.hpp"
@@ -15,15 +14,12 @@ ExportCommand::ExportCommand(CLI::App& app)
 
 int ExportCommand::execute() {
   configure_logging(settings_);
-  auto config = make_export_config(settings_);
-  auto memory = plan_memory(settings_, config.jobs);
-  auto format = make_format(settings_, config, memory);
-  auto storage = make_storage(settings_, memory);
+  auto run = prepare_export(settings_);
   auto spool = settings_.text("spool");
-  auto summary = spool ? exporter::run_spooled_export(config, *format, *spool, *storage)
-                       : exporter::run_export(config, *format, *storage);
+  auto summary = spool ? exporter::run_spooled_export(run.config, *run.format, *spool, *run.storage)
+                       : exporter::run_export(run.config, *run.format, *run.storage);
 
-  report_committed_export(summary, config, *storage);
+  report_committed_export(summary, run.config, *run.storage);
   return 0;
 }
 

@@ -70,5 +70,24 @@ TEST(CancellationDeathTest, TheGraceEndsWithItsScopeAndACleanupWindowTakesPreced
               ::testing::ExitedWithCode(0), "");
 }
 
+TEST(CancellationDeathTest, AStopWithoutASignalCanBeClearedForTheNextJob) {
+  EXPECT_EXIT(answer([] {
+                install_stop_signal_handlers();
+                request_stop();
+                if (!stop_requested()) return false;
+                return clear_stop_request() && !stop_requested() && !interrupt_requested();
+              }),
+              ::testing::ExitedWithCode(0), "");
+}
+
+TEST(CancellationDeathTest, ASignalsStopStaysWhenCleared) {
+  EXPECT_EXIT(answer([] {
+                install_stop_signal_handlers();
+                std::raise(SIGTERM);
+                return !clear_stop_request() && stop_requested() && interrupt_requested();
+              }),
+              ::testing::ExitedWithCode(0), "");
+}
+
 }  // namespace
 }  // namespace pgexport
