@@ -45,14 +45,17 @@ bench_check_tools() {
     else command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd ($pkg)"); fi
   done
   if (( ${#missing[@]} )); then
-    bdie "missing: ${missing[*]}; run scripts/install-deps.sh (as root) and try again"
+    bdie "missing: ${missing[*]}; run scripts/install-deps.sh --bench (as root) and try again"
   fi
 }
 bench_check_common_tools() {
   bench_check_tools "$PGBIN/pgbench:postgresql-15" "$PGBIN/pg_dump:postgresql-client-15" \
     "$PGBIN/psql:postgresql-client-15" "$PGBIN/postgres:postgresql-15" /usr/bin/time:time \
     "$AWS_CLI:awscli" zstd:zstd python3:python3 cmake:cmake ninja:ninja-build \
-    radosgw:radosgw ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw-admin:radosgw flock:util-linux
+    radosgw:radosgw ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw-admin:radosgw flock:util-linux \
+    pigz:pigz gzip:gzip
+  "$PY" -c 'import matplotlib' 2>/dev/null ||
+    bdie "missing: python3-matplotlib (draws the charts); run scripts/install-deps.sh --bench (as root) and try again"
   (( EUID == 0 )) || bdie "run as root: the PostgreSQL cluster runs as user postgres and the physical-limit COPY writes to the server's /dev/null"
 }
 
@@ -301,6 +304,11 @@ measure() {
     break
   done
   if [[ -f $WORK/phase ]]; then note="${note}phase1=$(cat "$WORK/phase")"; rm -f "$WORK/phase"; fi
+  # pgexport's summary names each job's busy seconds ("jobs busy 6.1, 5.9 s"): how evenly the
+  # plan spread the work.
+  local busy
+  busy=$(sed -n 's/.*; jobs busy \([0-9., ]*\) s\..*/\1/p' "$errf.out" 2>/dev/null | head -n 1 | tr -d ' ')
+  [[ -n $busy ]] && note="${note:+$note }busy=$busy"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ds" "$name" "$run" "$rc" "$wall" \
     "$user" "$sys" "$rss" "$(awk -v a="$pg0" -v b="$pg1" 'BEGIN { printf "%.2f", b - a }')" \
     "$(awk -v a="$s30" -v b="$s31" 'BEGIN { printf "%.2f", b - a }')" "$out" "$load" "$note" >>"$raw"

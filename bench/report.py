@@ -16,14 +16,21 @@ RAW_COLS = ["dataset", "contender", "run", "rc", "wall", "user", "sys", "rss_kb"
 
 LABELS = {
     "pg_dump-Fc-aws-cp": "`pg_dump -Fc` \\| `aws s3 cp -`",
+    "pg_dump-Fc-Z1-stream-5MiB": "`pg_dump -Fc -Z1` streamed to S3, 5 MiB parts, one in flight "
+                                 "(**the streaming peer**, pgdump-aws-lambda)",
     "psql-copy-csv-zstd-aws-cp": "per table `psql COPY csv` \\| `zstd -1 -T0` \\| `aws s3 cp -`",
+    "psql-copy-csv-gzip-aws-cp": "per table `psql COPY csv` \\| `gzip -1` \\| `aws s3 cp -`",
+    "psql-copy-csv-pigz-aws-cp": "per table `psql COPY csv` \\| `pigz -1` \\| `aws s3 cp -`",
     "pg_dump-Fd-j2-aws-sync": "`pg_dump -Fd -j 2`, then `aws s3 sync`",
     "copy-devnull-text": "server `COPY … TO '/dev/null'`, text (**physical limit**)",
     "copy-devnull-binary": "server `COPY … TO '/dev/null'`, binary",
     "copy-devnull-text-2streams": "server `COPY … TO '/dev/null'`, text, 2 sessions (ctid halves)",
 }
 LIMIT = "copy-devnull-text"
-EXTERNAL = ["pg_dump-Fc-aws-cp", "psql-copy-csv-zstd-aws-cp", "pg_dump-Fd-j2-aws-sync"]
+EXTERNAL = ["pg_dump-Fc-Z1-stream-5MiB", "pg_dump-Fc-aws-cp", "psql-copy-csv-zstd-aws-cp",
+            "psql-copy-csv-gzip-aws-cp", "psql-copy-csv-pigz-aws-cp", "pg_dump-Fd-j2-aws-sync"]
+# Contenders that write gzip: compared with pgexport's gzip configuration where losses are told.
+GZIP_EXTERNAL = ["psql-copy-csv-gzip-aws-cp", "psql-copy-csv-pigz-aws-cp"]
 PHYSICAL = ["copy-devnull-text", "copy-devnull-binary", "copy-devnull-text-2streams"]
 MIB = 1024 * 1024
 
@@ -37,6 +44,59 @@ def label(name):
         extra = " " + " ".join(parts[5:-1]) if len(parts) > 5 else ""
         return f"pgexport {parts[1]}+{parts[2]} --jobs {parts[3][1:]}{extra} → {dest}"
     return name
+
+
+def draw_chart(args, ds, made_with, copy_bytes, order, st):
+    """Draws the throughput and the client CPU per GB of every contender on data set `ds` as an
+    SVG next to the report (charts/<ds>.svg); returns its path relative to the report, or None
+    when matplotlib is missing (the tables carry the same numbers)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("report.py: matplotlib is missing (scripts/install-deps.sh --bench): no charts",
+              file=sys.stderr)
+        return None
+    names = [n for n in order if n in st and st[n].ok]
+    if not names:
+        return None
+    # Deterministic SVG (no date, fixed ids), so a regenerated chart only differs where the
+    # numbers do.
+    plt.rcParams["svg.hashsalt"] = "pgexport-bench"
+    plt.rcParams["font.size"] = 8
+
+    def colour(name):
+        if name in PHYSICAL:
+            return "#9e9e9e"  # the physical limit: a ceiling, not a rival
+        return "#1f77b4" if name.startswith("pgexport-") else "#ff7f0e"
+
+    mbs = [copy_bytes / 1e6 / st[n].wall for n in names]
+    cpu = [st[n].client / (copy_bytes / 1e9) for n in names]
+    height = 0.9 + 0.22 * len(names)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, height), sharey=True)
+    y = list(range(len(names)))
+    left.barh(y, mbs, color=[colour(n) for n in names])
+    left.set_xlabel("MB/s of COPY text (median run; higher is better)")
+    right.barh(y, cpu, color=[colour(n) for n in names])
+    right.set_xlabel("client CPU seconds per GB of COPY text (lower is better)")
+    left.set_yticks(y)
+    left.set_yticklabels(names)
+    left.invert_yaxis()
+    for axis, values, digits in ((left, mbs, 0), (right, cpu, 1)):
+        axis.grid(axis="x", alpha=0.3)
+        for i, v in enumerate(values):
+            axis.text(v, i, f" {v:.{digits}f}", va="center", fontsize=7)
+        axis.set_xlim(0, max(values) * 1.15 or 1)
+    fig.suptitle(f"{ds} ({made_with}, {copy_bytes / 1e6:,.0f} MB COPY text): pgexport (blue), "
+                 "the tools users would use instead (orange), server-side COPY limits (grey)",
+                 fontsize=8)
+    fig.tight_layout()
+    charts = os.path.join(os.path.dirname(os.path.abspath(args.output)), "charts")
+    os.makedirs(charts, exist_ok=True)
+    fig.savefig(os.path.join(charts, f"{ds}.svg"), format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return f"charts/{ds}.svg"
 
 
 def read_tsv(path, ncols=None):
@@ -88,8 +148,15 @@ class Stat:
         self.server = med(r["server_cpu"] for r in ok)
         self.s3 = med(r["s3_cpu"] for r in ok)
         self.out = med(r["out_bytes"] for r in ok)
-        phases = [float(r["note"].split("phase1=")[1]) for r in ok if "phase1=" in r["note"]]
+        phases = [float(r["note"].split("phase1=")[1].split()[0]) for r in ok if "phase1=" in r["note"]]
         self.phase1 = med(phases) if phases else None
+        # pgexport's per-job busy seconds, from the median-wall run: how evenly jobs worked.
+        busy_runs = [r for r in ok if "busy=" in r["note"]]
+        self.busy = None
+        if busy_runs:
+            run = sorted(busy_runs, key=lambda r: r["wall"])[len(busy_runs) // 2]
+            self.busy = [float(x) for x in run["note"].split("busy=")[1].split()[0].split(",")]
+            self.busy_wall = run["wall"]
 
 
 def fmt(x, digits=1):
@@ -144,6 +211,16 @@ def why(contender, figure, c, p, pname="pgexport-csv-zstd-j2-s3", generic=False)
                     f"does not squeeze that out{nums}; "
                     "`--compression zstd` or a higher `--compression-level` closes most of the gap, "
                     "CSV or Parquet close all of it")
+        if codec == "gzip":
+            nums = "" if generic else f" ({c.out / MIB:,.0f} vs {p.out / MIB:,.0f} MiB)"
+            return (f"pgexport's gzip level 1 is ISA-L's igzip, which trades density for speed: its "
+                    f"output is larger than zlib's level 1{nums}; `--compression-level 3` (igzip) "
+                    "or 4–9 (zlib) close the gap at some CPU cost")
+        if contender.startswith("pg_dump") and "-Z1" in contender:
+            nums = "" if generic else f" ({c.out / MIB:,.0f} vs {p.out / MIB:,.0f} MiB)"
+            return (f"pg_dump's custom format compresses each table's data as one zlib stream and "
+                    f"stores integers in binary{nums}; "
+                    "`--compression-level` (zstd 3–6) closes the gap at some CPU cost")
         if contender.startswith("pg_dump"):
             nums = "" if generic else f" ({c.out / MIB:,.0f} vs {p.out / MIB:,.0f} MiB)"
             return (f"pg_dump compresses with zlib at its default level 6, denser than pgexport's "
@@ -183,8 +260,11 @@ def why(contender, figure, c, p, pname="pgexport-csv-zstd-j2-s3", generic=False)
             reasons.append("for JSON Lines pgexport parses every COPY text row and writes JSON with "
                            "the column names, which costs client CPU")
         if codec == "gzip":
-            reasons.append("gzip, even at level 1, compresses at roughly 50 MB/s per thread here, "
-                           "several times slower than zstd -1")
+            reasons.append("gzip costs more CPU per byte than zstd -1 even through ISA-L's igzip "
+                           "(compare the CPU per GB columns)")
+        if contender == "psql-copy-csv-pigz-aws-cp" and figure == "wall":
+            reasons.append("`pigz` compresses on every core at once, and the pipeline runs psql, "
+                           "pigz and `aws` as separate processes")
         if jobs1 and figure == "wall":
             reasons.append("with `--jobs 1` one worker thread reads, encodes and compresses in turn (only S3 "
                            "uploads run in the background), "
@@ -442,7 +522,8 @@ def main():
         lim_wall = lim.wall if lim and lim.ok else None
         w(f"## Results: `{ds}` ({dmeta[1]}, {bytes_ / 1e6:,.0f} MB COPY text, {rows_:,} rows)\n")
         hdr = ["contender", "wall s min", "wall s median", "MB/s", "k rows/s", "% of limit",
-               "peak RSS MiB", "client CPU s", "server CPU s", "S3 server CPU s", "output MiB"]
+               "peak RSS MiB", "client CPU s", "client CPU s per GB", "server CPU s",
+               "S3 server CPU s", "output MiB"]
         trows = []
         order = [c[1] for c in contenders if c[0] == ds]
         for name in order:
@@ -450,15 +531,28 @@ def main():
             if s is None:
                 continue
             if not s.ok:
-                trows.append([f"{label(name)} <br>`{name}`", f"failed: {s.fail_note}"] + [""] * 9)
+                trows.append([f"{label(name)} <br>`{name}`", f"failed: {s.fail_note}"] + [""] * 10)
                 continue
             trows.append([
                 f"{label(name)} <br>`{name}`" + (f" ({s.failed} failed)" if s.failed else ""),
                 fmt(s.wall_min, 2), fmt(s.wall, 2), fmt(bytes_ / 1e6 / s.wall), fmt(rows_ / 1e3 / s.wall, 0),
                 f"{100 * lim_wall / s.wall:.0f}%" if lim_wall else "–",
-                fmt(s.rss, 0), fmt(s.client), fmt(s.server), fmt(s.s3) if name not in PHYSICAL else "–",
+                fmt(s.rss, 0), fmt(s.client), fmt(s.client / (bytes_ / 1e9), 2), fmt(s.server),
+                fmt(s.s3) if name not in PHYSICAL else "–",
                 fmt(s.out / MIB) if s.out else "–"])
-        w(md_table(hdr, trows, ["---"] + ["--:"] * 10) + "\n")
+        w(md_table(hdr, trows, ["---"] + ["--:"] * 11) + "\n")
+        chart = draw_chart(args, ds, dmeta[1], bytes_, order, st)
+        if chart:
+            w(f"![Throughput and client CPU per GB of every contender on `{ds}`]({chart})\n")
+        busy_rows = [[label(n), ", ".join(f"{b:.1f}" for b in st[n].busy), fmt(st[n].busy_wall, 2),
+                      f"{100 * min(st[n].busy) / max(st[n].busy):.0f}%"]
+                     for n in order if n in st and st[n].ok and st[n].busy and len(st[n].busy) > 1]
+        if busy_rows:
+            w("How evenly the jobs worked (pgexport's summary: seconds each job spent running "
+              "tasks, in the run of median wall time; the last column is the least busy job's "
+              "time as a share of the busiest one's, 100% meaning no job waited for another):\n")
+            w(md_table(["pgexport", "busy s per job", "wall s", "least ÷ most busy"], busy_rows)
+              + "\n")
         fd = st.get("pg_dump-Fd-j2-aws-sync")
         if fd and fd.ok and fd.phase1:
             w(f"`pg_dump -Fd -j 2` took {fd.phase1:.1f} s of its {fd.wall:.1f} s (median); `aws s3 sync` the rest.\n")
@@ -505,24 +599,29 @@ def main():
                 w(f"  - It also costs the server less CPU ("
                   + ", ".join(f"`{n}` {st[n].server:.2f} s" for n in srv)
                   + f" vs {p.server:.2f} s): {why(srv[0], 'server', st[srv[0]], p)}.")
+        gz_ref = ref.replace("-csv-zstd-", "-csv-gzip-")
         for name in EXTERNAL:
             c = st.get(name)
             if not c or not c.ok:
                 continue
+            # gzip pipelines are held against pgexport writing gzip too: the codec is the
+            # user's requirement there (a loader that reads gzip only), not a choice.
+            ours = gz_ref if name in GZIP_EXTERNAL and gz_ref in st and st[gz_ref].ok else ref
+            p_ours = st[ours]
             losses = []
             for key, title, get, unit in FIGURES:
                 if name in PHYSICAL and key == "out":
                     continue
-                cv, pv = get(c), get(p)
+                cv, pv = get(c), get(p_ours)
                 if cv < pv * 0.95 and pv - cv > (0.05 if unit == "s" else 1):
                     losses.append((key, f"{title} {fmt(cv, 2)} vs {fmt(pv, 2)} {unit}"))
             if not losses:
                 continue
             any_loss = True
-            w(f"- **`{ds}`: `{name}`** beats `{ref}` on " + "; ".join(t for _, t in losses) + ".")
+            w(f"- **`{ds}`: `{name}`** beats `{ours}` on " + "; ".join(t for _, t in losses) + ".")
             reasons = {}
             for key, _ in losses:
-                reasons.setdefault(why(name, key, c, p, ref), []).append(dict((f[0], f[1]) for f in FIGURES)[key])
+                reasons.setdefault(why(name, key, c, p_ours, ours), []).append(dict((f[0], f[1]) for f in FIGURES)[key])
             for reason, titles in reasons.items():
                 w(f"  - {', '.join(titles)}: {reason}.")
     if not any_loss:

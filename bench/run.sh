@@ -27,7 +27,7 @@
 #                  it then includes)
 #
 # Needs root (the cluster runs as user postgres; the physical-limit COPY writes to the
-# server's /dev/null) and the packages of scripts/install-deps.sh. It starts its own
+# server's /dev/null) and the packages of `scripts/install-deps.sh --bench`. It starts its own
 # PostgreSQL (/tmp/bench-local, port 54350) and RADOS Gateway (/tmp/bench-ceph, ports 7495 and
 # 3320) and stops them at the end; the data sets stay in the stopped cluster so the next run
 # can reuse them (`PGEXPORT_LOCAL_DIR=/tmp/bench-local PGEXPORT_PG_PORT=54350
@@ -152,6 +152,9 @@ can() { awk -F'\t' -v w="$1" '$1 == w && $2 == "yes" { ok = 1 } END { exit !ok }
 # (no field may be empty: tab is whitespace to `read`, so empty fields would collapse; "-")
 EP=$AWS_ENDPOINT_URL B=$PGEXPORT_TEST_BUCKET O=$WORK/out
 AWS="$AWS_CLI --endpoint-url $EP"
+# The AWS CLI's transfer settings for the streaming peer: 5 MiB parts, one request at a time.
+printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n  max_concurrent_requests = 1\n' \
+  >"$META/aws-stream-5MiB.cfg"
 add() { selected "$2" && printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$META/contenders.tsv"; return 0; }
 : >"$META/contenders.tsv"
 for db in "${datasets[@]}"; do
@@ -175,7 +178,7 @@ for db in "${datasets[@]}"; do
   done < <(bench_tables "$db")
 
   PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -d $db"
-  for fmt in csv-zstd jsonl-gzip parquet-zstd; do
+  for fmt in csv-zstd csv-gzip jsonl-gzip parquet-zstd; do
     f=${fmt%-*} c=${fmt#*-}
     [[ $f == parquet ]] && ! can parquet && continue
     for j in 1 2; do
@@ -187,8 +190,17 @@ for db in "${datasets[@]}"; do
   done
   add "$db" pg_dump-Fc-aws-cp s3 "pg_dump-Fc/$db/r\${BENCH_RUN}" - \
     "$PGBIN/pg_dump -Fc -d $db | $AWS s3 cp - s3://$B/pg_dump-Fc/$db/r\${BENCH_RUN}/$db.dump"
-  add "$db" psql-copy-csv-zstd-aws-cp s3 "psql-copy/$db/r\${BENCH_RUN}" - \
-    "while IFS=\$'\\t' read -r src key; do $PSQL -c \"COPY \$src TO STDOUT (FORMAT csv)\" | zstd -1 -T0 -q | $AWS s3 cp - s3://$B/psql-copy/$db/r\${BENCH_RUN}/\$key.csv.zst; done < $tl"
+  # The streaming peer's own configuration (pgdump-aws-lambda): a custom-format dump at zlib
+  # level 1, streamed to S3 in 5 MiB parts with one part in flight.
+  add "$db" pg_dump-Fc-Z1-stream-5MiB s3 "pg_dump-Fc-Z1/$db/r\${BENCH_RUN}" - \
+    "$PGBIN/pg_dump -Fc -Z1 -d $db | AWS_CONFIG_FILE=$META/aws-stream-5MiB.cfg $AWS s3 cp - s3://$B/pg_dump-Fc-Z1/$db/r\${BENCH_RUN}/$db.dump"
+  # Per table COPY through a compressor into `aws s3 cp -`: zstd, gzip -1 and pigz -1 (gzip
+  # on every core).
+  for zip in "zstd -1 -T0 -q:zstd:zst" "gzip -1:gzip:gz" "pigz -1:pigz:gz"; do
+    IFS=: read -r zcmd zname zext <<<"$zip"
+    add "$db" "psql-copy-csv-$zname-aws-cp" s3 "psql-copy-$zname/$db/r\${BENCH_RUN}" - \
+      "while IFS=\$'\\t' read -r src key; do $PSQL -c \"COPY \$src TO STDOUT (FORMAT csv)\" | $zcmd | $AWS s3 cp - s3://$B/psql-copy-$zname/$db/r\${BENCH_RUN}/\$key.csv.$zext; done < $tl"
+  done
   add "$db" pg_dump-Fd-j2-aws-sync s3 "pg_dump-Fd/$db/r\${BENCH_RUN}" "$O/pg_dump-Fd" \
     "t0=\$(date +%s.%N); $PGBIN/pg_dump -Fd -j 2 -d $db -f $O/pg_dump-Fd; awk -v a=\$t0 -v b=\$(date +%s.%N) 'BEGIN { printf \"%.2f\", b - a }' > $WORK/phase; $AWS s3 sync --only-show-errors $O/pg_dump-Fd s3://$B/pg_dump-Fd/$db/r\${BENCH_RUN}/"
   add "$db" copy-devnull-text none - - "$PSQL -f $sq-text.sql"

@@ -54,6 +54,17 @@ exporter::ExportConfig make_export_config(const Settings& settings) {
   return config;
 }
 
+namespace {
+
+// Each job's busy seconds, e.g. "6.1,5.9": how evenly the work was spread.
+std::string job_busy_list(const exporter::ExportSummary& summary, std::string_view separator) {
+  std::vector<std::string> seconds;
+  for (double busy : summary.job_busy_seconds) seconds.push_back(fmt::format("{:.1f}", busy));
+  return fmt::format("{}", fmt::join(seconds, separator));
+}
+
+}  // namespace
+
 PreparedExport prepare_export(const Settings& settings) {
   PreparedExport prepared;
   prepared.config = make_export_config(settings);
@@ -65,6 +76,12 @@ PreparedExport prepare_export(const Settings& settings) {
 
 nlohmann::json summary_document(const exporter::ExportSummary& summary,
                                 const storage::Storage& storage) {
+  // Two decimals, as the log line has them.
+  auto hundredths = [](double seconds) {
+    return static_cast<double>(static_cast<int64_t>(seconds * 100)) / 100;
+  };
+  auto job_busy = nlohmann::json::array();
+  for (double busy : summary.job_busy_seconds) job_busy.push_back(hundredths(busy));
   return {{"run_id", summary.run_id},
           {"manifest", summary.manifest_key},
           {"destination", storage.describe()},
@@ -75,8 +92,8 @@ nlohmann::json summary_document(const exporter::ExportSummary& summary,
           {"rows", summary.rows},
           {"bytes_read", summary.wire_bytes},
           {"bytes_written", summary.stored_bytes},
-          // Two decimals, as the log line has them.
-          {"seconds", static_cast<double>(static_cast<int64_t>(summary.seconds * 100)) / 100}};
+          {"seconds", hundredths(summary.seconds)},
+          {"job_busy_seconds", job_busy}};
 }
 
 void report_committed_export(const exporter::ExportSummary& summary,
@@ -89,16 +106,21 @@ void report_committed_export(const exporter::ExportSummary& summary,
                                  log::field("rows", summary.rows),
                                  log::field("bytes_read", summary.wire_bytes),
                                  log::field("bytes_written", summary.stored_bytes),
-                                 log::field("seconds", fmt::format("{:.2f}", summary.seconds))});
+                                 log::field("seconds", fmt::format("{:.2f}", summary.seconds)),
+                                 {"job_busy_seconds", job_busy_list(summary, ",")}});
   double megabytes_per_second =
       summary.seconds > 0 ? summary.wire_bytes / 1e6 / summary.seconds : 0;
   std::string paragraph = fmt::format(
       "Exported {} tables ({} rows, {} read from PostgreSQL) at snapshot {} as {} files "
-      "({} {}, {} stored) in {:.1f} s ({:.0f} MB/s). The run is committed: its manifest is "
+      "({} {}, {} stored) in {:.1f} s ({:.0f} MB/s){}. The run is committed: its manifest is "
       "{}/{}.\n",
       summary.tables, summary.rows, human_bytes(summary.wire_bytes), summary.snapshot,
       summary.files, config.format_name, config.compression_name, human_bytes(summary.stored_bytes),
-      summary.seconds, megabytes_per_second, storage.describe(), summary.manifest_key);
+      summary.seconds, megabytes_per_second,
+      summary.job_busy_seconds.empty()
+          ? std::string()
+          : fmt::format("; jobs busy {} s", job_busy_list(summary, ", ")),
+      storage.describe(), summary.manifest_key);
   std::fputs(paragraph.c_str(), stdout);
 }
 

@@ -148,7 +148,9 @@ const std::vector<OptionSpec>& export_options() {
       {"run-id", OptionType::text, "",
        "name of this run under runs/; default: the UTC start time, e.g. 20261124T203543Z"},
       {"chunk-size", OptionType::size, "256MiB",
-       "tables larger than this are split into ctid ranges that workers share"},
+       "the largest ctid range one task reads: larger tables are split into ranges the workers "
+       "share; with several jobs the ranges shrink to about a quarter of one job's share of the "
+       "data (at least 32MiB) so the jobs finish together"},
       {"max-file-size", OptionType::size, "0",
        "start a new file once one reaches this size (0: one file per table chunk)"},
       {"row-group-size",

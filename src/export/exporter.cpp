@@ -107,7 +107,7 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   auto [snapshot, tables] =
       pg::begin_locked_snapshot(coordinator, config.filter, config.lock_timeout, external_snapshot);
   const std::string snapshot_at = format_utc_timestamp(std::chrono::system_clock::now());
-  auto tasks = plan_tasks(tables, config.chunk_bytes,
+  auto tasks = plan_tasks(tables, config.chunk_bytes, config.jobs,
                           pg::supports_tid_range_scans(snapshot.server_version_num));
   if (config.before_writing) config.before_writing(tables, tasks);
   log::info("export started", {{"run_id", config.run_id},
@@ -122,6 +122,7 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
 
   // From here on objects exist: every failure until the manifest is created withdraws them.
   ResultCollector results(tables.size());
+  std::vector<double> job_busy_seconds;
   try {
     WorkerPool* pool_view = nullptr;
     TaskRunner runner(format, storage,
@@ -143,6 +144,7 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
     pool_view = &pool;
     pool.run(
         tasks.size(), [&] { check_coordinator(coordinator); }, config.coordinator_check_interval);
+    job_busy_seconds = pool.busy_seconds();
     // A successful COMMIT proves the coordinator's session, and so its locks, lasted to the end.
     try {
       coordinator.exec("COMMIT");
@@ -209,6 +211,7 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   }
   summary.wire_bytes = results.wire_bytes();
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  summary.job_busy_seconds = std::move(job_busy_seconds);
   summary.snapshot = snapshot.snapshot_id;
   return summary;
 }

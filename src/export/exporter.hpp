@@ -76,6 +76,9 @@ struct ExportSummary {
   uint64_t wire_bytes = 0;    // bytes received from PostgreSQL
   uint64_t stored_bytes = 0;  // bytes written to the destination
   double seconds = 0;
+  // Per job, the seconds it spent running tasks (not connecting or waiting for work): how
+  // evenly the plan spread the work. Empty when the database was not read (a resumed spool).
+  std::vector<double> job_busy_seconds;
   std::string snapshot;
 };
 

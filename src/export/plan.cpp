@@ -12,12 +12,34 @@ namespace {
 // PostgreSQL's default block size; catalog sizes are reported in blocks of the server's
 // actual size, so this only converts the chunk size into a block count.
 constexpr uint64_t kBlockBytes = 8192;
+
+// Workers take tasks largest first, so a job that runs out of work waits at most for the
+// tasks still running elsewhere. With at least this many chunks per job, the largest task is
+// at most a quarter of a job's share of the bytes, which bounds that wait.
+constexpr uint64_t kChunksPerJob = 4;
+// Below this, a chunk costs more than it gains: each one is one more COPY statement, one more
+// file and one more object for readers, and at a job's usual 100-200 MB/s it would run for
+// less than a quarter of a second.
+constexpr uint64_t kMinBalancedChunkBytes = 32ull << 20;
+
 }  // namespace
 
+uint64_t balanced_chunk_bytes(const std::vector<pg::CatalogTable>& tables, uint64_t max_chunk_bytes,
+                              int jobs) {
+  if (jobs <= 1) return max_chunk_bytes;  // one job never waits for another
+  uint64_t total_bytes = 0;
+  for (const auto& table : tables) {
+    for (const auto& relation : table.relations) total_bytes += relation.bytes;
+  }
+  uint64_t share = total_bytes / (kChunksPerJob * static_cast<uint64_t>(jobs));
+  return std::min(max_chunk_bytes, std::max(share, kMinBalancedChunkBytes));
+}
+
 std::vector<ExportTask> plan_tasks(const std::vector<pg::CatalogTable>& tables,
-                                   uint64_t chunk_bytes, bool split_by_block_range) {
+                                   uint64_t max_chunk_bytes, int jobs, bool split_by_block_range) {
   std::vector<ExportTask> tasks;
-  uint64_t chunk_blocks = std::max<uint64_t>(1, chunk_bytes / kBlockBytes);
+  const uint64_t chunk_bytes = balanced_chunk_bytes(tables, max_chunk_bytes, jobs);
+  const uint64_t chunk_blocks = std::max<uint64_t>(1, chunk_bytes / kBlockBytes);
   size_t read_whole = 0;
   for (size_t index = 0; index < tables.size(); ++index) {
     int part = 0;
@@ -33,8 +55,9 @@ std::vector<ExportTask> plan_tasks(const std::vector<pg::CatalogTable>& tables,
         continue;
       }
       for (uint64_t first = 0; first < relation.blocks; first += chunk_blocks) {
+        uint64_t blocks = std::min(chunk_blocks, relation.blocks - first);
         ExportTask task{index, part++,       relation.qualified_sql,
-                        first, std::nullopt, chunk_blocks * kBlockBytes};
+                        first, std::nullopt, blocks * kBlockBytes};
         if (first + chunk_blocks < relation.blocks) task.end_block = first + chunk_blocks;
         if (first == 0) task.first_block.reset();
         tasks.push_back(std::move(task));

@@ -24,12 +24,20 @@ struct ExportTask {
   uint64_t estimated_bytes = 0;
 };
 
-// `chunk_bytes` is the heap size above which a relation is split into block ranges, when
+// The chunk size that keeps `jobs` workers evenly busy: about a quarter of one job's share of
+// all heap bytes, so the largest tables become at least four chunks per job and the small
+// tables fill the gaps; never above `max_chunk_bytes` (--chunk-size), and never below 32 MiB
+// unless --chunk-size is. One job gets `max_chunk_bytes` unchanged.
+uint64_t balanced_chunk_bytes(const std::vector<pg::CatalogTable>& tables, uint64_t max_chunk_bytes,
+                              int jobs);
+
+// Relations above balanced_chunk_bytes() are split into block ranges of that size, when
 // `split_by_block_range` is set: only where the server has TID range scans
 // (pg::supports_tid_range_scans). Without them a range query scans the whole relation, so
-// every relation becomes one task (and one line is logged saying so).
+// every relation becomes one task (and one line is logged saying so). Tasks come largest
+// first.
 std::vector<ExportTask> plan_tasks(const std::vector<pg::CatalogTable>& tables,
-                                   uint64_t chunk_bytes, bool split_by_block_range);
+                                   uint64_t max_chunk_bytes, int jobs, bool split_by_block_range);
 
 // The COPY statement a task runs.
 std::string copy_statement(const ExportTask& task, const std::vector<std::string>& select_list,

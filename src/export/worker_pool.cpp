@@ -12,7 +12,12 @@ WorkerPool::WorkerPool(int workers, OpenConnection open_connection, RunItem run_
     : workers_(std::max(1, workers)),
       open_connection_(std::move(open_connection)),
       run_item_(std::move(run_item)),
-      cancel_handles_(static_cast<size_t>(workers_)) {}
+      cancel_handles_(static_cast<size_t>(workers_)),
+      busy_seconds_(static_cast<size_t>(workers_), 0.0) {}
+
+std::vector<double> WorkerPool::busy_seconds() const {
+  return busy_seconds_;
+}
 
 bool WorkerPool::stopping() const noexcept {
   return failed_.load(std::memory_order_relaxed) || stop_requested();
@@ -41,8 +46,11 @@ void WorkerPool::worker(int id, size_t count) {
       std::lock_guard lock(mutex_);
       cancel_handles_[static_cast<size_t>(id)] = std::make_unique<pg::CancelHandle>(connection);
     }
+    auto& busy = busy_seconds_[static_cast<size_t>(id)];
     for (size_t index = next_item_++; index < count && !stopping(); index = next_item_++) {
+      const auto started = std::chrono::steady_clock::now();
       run_item_(connection, index);
+      busy += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }
     // The handle must not outlive the connection it cancels.
     std::lock_guard lock(mutex_);

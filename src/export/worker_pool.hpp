@@ -37,6 +37,10 @@ class WorkerPool {
   // True once the pool is stopping; items poll it between rows.
   bool stopping() const noexcept;
 
+  // After run(): per worker, the seconds spent running items. A worker that never started
+  // (fewer items than workers) shows 0.
+  std::vector<double> busy_seconds() const;
+
  private:
   void worker(int id, size_t count);
   void record_failure(std::exception_ptr error);
@@ -53,6 +57,8 @@ class WorkerPool {
   int running_ = 0;
   std::exception_ptr first_error_;
   std::vector<std::unique_ptr<pg::CancelHandle>> cancel_handles_;
+  // Each worker writes only its own slot, and run() joins the threads before it is read.
+  std::vector<double> busy_seconds_;
 };
 
 }  // namespace pgexport::exporter
