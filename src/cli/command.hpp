@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands/command_setup.hpp"
 #include "cli/options.hpp"
 
 namespace pgexport::cli {
@@ -18,8 +19,10 @@ class Command {
   Command& operator=(const Command&) = delete;
 
   bool selected() const { return command_->parsed(); }
-  // Checks the options, then runs the command; returns the process exit code.
+  // Checks the options, then runs the command; returns the process exit code. Logging is
+  // configured first, so that a bad option is reported in the chosen log format.
   int run() {
+    if (settings_.values.contains("log-format")) configure_logging(settings_);
     validate_options(options_, settings_);
     return execute();
   }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "compress/stream_compressor.hpp"
+#include "export/export_progress.hpp"
 #include "format/format.hpp"
 #include "pg/catalog.hpp"
 #include "storage/storage.hpp"
@@ -50,6 +51,8 @@ struct ExportConfig {
   // Whether a committed run moves latest.json (not when exporting into a spool).
   bool move_latest_pointer = true;
   std::optional<ChangeCaptureStart> change_capture;  // set by `cdc init` only
+  // Receives the live counts while the workers run, when set (the caller reports them).
+  ExportProgress* progress = nullptr;
 };
 
 struct ExportSummary {

@@ -3,6 +3,7 @@
 #include "cdc/cdc_init.hpp"
 #include "cli/commands/command_setup.hpp"
 #include "cli/destination.hpp"
+#include "cli/export_reporting.hpp"
 #include "cli/export_settings.hpp"
 #include "common/error.hpp"
 
@@ -29,7 +30,11 @@ int CdcInitCommand::execute() {
   auto memory = plan_memory(settings_, config.export_config.jobs);
   auto format = make_format(settings_, config.export_config, memory);
   auto storage = make_storage(settings_, memory);
+  ExportReporting reporting(settings_, "cdc init", config.export_config.run_id);
+  config.export_config.progress = reporting.progress();
   auto summary = cdc::run_init(config, *format, *storage);
+  reporting.finish();
+  reporting.report_run(summary);
   report_committed_export(summary, config.export_config, *storage);
   return 0;
 }
