@@ -180,13 +180,13 @@ const std::vector<OptionSpec>& export_options() {
       // 30 s: a long run shows it is alive within half a minute, and a day-long export writes
       // under 3,000 progress lines.
       {"progress-interval", OptionType::duration, "30s",
-       "without a terminal (or with --log-format json), log a \"progress\" event this often; "
-       "0: none. On a terminal with text logs a live display is drawn instead"},
+       "without a terminal (or with --log-format json), log a \"progress\" event this often "
+       "(0: none); on a terminal with text logs a live display is drawn instead"},
       {"metrics",
        OptionType::choice,
        "none",
-       "emf: also write CloudWatch Embedded Metric Format lines on stderr (rows, bytes, seconds) "
-       "after each table and for the run",
+       "with emf, also write CloudWatch Embedded Metric Format lines on stderr (rows, bytes, "
+       "seconds) after each table and for the run",
        {"none", "emf"}},
   });
   return specs;

@@ -60,6 +60,8 @@ std::string short_duration(double seconds) {
 }
 
 std::string progress_line(const ProgressCounts& counts) {
+  // Before the tables are known: locks and the snapshot are being taken.
+  if (counts.tables_total == 0) return "starting";
   auto eta = eta_seconds(counts);
   return fmt::format("tables {}/{}  rows {}  read {}  stored {}  {}/s  ETA {}", counts.tables_done,
                      counts.tables_total, short_count(counts.rows), short_bytes(counts.wire_bytes),

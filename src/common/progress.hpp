@@ -42,8 +42,8 @@ std::string short_bytes(uint64_t bytes);
 // "45s", "3m07s", "2h05m".
 std::string short_duration(double seconds);
 
-// The display line: "tables 3/12  rows 1.23M  read 340.2 MiB  stored 80.1 MiB  45.2 MiB/s  ETA
-// 1m20s".
+// The display line, "starting" while no table is known yet, then
+// "tables 3/12  rows 1.23M  read 340.2 MiB  stored 80.1 MiB  45.2 MiB/s  ETA 1m20s".
 std::string progress_line(const ProgressCounts& counts);
 
 // The fields of a "progress" log event, as numbers (eta_seconds only when it is known).

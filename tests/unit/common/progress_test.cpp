@@ -74,6 +74,7 @@ TEST(Progress, TheLineShowsEveryCount) {
             "tables 3/12  rows 1.23M  read 250.0 MiB  stored 80.0 MiB  25.0 MiB/s  ETA 10s");
   counts.wire_bytes = 0;
   EXPECT_NE(progress_line(counts).find("ETA ?"), std::string::npos);
+  EXPECT_EQ(progress_line(ProgressCounts{}), "starting");
 }
 
 TEST(Progress, EventFieldsAreNumbersAndEtaOnlyWhenKnown) {
