@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands/command_setup.hpp"
 #include "cli/options.hpp"
 
 namespace pgexport::cli {
@@ -18,9 +19,11 @@ class Command {
   Command& operator=(const Command&) = delete;
 
   bool selected() const { return command_->parsed(); }
-  // Checks the options, then runs the command; returns the process exit code. A command that
-  // must report a bad configuration somewhere besides stderr (lambda) wraps it.
+  // Checks the options, then runs the command; returns the process exit code. Logging is
+  // configured first, so that a bad option is reported in the chosen log format. A command
+  // that must report a bad configuration somewhere besides stderr (lambda) wraps it.
   virtual int run() {
+    if (settings_.values.contains("log-format")) configure_logging(settings_);
     validate_options(options_, settings_);
     return execute();
   }

@@ -106,7 +106,7 @@ void report_committed_export(const exporter::ExportSummary& summary,
                                  log::field("rows", summary.rows),
                                  log::field("bytes_read", summary.wire_bytes),
                                  log::field("bytes_written", summary.stored_bytes),
-                                 log::field("seconds", fmt::format("{:.2f}", summary.seconds)),
+                                 {"seconds", log::seconds_value(summary.seconds)},
                                  {"job_busy_seconds", job_busy_list(summary, ",")}});
   double megabytes_per_second =
       summary.seconds > 0 ? summary.wire_bytes / 1e6 / summary.seconds : 0;

@@ -67,7 +67,12 @@ const std::vector<OptionSpec>& destination_options() {
 
 const std::vector<OptionSpec>& logging_options() {
   static const std::vector<OptionSpec> specs = {
-      {"log-format", OptionType::choice, "text", "log lines on stderr", {"text", "json"}},
+      {"log-format",
+       OptionType::choice,
+       "auto",
+       "log lines on stderr: readable text, or JSON lines for CloudWatch Logs Insights; auto: "
+       "text when stderr is a terminal, json otherwise",
+       {"auto", "text", "json"}},
       {"log-level",
        OptionType::choice,
        "info",
@@ -191,6 +196,17 @@ const std::vector<OptionSpec>& export_options() {
       // 25 s: ECS's default stopTimeout is 30 s between SIGTERM and SIGKILL.
       {"cleanup-timeout", OptionType::duration, "25s",
        "after a failure or SIGTERM, how long removing the run's partial objects may take"},
+      // 30 s: a long run shows it is alive within half a minute, and a day-long export writes
+      // under 3,000 progress lines.
+      {"progress-interval", OptionType::duration, "30s",
+       "without a terminal (or with --log-format json), log a \"progress\" event this often "
+       "(0: none); on a terminal with text logs a live display is drawn instead"},
+      {"metrics",
+       OptionType::choice,
+       "none",
+       "with emf, also write CloudWatch Embedded Metric Format lines on stderr (rows, bytes, "
+       "seconds) after each table and for the run",
+       {"none", "emf"}},
   });
   return specs;
 }
@@ -408,34 +424,39 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   return std::nullopt;
 }
 
-std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
-  if (text == "0") return std::chrono::seconds(0);
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  if (text == "0") return std::chrono::milliseconds(0);
   if (text.size() < 2) return std::nullopt;
-  int64_t seconds_per_unit = 0;
-  switch (text.back()) {
-    case 's':
-      seconds_per_unit = 1;
-      break;
-    case 'm':
-      seconds_per_unit = 60;
-      break;
-    case 'h':
-      seconds_per_unit = 3600;
-      break;
-    case 'd':
-      seconds_per_unit = 86400;
-      break;
-    default:
-      return std::nullopt;
-  }
+  int64_t milliseconds_per_unit = 0;
   std::string_view digits = text.substr(0, text.size() - 1);
-  if (!std::all_of(digits.begin(), digits.end(),
-                   [](unsigned char c) { return std::isdigit(c) != 0; })) {
+  if (text.ends_with("ms")) {
+    milliseconds_per_unit = 1;
+    digits = text.substr(0, text.size() - 2);
+  } else {
+    switch (text.back()) {
+      case 's':
+        milliseconds_per_unit = 1000;
+        break;
+      case 'm':
+        milliseconds_per_unit = 60 * 1000;
+        break;
+      case 'h':
+        milliseconds_per_unit = 3600 * 1000;
+        break;
+      case 'd':
+        milliseconds_per_unit = 86400 * 1000;
+        break;
+      default:
+        return std::nullopt;
+    }
+  }
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(),
+                                     [](unsigned char c) { return std::isdigit(c) != 0; })) {
     return std::nullopt;
   }
   auto number = parse_integer(digits);
-  if (!number || *number > INT64_MAX / seconds_per_unit) return std::nullopt;
-  return std::chrono::seconds(*number * seconds_per_unit);
+  if (!number || *number > INT64_MAX / milliseconds_per_unit) return std::nullopt;
+  return std::chrono::milliseconds(*number * milliseconds_per_unit);
 }
 
 std::optional<std::string> Settings::text(std::string_view name) const {
@@ -467,14 +488,19 @@ uint64_t Settings::size(std::string_view name) const {
   return *bytes;
 }
 
-std::chrono::seconds Settings::duration(std::string_view name) const {
+std::chrono::milliseconds Settings::precise_duration(std::string_view name) const {
   auto value = text(name);
-  auto seconds = value ? parse_duration(*value) : std::nullopt;
-  if (!seconds) {
-    fail(ErrorKind::usage, "--{}: '{}' is not a duration; use e.g. 90s, 30m, 24h, 7d", name,
+  auto duration = value ? parse_duration(*value) : std::nullopt;
+  if (!duration) {
+    fail(ErrorKind::usage, "--{}: '{}' is not a duration; use e.g. 500ms, 90s, 30m, 24h, 7d", name,
          value.value_or(""));
   }
-  return *seconds;
+  return *duration;
+}
+
+std::chrono::seconds Settings::duration(std::string_view name) const {
+  // Up, not down: a timeout, grace period or interval given in milliseconds never becomes 0.
+  return std::chrono::ceil<std::chrono::seconds>(precise_duration(name));
 }
 
 bool Settings::flag(std::string_view name) const {
@@ -500,7 +526,7 @@ void bind_options(CLI::App& command, const std::vector<OptionSpec>& specs, Setti
       help += fmt::format(" ({})", fmt::join(spec.choices, "|"));
     }
     if (spec.type == OptionType::duration) {
-      help += " (0, or a whole number with a unit s, m, h or d: 90s, 30m, 24h, 7d)";
+      help += " (0, or a whole number with a unit ms, s, m, h or d: 500ms, 90s, 30m, 24h, 7d)";
     }
     CLI::Option* option = nullptr;
     switch (spec.type) {

@@ -20,7 +20,7 @@ enum class OptionType {
   text,      // any string
   integer,   // a whole number within [minimum, maximum]
   size,      // bytes, with an optional unit: 512KiB, 128MiB, 2GiB, 5MB
-  duration,  // 0, or a whole number with a unit: 90s, 30m, 24h, 7d
+  duration,  // 0, or a whole number with a unit: 500ms, 90s, 30m, 24h, 7d
   choice,    // one of `choices`
   flag,      // true/false; given without a value on the command line
   list,      // repeatable; comma-separated in the environment
@@ -80,7 +80,10 @@ class Settings {
   std::string required_text(std::string_view name) const;
   int64_t integer(std::string_view name) const;
   uint64_t size(std::string_view name) const;
+  // A duration in whole seconds, rounded up (500ms is 1 s).
   std::chrono::seconds duration(std::string_view name) const;
+  // A duration to the millisecond, for the options where less than a second means something.
+  std::chrono::milliseconds precise_duration(std::string_view name) const;
   bool flag(std::string_view name) const;
   std::vector<std::string> list(std::string_view name) const;
 
@@ -100,8 +103,8 @@ void validate_options(const std::vector<OptionSpec>& specs, const Settings& sett
 // Parses "128MiB" and friends; nullopt when the text is not a size.
 std::optional<uint64_t> parse_size(std::string_view text);
 
-// Parses "0", "90s", "30m", "24h", "7d"; nullopt when the text is not a duration (no unit,
-// another unit, a sign, a fraction, or more seconds than fit).
-std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+// Parses "0", "500ms", "90s", "30m", "24h", "7d"; nullopt when the text is not a duration (no unit,
+// another unit, a sign, a fraction, or more milliseconds than fit).
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 }  // namespace pgexport::cli

@@ -105,7 +105,9 @@ std::string values_note(const OptionSpec& option) {
     case OptionType::size:
       return "A size: bytes, or a number with a unit (KiB, MiB, GiB, TiB; KB, MB, GB, TB).";
     case OptionType::duration:
-      return "A duration: 0, or a whole number with a unit s, m, h or d (90s, 30m, 24h, 7d).";
+      return "A duration: 0, or a whole number with a unit ms, s, m, h or d (500ms, 90s, 30m, 24h, "
+             "7d); milliseconds count exactly for --progress-interval and are rounded up to whole "
+             "seconds elsewhere.";
     case OptionType::choice: {
       std::vector<std::string> quoted;
       for (auto choice : option.choices) quoted.push_back(fmt::format("`{}`", choice));

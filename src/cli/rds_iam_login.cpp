@@ -32,15 +32,19 @@ std::optional<std::string> setting(const ConnectionOptions& options, std::string
   return environment(variable);
 }
 
-// libpq's compiled-in default for a keyword (the user: the operating system's user name).
+// libpq's default for a keyword when neither the connection string nor the environment (looked
+// up by the caller, through its own seam) sets it: the compiled-in default (the port), else
+// what libpq works out itself (the user: the operating system's user name).
 std::optional<std::string> libpq_default(std::string_view keyword) {
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> defaults(PQconndefaults(),
                                                                         &PQconninfoFree);
   if (!defaults) return std::nullopt;
   for (const PQconninfoOption* option = defaults.get(); option->keyword != nullptr; ++option) {
-    if (keyword == option->keyword && option->val != nullptr && *option->val != '\0') {
-      return std::string(option->val);
-    }
+    if (keyword != option->keyword) continue;
+    // `val` would also hold the process's PG* variables, which the caller's lookup decides.
+    if (option->compiled != nullptr && *option->compiled != '\0')
+      return std::string(option->compiled);
+    if (option->val != nullptr && *option->val != '\0') return std::string(option->val);
   }
   return std::nullopt;
 }

@@ -15,6 +15,7 @@ namespace {
 std::atomic<Format> g_format{Format::text};
 std::atomic<Level> g_minimum{Level::info};
 std::mutex g_mutex;
+LineOutput* g_output = nullptr;  // guarded by g_mutex
 
 std::string_view level_name(Level level) {
   switch (level) {
@@ -37,6 +38,38 @@ bool needs_quotes(std::string_view value) {
   }
   return false;
 }
+
+std::string json_string(std::string_view text) {
+  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::ordered_json json_value(const Value& value) {
+  return std::visit([](const auto& v) { return nlohmann::ordered_json(v); }, value.variant());
+}
+
+// key=value, with strings quoted (as JSON strings) when they would not read back as one word.
+std::string text_value(const Value& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return needs_quotes(v) ? json_string(v) : v;
+        } else {
+          return fmt::format("{}", v);
+        }
+      },
+      value.variant());
+}
+
+void emit(const std::string& line) {
+  std::lock_guard lock(g_mutex);
+  if (g_output) {
+    g_output->write_line(line);
+    return;
+  }
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
 }  // namespace
 
 void configure(Format format, Level minimum_level) {
@@ -44,8 +77,17 @@ void configure(Format format, Level minimum_level) {
   g_minimum = minimum_level;
 }
 
+Format format() {
+  return g_format.load();
+}
+
 bool enabled(Level level) {
   return level >= g_minimum.load();
+}
+
+void set_output(LineOutput* output) {
+  std::lock_guard lock(g_mutex);
+  g_output = output;
 }
 
 void write(Level level, std::string_view message, const Fields& fields) {
@@ -57,24 +99,20 @@ void write(Level level, std::string_view message, const Fields& fields) {
     object["time"] = time;
     object["level"] = level_name(level);
     object["message"] = message;
-    for (const auto& [key, value] : fields) object[std::string(key)] = value;
+    for (const auto& [key, value] : fields) object[std::string(key)] = json_value(value);
     line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     line = fmt::format("{} {:<5} {}", time, level_name(level), message);
-    for (const auto& [key, value] : fields) {
-      if (needs_quotes(value)) {
-        line += fmt::format(
-            " {}={}", key,
-            nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      } else {
-        line += fmt::format(" {}={}", key, value);
-      }
-    }
+    for (const auto& [key, value] : fields) line += fmt::format(" {}={}", key, text_value(value));
   }
   line += '\n';
-  std::lock_guard lock(g_mutex);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  emit(line);
+}
+
+void write_line(std::string_view line) {
+  std::string complete(line);
+  complete += '\n';
+  emit(complete);
 }
 
 }  // namespace pgexport::log

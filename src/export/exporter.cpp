@@ -119,16 +119,18 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
                                {"snapshot", snapshot.snapshot_id},
                                {"wal_lsn", snapshot.wal_lsn.value_or("")}});
   for (const auto& table : tables) log::debug("selected", {{"table", table.schema.display_name()}});
+  if (config.progress) config.progress->start(tables, tasks);
 
   // From here on objects exist: every failure until the manifest is created withdraws them.
   ResultCollector results(tables.size());
   std::vector<double> job_busy_seconds;
   try {
     WorkerPool* pool_view = nullptr;
-    TaskRunner runner(format, storage,
-                      TaskOutput{config.run_id, attempt, config.codec, config.compression_level,
-                                 config.max_file_bytes},
-                      [&pool_view] { return pool_view->stopping(); });
+    TaskRunner runner(
+        format, storage,
+        TaskOutput{config.run_id, attempt, config.codec, config.compression_level,
+                   config.max_file_bytes},
+        [&pool_view] { return pool_view->stopping(); }, config.progress);
     WorkerPool pool(
         config.jobs,
         [&](int id) {
@@ -139,7 +141,12 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
         },
         [&](pg::Connection& connection, size_t index) {
           const auto& task = tasks[index];
-          results.add(runner.run(connection, tables[task.table_index], task));
+          auto result = runner.run(connection, tables[task.table_index], task);
+          if (config.progress) {
+            config.progress->task_finished(task, result.rows, result.wire_bytes,
+                                           result.stored_bytes, result.seconds);
+          }
+          results.add(std::move(result));
         });
     pool_view = &pool;
     pool.run(

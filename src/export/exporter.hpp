@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compress/stream_compressor.hpp"
+#include "export/export_progress.hpp"
 #include "export/plan.hpp"
 #include "format/format.hpp"
 #include "pg/catalog.hpp"
@@ -61,6 +62,8 @@ struct ExportConfig {
   std::function<void(const std::vector<pg::CatalogTable>& tables,
                      const std::vector<ExportTask>& tasks)>
       before_writing;
+  // Receives the live counts while the workers run, when set (the caller reports them).
+  ExportProgress* progress = nullptr;
 };
 
 struct ExportSummary {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/byte_sink.hpp"
@@ -47,6 +48,31 @@ void lock_without_waiting(pg::Connection& connection, const pg::CatalogTable& ta
   pg::fail_statement("LOCK", connection.purpose(), result.native());
 }
 
+// What a task has told the progress counters so far: it reports in batches, since one atomic
+// addition per row on counters shared by every worker would cost more than the row itself.
+class ProgressBatch {
+ public:
+  explicit ProgressBatch(ExportProgress* progress) : progress_(progress) {}
+  // `rows`, `wire_bytes` and `stored_bytes` are the task's totals so far.
+  void report(uint64_t rows, uint64_t wire_bytes, uint64_t stored_bytes, bool force) {
+    // 256 KiB: a few thousand reports a second at full speed, a fresh display at any speed.
+    constexpr uint64_t kBatchBytes = 256 << 10;
+    if (!progress_ || (!force && wire_bytes - wire_bytes_ < kBatchBytes)) return;
+    // Counters only grow, even should a file's final size be below what was counted into it.
+    stored_bytes = std::max(stored_bytes, stored_bytes_);
+    progress_->add(rows - rows_, wire_bytes - wire_bytes_, stored_bytes - stored_bytes_);
+    rows_ = rows;
+    wire_bytes_ = wire_bytes;
+    stored_bytes_ = stored_bytes;
+  }
+
+ private:
+  ExportProgress* progress_;
+  uint64_t rows_ = 0;
+  uint64_t wire_bytes_ = 0;
+  uint64_t stored_bytes_ = 0;
+};
+
 }  // namespace
 
 // One output file in progress: encoder -> compressor -> counter -> storage object.
@@ -58,11 +84,12 @@ struct TaskRunner::OpenFile {
 };
 
 TaskRunner::TaskRunner(const format::Format& format, storage::Storage& storage, TaskOutput output,
-                       std::function<bool()> should_stop)
+                       std::function<bool()> should_stop, ExportProgress* progress)
     : format_(format),
       storage_(storage),
       output_(std::move(output)),
-      should_stop_(std::move(should_stop)) {}
+      should_stop_(std::move(should_stop)),
+      progress_(progress) {}
 
 TaskRunner::OpenFile TaskRunner::open_file(const pg::CatalogTable& table, const ExportTask& task,
                                            int file_index, format::Encoder& encoder) const {
@@ -93,6 +120,9 @@ TaskResult TaskRunner::run(pg::Connection& connection, const pg::CatalogTable& t
   result.table_index = task.table_index;
   int file_index = 0;
   OpenFile file = open_file(table, task, file_index, *encoder);
+  ProgressBatch batch(progress_);
+  uint64_t rows = 0;
+  uint64_t closed_bytes = 0;  // stored in the files already committed
   if (!task.relation_sql.empty()) {
     lock_without_waiting(connection, table, task);
     pg::CopyStream copy(connection,
@@ -108,27 +138,30 @@ TaskResult TaskRunner::run(pg::Connection& connection, const pg::CatalogTable& t
       if (output_.max_file_bytes > 0 && file.rows > 0 &&
           file.counter->count() >= output_.max_file_bytes) {
         result.files.push_back(close_file(file, *encoder));
+        closed_bytes += result.files.back().object.size;
         file = open_file(table, task, ++file_index, *encoder);
       }
       encoder->write_row(row);
       ++file.rows;
+      ++rows;
       result.wire_bytes += row.size();
+      batch.report(rows, result.wire_bytes, closed_bytes + file.counter->count(), false);
     }
   }
   result.files.push_back(close_file(file, *encoder));
 
-  uint64_t stored = 0;
   for (const auto& done : result.files) {
     result.rows += done.rows;
-    stored += done.object.size;
+    result.stored_bytes += done.object.size;
   }
+  batch.report(result.rows, result.wire_bytes, result.stored_bytes, true);
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   log::info("exported", {{"table", table.schema.display_name()},
                          log::field("part", task.part),
                          log::field("rows", result.rows),
-                         log::field("bytes", stored),
-                         log::field("seconds", fmt::format("{:.2f}", result.seconds))});
+                         log::field("bytes", result.stored_bytes),
+                         {"seconds", log::seconds_value(result.seconds)}});
   return result;
 }
 

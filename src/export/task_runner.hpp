@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compress/stream_compressor.hpp"
+#include "export/export_progress.hpp"
 #include "export/manifest.hpp"
 #include "export/plan.hpp"
 #include "format/format.hpp"
@@ -32,6 +33,7 @@ struct TaskResult {
   size_t table_index = 0;
   uint64_t rows = 0;
   uint64_t wire_bytes = 0;  // bytes received from PostgreSQL
+  uint64_t stored_bytes = 0;
   std::vector<FileResult> files;
   double seconds = 0;
 };
@@ -39,9 +41,10 @@ struct TaskResult {
 class TaskRunner {
  public:
   // `should_stop` is polled between rows; when it returns true the task throws (interrupted),
-  // and its uncommitted object is aborted.
+  // and its uncommitted object is aborted. `progress`, when given, receives the rows and bytes
+  // as they are read and stored.
   TaskRunner(const format::Format& format, storage::Storage& storage, TaskOutput output,
-             std::function<bool()> should_stop);
+             std::function<bool()> should_stop, ExportProgress* progress = nullptr);
 
   TaskResult run(pg::Connection& connection, const pg::CatalogTable& table,
                  const ExportTask& task) const;
@@ -56,6 +59,7 @@ class TaskRunner {
   storage::Storage& storage_;
   TaskOutput output_;
   std::function<bool()> should_stop_;
+  ExportProgress* progress_;
 };
 
 // Collects task results into per-table results, from any worker thread.

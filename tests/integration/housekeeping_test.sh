@@ -225,7 +225,7 @@ pass "cleanup in a directory: young runs stay within --grace, old ones and reten
 # --- bad input.
 run cleanup --destination "$dir" --grace 5x
 expect_status 2 "cleanup --grace 5x"
-grep -qF -- "--grace: '5x' is not a duration; use e.g. 90s, 30m, 24h, 7d" "$WORK/err" ||
+grep -qF -- "--grace: '5x' is not a duration; use e.g. 500ms, 90s, 30m, 24h, 7d" "$WORK/err" ||
   fail "bad duration message: $(cat "$WORK/err")"
 run verify --destination "$WORK/empty"
 expect_status 14 "verify of an empty destination"

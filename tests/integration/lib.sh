@@ -15,6 +15,9 @@ if psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
   psql -d "$SAMPLE_DB" -qc 'DROP SCHEMA IF EXISTS roundtrip CASCADE' >/dev/null 2>&1 || true
 fi
 export PGEXPORT_LOG_LEVEL=${PGEXPORT_LOG_LEVEL:-warn}
+# The tests read text log lines (key=value); without a terminal the default would be JSON.
+# Tests of the JSON form and of the automatic choice say so themselves.
+export PGEXPORT_LOG_FORMAT=${PGEXPORT_LOG_FORMAT:-text}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

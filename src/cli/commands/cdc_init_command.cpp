@@ -3,6 +3,7 @@
 #include "cdc/cdc_init.hpp"
 #include "cli/commands/command_setup.hpp"
 #include "cli/destination.hpp"
+#include "cli/export_reporting.hpp"
 #include "cli/export_settings.hpp"
 #include "common/error.hpp"
 
@@ -27,7 +28,11 @@ int CdcInitCommand::execute() {
   config.slot = settings_.required_text("slot");
   config.publication = settings_.required_text("publication");
   config.replica_identity_full = settings_.flag("replica-identity-full");
+  ExportReporting reporting(settings_, "cdc init", config.export_config.run_id);
+  config.export_config.progress = reporting.progress();
   auto summary = cdc::run_init(config, *run.format, *run.storage);
+  reporting.finish();
+  reporting.report_run(summary);
   report_committed_export(summary, config.export_config, *run.storage);
   return 0;
 }

@@ -1,6 +1,10 @@
 #include "cli/commands/command_setup.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string_view>
 
 #include "cli/destination.hpp"
 #include "common/log.hpp"
@@ -8,14 +12,22 @@
 namespace pgexport::cli {
 
 void configure_logging(const Settings& settings) {
-  auto level_name = settings.required_text("log-level");
+  auto level_name = settings.text("log-level").value_or("info");
   log::Level level = level_name == "debug"   ? log::Level::debug
                      : level_name == "warn"  ? log::Level::warn
                      : level_name == "error" ? log::Level::error
                                              : log::Level::info;
-  log::configure(
-      settings.required_text("log-format") == "json" ? log::Format::json : log::Format::text,
-      level);
+  auto format_name = settings.text("log-format").value_or("auto");
+  log::Format format = format_name == "json"   ? log::Format::json
+                       : format_name == "text" ? log::Format::text
+                       : stderr_is_terminal()  ? log::Format::text
+                                               : log::Format::json;
+  log::configure(format, level);
+}
+
+bool stderr_is_terminal() {
+  const char* term = std::getenv("TERM");
+  return isatty(STDERR_FILENO) == 1 && !(term && std::string_view(term) == "dumb");
 }
 
 std::unique_ptr<storage::Storage> open_destination(const Settings& settings) {

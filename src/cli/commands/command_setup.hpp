@@ -10,7 +10,13 @@
 
 namespace pgexport::cli {
 
+// --log-format auto (the default) is text when stderr is a terminal and JSON lines otherwise
+// (a container's log driver, a file, a pipe). A value that is not one of the choices counts
+// as auto here; validate_options() reports it.
 void configure_logging(const Settings& settings);
+
+// Whether stderr is a terminal that can show a live display (not TERM=dumb).
+bool stderr_is_terminal();
 
 // The destination of a command that reads it and removes from it, but writes no large
 // objects (ls, verify, cleanup).

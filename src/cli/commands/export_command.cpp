@@ -1,6 +1,7 @@
 #include "cli/commands/export_command.hpp"
 
 #include "cli/commands/command_setup.hpp"
+#include "cli/export_reporting.hpp"
 #include "cli/export_settings.hpp"
 #include "export/exporter.hpp"
 #include "export/spooled_export.hpp"
@@ -16,9 +17,12 @@ int ExportCommand::execute() {
   configure_logging(settings_);
   auto run = prepare_export(settings_);
   auto spool = settings_.text("spool");
+  ExportReporting reporting(settings_, "export", run.config.run_id);
+  run.config.progress = reporting.progress();
   auto summary = spool ? exporter::run_spooled_export(run.config, *run.format, *spool, *run.storage)
                        : exporter::run_export(run.config, *run.format, *run.storage);
-
+  reporting.finish();
+  reporting.report_run(summary);
   report_committed_export(summary, run.config, *run.storage);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "cli/commands/command_setup.hpp"
+#include "cli/export_reporting.hpp"
 #include "cli/export_settings.hpp"
 #include "cli/lambda_event.hpp"
 #include "common/cancellation.hpp"
@@ -101,8 +102,14 @@ nlohmann::json run_invocation(const lambda::Invocation& invocation, const Settin
                                   const std::vector<exporter::ExportTask>& tasks) {
     check_estimate(invocation, rules, tasks, tables.size());
   };
+  // Progress events every --progress-interval show in CloudWatch that a long invocation is
+  // alive (a function has no terminal, so never the live display).
+  ExportReporting reporting(settings, "lambda", run.config.run_id);
+  run.config.progress = reporting.progress();
   try {
     auto summary = exporter::run_export(run.config, *run.format, *run.storage);
+    reporting.finish();
+    reporting.report_run(summary);
     report_committed_export(summary, run.config, *run.storage);
     return summary_document(summary, *run.storage);
   } catch (const exporter::CommitUncertain&) {

@@ -33,7 +33,7 @@ class CdcInitPostgres : public pg::replication::ReplicationFixture {
 
   InitConfig config() {
     InitConfig init;
-    init.export_config.source = conninfo_;
+    init.export_config.source.conninfo = conninfo_;
     init.export_config.run_id = "base";
     init.export_config.jobs = 1;
     init.export_config.filter.include = {name_ + ".*"};

@@ -22,16 +22,20 @@ TEST(Options, SizesAcceptBinaryAndDecimalUnits) {
   EXPECT_FALSE(parse_size("99999999999999TiB"));
 }
 
-TEST(Options, DurationsAcceptZeroAndTheUnitsSecondsToDays) {
+TEST(Options, DurationsAcceptZeroAndTheUnitsMillisecondsToDays) {
+  using std::chrono::milliseconds;
   using std::chrono::seconds;
   EXPECT_EQ(parse_duration("0"), seconds(0));
+  EXPECT_EQ(parse_duration("200ms"), milliseconds(200));
+  EXPECT_EQ(parse_duration("0ms"), milliseconds(0));
+  EXPECT_EQ(parse_duration("5m"), seconds(300));
   EXPECT_EQ(parse_duration("90s"), seconds(90));
   EXPECT_EQ(parse_duration("30m"), seconds(1800));
   EXPECT_EQ(parse_duration("24h"), seconds(86400));
   EXPECT_EQ(parse_duration("7d"), seconds(7 * 86400));
   EXPECT_EQ(parse_duration("0d"), seconds(0));
-  for (const char* bad : {"", "5x", "90", "h", "1.5h", "-1h", "+1h", "1 h", "1H", "24hours",
-                          "99999999999999999999d", "106751991167301d"}) {
+  for (const char* bad : {"", "5x", "90", "h", "ms", "1.5h", "1.5s", "-1h", "+1h", "1 h", "1H",
+                          "5MS", "24hours", "99999999999999999999d", "106751991167301d"}) {
     EXPECT_FALSE(parse_duration(bad)) << bad;
   }
 }
@@ -47,7 +51,8 @@ TEST(Options, ABadDurationIsAUsageErrorThatShowsExamples) {
     FAIL() << "expected a usage error";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::usage);
-    EXPECT_STREQ(error.what(), "--grace: '5x' is not a duration; use e.g. 90s, 30m, 24h, 7d");
+    EXPECT_STREQ(error.what(),
+                 "--grace: '5x' is not a duration; use e.g. 500ms, 90s, 30m, 24h, 7d");
   }
 }
 
@@ -59,6 +64,9 @@ TEST(Options, DurationsHaveDefaultsAndHelpFromTheTable) {
   app.parse(1, const_cast<char**>(argv));
   validate_options(cleanup_options(), settings);
   EXPECT_EQ(settings.duration("grace"), std::chrono::hours(24));
+  settings.values["grace"] = "1500ms";
+  EXPECT_EQ(settings.duration("grace"), std::chrono::seconds(2)) << "rounded up to whole seconds";
+  EXPECT_EQ(settings.precise_duration("grace"), std::chrono::milliseconds(1500));
   std::string help = app.help();
   EXPECT_NE(help.find("DURATION"), std::string::npos) << help;
   EXPECT_NE(help.find("90s, 30m, 24h, 7d"), std::string::npos) << help;
