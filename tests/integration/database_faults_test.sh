@@ -99,15 +99,25 @@ trap 'restart_env clean >/dev/null 2>&1 || true' EXIT
 ) || exit 1
 
 # SIGTERM mid-export to S3: exit 13 (interrupted), and within the cleanup deadline the run's
-# prefix holds nothing: no object and no unfinished multipart upload.
+# prefix holds nothing: no object and no unfinished multipart upload. The fault proxy delays
+# every request by half a second (and injects no fault), so the uploads stay open for seconds
+# however fast the machine is, and the check below (an `aws` call, itself slow on a loaded
+# machine) finds them open before the export could end.
 prefix=faults-$$-$RANDOM
+trap 'stop_fault_proxy; restart_env clean >/dev/null 2>&1 || true' EXIT
+start_fault_proxy --rate 0 --delay 0.5
 PGDATABASE=$db "$PGEXPORT_BIN" export --destination "s3://$PGEXPORT_TEST_BUCKET/$prefix" \
-  --run-id stopped --jobs 2 --chunk-size 16MiB --part-size 5MiB >/dev/null 2>"$WORK/sigterm.err" &
+  --s3-endpoint "$PROXY_URL" --run-id stopped --jobs 2 --chunk-size 16MiB --part-size 5MiB \
+  >/dev/null 2>"$WORK/sigterm.err" &
 pid=$!
 wait_for_copy "$pid"
 for _ in $(seq 1 600); do  # until the first parts are in flight, so there is something to undo
   [[ $(pending_uploads "$prefix/") != "[]" ]] && break
-  kill -0 "$pid" 2>/dev/null || fail "the export ended before SIGTERM"
+  if ! kill -0 "$pid" 2>/dev/null; then
+    status=0
+    wait "$pid" || status=$?
+    fail "the export ended (exit $status) before SIGTERM: $(tail -n 3 "$WORK/sigterm.err")"
+  fi
   sleep 0.05
 done
 SECONDS=0
