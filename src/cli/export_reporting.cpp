@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "cli/commands/command_setup.hpp"
+#include "cli/export_settings.hpp"
 #include "common/emf.hpp"
 #include "common/log.hpp"
 #include "common/terminal_progress.hpp"
@@ -61,6 +62,14 @@ void ExportReporting::finish() {
     log::set_output(nullptr);
     display_installed_ = false;
   }
+}
+
+void ExportReporting::report_committed(const exporter::ExportSummary& summary,
+                                       const exporter::ExportConfig& config,
+                                       const storage::Storage& storage) {
+  finish();
+  report_run(summary);
+  report_committed_export(summary, config, storage);
 }
 
 void ExportReporting::report_table(const exporter::TableExported& table) {

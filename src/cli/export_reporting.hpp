@@ -12,6 +12,7 @@
 #include "common/periodic_thread.hpp"
 #include "common/progress.hpp"
 #include "export/exporter.hpp"
+#include "storage/storage.hpp"
 
 namespace pgexport::cli {
 
@@ -30,10 +31,13 @@ class ExportReporting {
 
   // Ends the display (before the summary is printed); idempotent.
   void finish();
-  // The run's metrics line (--metrics emf), once it is committed.
-  void report_run(const exporter::ExportSummary& summary);
+  // A committed run, in the order every command reports it: the display ends, the run's
+  // metrics line (--metrics emf), the "export committed" log event and the summary paragraph.
+  void report_committed(const exporter::ExportSummary& summary,
+                        const exporter::ExportConfig& config, const storage::Storage& storage);
 
  private:
+  void report_run(const exporter::ExportSummary& summary);
   void report_table(const exporter::TableExported& table);
 
   std::string command_;

@@ -31,9 +31,7 @@ int CdcInitCommand::execute() {
   ExportReporting reporting(settings_, "cdc init", config.export_config.run_id);
   config.export_config.progress = reporting.progress();
   auto summary = cdc::run_init(config, *run.format, *run.storage);
-  reporting.finish();
-  reporting.report_run(summary);
-  report_committed_export(summary, config.export_config, *run.storage);
+  reporting.report_committed(summary, config.export_config, *run.storage);
   return 0;
 }
 

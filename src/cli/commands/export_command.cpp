@@ -21,9 +21,7 @@ int ExportCommand::execute() {
   run.config.progress = reporting.progress();
   auto summary = spool ? exporter::run_spooled_export(run.config, *run.format, *spool, *run.storage)
                        : exporter::run_export(run.config, *run.format, *run.storage);
-  reporting.finish();
-  reporting.report_run(summary);
-  report_committed_export(summary, run.config, *run.storage);
+  reporting.report_committed(summary, run.config, *run.storage);
   return 0;
 }
 

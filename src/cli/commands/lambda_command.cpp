@@ -108,9 +108,7 @@ nlohmann::json run_invocation(const lambda::Invocation& invocation, const Settin
   run.config.progress = reporting.progress();
   try {
     auto summary = exporter::run_export(run.config, *run.format, *run.storage);
-    reporting.finish();
-    reporting.report_run(summary);
-    report_committed_export(summary, run.config, *run.storage);
+    reporting.report_committed(summary, run.config, *run.storage);
     return summary_document(summary, *run.storage);
   } catch (const exporter::CommitUncertain&) {
     throw;  // the run may be committed: its own message says what to do
