@@ -113,6 +113,9 @@ std::string with_password(const std::string& conninfo, const std::string& passwo
 
 std::string database_connection_string(const Settings& settings) {
   std::string source = settings.text("source").value_or("");
+  // Checked here, before any connection: libpq would report a malformed string as a failed
+  // connection, which reads as a network problem a retry might cure.
+  parse_connection_string(source);
   const auto path = settings.text("password-file");
   if (!path) return source;
   std::string connection = with_password(source, read_password_file(*path));

@@ -92,6 +92,17 @@ std::unique_ptr<storage::Storage> make_storage(const Settings& settings, const M
     options.memory_budget = std::make_shared<MemoryBudget>(memory.upload_bytes);
     return s3::make_s3_storage(options);
   }
+  // "s3:/bucket" or "S3://bucket" would otherwise be taken for a relative directory named
+  // "s3:" (or "S3:") and the export would land on the local disk without a word.
+  const bool s3_typo = destination.size() >= 3 &&
+                       (destination[0] == 's' || destination[0] == 'S') && destination[1] == '3' &&
+                       destination[2] == ':';
+  if (s3_typo) {
+    fail(ErrorKind::usage,
+         "--destination '{}' is not an S3 URL: write s3://bucket/prefix (lower-case s3, two "
+         "slashes), or ./{} for a local directory of that name",
+         destination, destination);
+  }
   if (destination.find("://") != std::string::npos) {
     fail(ErrorKind::usage,
          "--destination '{}' is neither a directory nor an s3://bucket/prefix URL", destination);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <iterator>
@@ -59,8 +60,13 @@ const std::vector<OptionSpec>& destination_options() {
        "send data as UNSIGNED-PAYLOAD over plain http:// endpoints too (over TLS it always may) "
        "where the store verifies CRC32C checksums: one SHA-256 pass less, but the signature no "
        "longer covers the bytes"},
-      {"part-size", OptionType::size, "8MiB",
-       "first multipart part size; grows so 10,000 parts always suffice"},
+      // At least 5MiB: S3 refuses a multipart upload whose parts (but the last) are smaller.
+      {"part-size",
+       OptionType::size,
+       "8MiB",
+       "first multipart part size; grows so 10,000 parts always suffice",
+       {},
+       5 << 20},
   };
   return specs;
 }
@@ -152,10 +158,15 @@ const std::vector<OptionSpec>& export_options() {
       {"exclude", OptionType::list, "", "skip tables matching these schema.table globs"},
       {"run-id", OptionType::text, "",
        "name of this run under runs/; default: the UTC start time, e.g. 20261124T203543Z"},
-      {"chunk-size", OptionType::size, "256MiB",
+      // At least one 8KiB page: ranges are made of whole pages.
+      {"chunk-size",
+       OptionType::size,
+       "256MiB",
        "the largest ctid range one task reads: larger tables are split into ranges the workers "
        "share; with several jobs the ranges shrink to about a quarter of one job's share of the "
-       "data (at least 32MiB) so the jobs finish together"},
+       "data (at least 32MiB) so the jobs finish together",
+       {},
+       8 << 10},
       {"max-file-size", OptionType::size, "0",
        "start a new file once one reaches this size (0: one file per table chunk)"},
       {"row-group-size",
@@ -391,6 +402,15 @@ std::string environment_name(std::string_view option_name) {
   return name;
 }
 
+std::string size_text(uint64_t bytes) {
+  constexpr std::array<std::string_view, 3> kUnits{"GiB", "MiB", "KiB"};
+  for (size_t i = 0; i < kUnits.size(); ++i) {
+    const uint64_t unit = uint64_t{1} << (10 * (kUnits.size() - i));
+    if (bytes >= unit && bytes % unit == 0) return fmt::format("{}{}", bytes / unit, kUnits[i]);
+  }
+  return fmt::format("{}", bytes);
+}
+
 std::optional<uint64_t> parse_size(std::string_view text) {
   size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
@@ -567,9 +587,14 @@ void validate_options(const std::vector<OptionSpec>& specs, const Settings& sett
         }
         break;
       }
-      case OptionType::size:
-        settings.size(spec.name);
+      case OptionType::size: {
+        uint64_t bytes = settings.size(spec.name);
+        if (spec.minimum > 0 && bytes < static_cast<uint64_t>(spec.minimum)) {
+          fail(ErrorKind::usage, "{} must be at least {}, not '{}'", describe_source(spec.name),
+               size_text(static_cast<uint64_t>(spec.minimum)), *value);
+        }
         break;
+      }
       case OptionType::duration:
         settings.duration(spec.name);
         break;

@@ -102,6 +102,9 @@ void validate_options(const std::vector<OptionSpec>& specs, const Settings& sett
 
 // Parses "128MiB" and friends; nullopt when the text is not a size.
 std::optional<uint64_t> parse_size(std::string_view text);
+// A size in the largest binary unit that holds it exactly (1MiB, 5MiB, 1536KiB, 100), in the
+// form parse_size reads back.
+std::string size_text(uint64_t bytes);
 
 // Parses "0", "500ms", "90s", "30m", "24h", "7d"; nullopt when the text is not a duration (no unit,
 // another unit, a sign, a fraction, or more milliseconds than fit).

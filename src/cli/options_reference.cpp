@@ -103,7 +103,12 @@ std::string values_note(const OptionSpec& option) {
       }
       return fmt::format("A whole number from {} to {}.", option.minimum, option.maximum);
     case OptionType::size:
-      return "A size: bytes, or a number with a unit (KiB, MiB, GiB, TiB; KB, MB, GB, TB).";
+      return fmt::format(
+          "A size: bytes, or a number with a unit (KiB, MiB, GiB, TiB; KB, MB, GB, "
+          "TB){}.",
+          option.minimum > 0
+              ? fmt::format("; at least {}", size_text(static_cast<uint64_t>(option.minimum)))
+              : std::string());
     case OptionType::duration:
       return "A duration: 0, or a whole number with a unit ms, s, m, h or d (500ms, 90s, 30m, 24h, "
              "7d); milliseconds count exactly for --progress-interval and are rounded up to whole "

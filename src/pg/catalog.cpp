@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "common/error.hpp"
+#include "common/log.hpp"
 
 namespace pgexport::pg {
 
@@ -249,7 +250,7 @@ std::vector<CatalogTable> read_tables(Connection& connection, const TableFilter&
                                       RelationSizes sizes) {
   auto tables = connection.exec(kTablesQuery);
   std::vector<CatalogTable> selected;
-  std::set<std::string> matched_includes;
+  std::set<std::string> matched_includes, matched_excludes;
   for (int row = 0; row < tables.rows(); ++row) {
     std::string schema = tables.text(row, 1), name = tables.text(row, 2);
     bool included = filter.include.empty();
@@ -260,7 +261,10 @@ std::vector<CatalogTable> read_tables(Connection& connection, const TableFilter&
       }
     }
     for (const auto& pattern : filter.exclude) {
-      if (pattern_matches(pattern, schema, name)) included = false;
+      if (pattern_matches(pattern, schema, name)) {
+        included = false;
+        matched_excludes.insert(pattern);
+      }
     }
     if (!included) continue;
     CatalogTable table;
@@ -276,6 +280,15 @@ std::vector<CatalogTable> read_tables(Connection& connection, const TableFilter&
            "--include pattern '{}' matches no table (patterns are schema.table globs such as "
            "'public.*' or 'orders'; run with --log-level debug to list the tables)",
            pattern);
+    }
+  }
+  // Not an error: a nightly run must not fail because an excluded table was dropped. But a
+  // mistyped exclude exports what it meant to leave out, so it is said on every run: once,
+  // by the listing in the snapshot (the one that measures sizes), not by the lock pass.
+  for (const auto& pattern : filter.exclude) {
+    if (sizes == RelationSizes::read && !matched_excludes.count(pattern)) {
+      log::warn("--exclude pattern matches no table; check its spelling (schema.table globs)",
+                {{"pattern", pattern}});
     }
   }
   if (selected.empty()) {

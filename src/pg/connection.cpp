@@ -68,6 +68,15 @@ bool is_authentication_failure(std::string_view message) {
          message.find("no password supplied") != std::string_view::npos ||
          message.find("no pg_hba.conf entry") != std::string_view::npos ||
          message.find("is not permitted to log in") != std::string_view::npos ||
+         (message.find("role \"") != std::string_view::npos &&
+          message.find("does not exist") != std::string_view::npos);
+}
+
+// The server's wording for a dbname it does not have (SQLSTATE 3D000, which libpq does not
+// expose for a failed connection). Reported apart from a refused login: the user is known and
+// the password right, the configuration names the wrong database.
+bool is_missing_database(std::string_view message) {
+  return message.find("database \"") != std::string_view::npos &&
          message.find("does not exist") != std::string_view::npos;
 }
 
@@ -148,6 +157,12 @@ Connection Connection::open(const ConnectionSource& source, std::string_view pur
       fail(ErrorKind::insufficient_privilege,
            "cannot open a replication connection: {} (grant the role REPLICATION, or on RDS "
            "the rds_replication role)",
+           message);
+    }
+    if (is_missing_database(message)) {
+      fail(ErrorKind::usage,
+           "the database named by the connection does not exist on the server: {} (check dbname "
+           "in --source or PGDATABASE)",
            message);
     }
     if (is_authentication_failure(message)) {

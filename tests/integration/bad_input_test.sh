@@ -5,11 +5,14 @@ need_postgres
 export PGDATABASE=$SAMPLE_DB
 
 # expect CODE PATTERN ARGS... : runs an export, checks exit code, one-line error, no manifest.
+# Unless ARGS name a --destination, the export writes to a fresh directory under $WORK.
 expect() {
   local code=$1 pattern=$2; shift 2
-  local dest=$WORK/dest-$RANDOM status=0 run_id=(--run-id bad)
+  local dest=$WORK/dest-$RANDOM status=0 run_id=(--run-id bad) destination=()
   [[ " $* " == *" --run-id "* ]] && run_id=()
-  "$PGEXPORT_BIN" export --destination "$dest" "${run_id[@]}" "$@" >"$WORK/stdout" 2>"$WORK/stderr" || status=$?
+  [[ " $* " == *" --destination "* ]] || destination=(--destination "$dest")
+  (cd "$WORK" && "$PGEXPORT_BIN" export "${destination[@]}" "${run_id[@]}" "$@") \
+    >"$WORK/stdout" 2>"$WORK/stderr" || status=$?
   [[ $status == "$code" ]] || { cat "$WORK/stderr"; fail "exit $status, expected $code for: $*"; }
   local lines
   lines=$(grep -vc '^$' "$WORK/stderr" || true)
@@ -35,6 +38,31 @@ expect 2 "must be one of" --compression brotli
 expect 2 "must be a size" --chunk-size lots
 expect 2 "must be between 1 and 64" --jobs 0
 expect 2 "snappy applies to parquet only" --compression snappy
+expect 2 "must be at least 8KiB, not '0'" --chunk-size 0
+expect 2 "must be at least 5MiB" --part-size 1MiB
+expect 2 "compression-level .* must be between -7 and 22, not 99" --compression-level 99
+expect 2 "'5parsecs' is not a duration" --progress-interval 5parsecs
+expect 2 "must be a whole number" --lock-timeout soon
+expect 2 "not expected: --frobnicate" --frobnicate
+expect 2 "must be one of portable, exact" --parquet-profile fast
+# Malformed destinations and connection strings are usage errors, found before any work.
+expect 2 "is not an S3 URL: write s3://bucket/prefix" --destination 's3:/bucket/prefix'
+expect 2 "is not an S3 URL" --destination 'S3://bucket/prefix'
+[[ ! -e $WORK/s3: && ! -e $WORK/S3: ]] || fail "a mistyped s3 URL made a local directory"
+expect 2 "neither a directory nor an s3://bucket/prefix URL" --destination 'ftp://host/path'
+expect 2 "is not a valid bucket name" --destination 's3:///prefix'
+# libpq's own message would quote the text around the mistake: here, the password.
+expect 2 "is not a valid connection string" --source "host='unterminated password=hunter2-secret"
+grep -q hunter2 "$WORK/stderr" && fail "the malformed connection string's password was printed"
+expect 2 "is not a valid connection string" --source "postgresql://user@[::1:5432/db"
+expect 2 "is not a valid connection string" --source "dbname"
+# A database that does not exist is a configuration mistake, not a refused login.
+expect 2 "database named by the connection does not exist on the server.*check dbname" \
+  --source "dbname=no_such_database_$$"
+expect 4 "role .* does not exist" --source "user=no_such_role_$$"
+printf 'pw\n' >"$WORK/password"; chmod 600 "$WORK/password"
+expect 2 "--rds-iam logs in with a token .* give one of them" --rds-iam --password-file "$WORK/password"
+expect 2 "holds a password and --password-file" --source "password=pw" --password-file "$WORK/password"
 mkdir -p "$WORK/file-not-dir" && touch "$WORK/file-not-dir/plain-file"
 status=0
 "$PGEXPORT_BIN" export --destination "$WORK/file-not-dir/plain-file/sub" >/dev/null 2>"$WORK/stderr" || status=$?
@@ -54,3 +82,48 @@ grep -q "already holds run 'twice'" "$WORK/stderr" || fail "existing run message
 pass "exit 7: run id already present, first run untouched"
 
 expect 2 "run id .* is not valid" --run-id '../escape'
+
+# The destination is a plain file.
+expect 6 "Not a directory \(choose a writable --destination\)" --destination "$WORK/file-not-dir/plain-file"
+
+# An --exclude pattern that matches nothing is a warning (a dropped table must not fail a
+# nightly run), said once; the run goes on.
+"$PGEXPORT_BIN" export --destination "$WORK/dest-exclude" --include 'zoo.*' \
+  --exclude 'zoo.no_such_table' >/dev/null 2>"$WORK/stderr" || fail "an unmatched --exclude failed the run"
+[[ $(grep -c "exclude pattern matches no table.*pattern=zoo.no_such_table" "$WORK/stderr") == 1 ]] ||
+  fail "expected one warning for the unmatched --exclude: $(cat "$WORK/stderr")"
+[[ -n $(find "$WORK/dest-exclude" -name _manifest.json) ]] || fail "no manifest after the unmatched --exclude"
+pass "an --exclude matching nothing: one warning, the run committed"
+
+# Names with quotes, dots, slashes, spaces and non-ASCII letters in schemas, tables and columns
+# export in every format and read back: PostgreSQL itself loads the CSV back row for row.
+db=pgexport_odd_names
+fresh_database "$db"
+sql "$db" <<'SQL'
+CREATE SCHEMA "My ""Odd"" Schema";
+CREATE TABLE "My ""Odd"" Schema"."we""ird.name sp" (id int PRIMARY KEY, "col ""q"" ." text, "ünï" text);
+INSERT INTO "My ""Odd"" Schema"."we""ird.name sp" SELECT g, 'v' || g, 'ü' || g FROM generate_series(1, 50) g;
+CREATE TABLE public."naïve/слово" (id int, "日本" text);
+INSERT INTO public."naïve/слово" SELECT g, '値' || g FROM generate_series(1, 7) g;
+CREATE TABLE public."a.b" (id int);
+INSERT INTO public."a.b" VALUES (3);
+SQL
+for format in csv jsonl parquet; do
+  "$PGEXPORT_BIN" export --source "dbname=$db" --destination "$WORK/odd-$format" --run-id odd \
+    --format "$format" >/dev/null 2>"$WORK/odd.err" || { cat "$WORK/odd.err"; fail "odd names, $format: export failed"; }
+  "$PGEXPORT_BIN" verify --destination "$WORK/odd-$format" --run-id odd >/dev/null 2>&1 ||
+    fail "odd names, $format: verify failed"
+  names=$(jq -r '[.tables[] | .schema + "." + .name] | sort | join("|")' "$WORK/odd-$format/runs/odd/_manifest.json")
+  [[ $names == 'My "Odd" Schema.we"ird.name sp|public.a.b|public.naïve/слово' ]] ||
+    fail "odd names, $format: the manifest names $names"
+done
+manifest=$(find "$WORK/odd-csv" -name _manifest.json)
+while IFS=$'\t' read -r schema table; do
+  qualified="\"${schema//\"/\"\"}\".\"${table//\"/\"\"}\""
+  file=$(jq -r --arg s "$schema" --arg t "$table" \
+    '.tables[] | select(.schema == $s and .name == $t) | .files[0].key' "$manifest")
+  sql "$db" -c "CREATE TEMP TABLE back (LIKE $qualified); COPY back FROM PROGRAM 'zstd -dc \"$WORK/odd-csv/$file\"' (FORMAT csv, HEADER true); SELECT count(*) FROM ((TABLE back EXCEPT ALL TABLE $qualified) UNION ALL (TABLE $qualified EXCEPT ALL TABLE back)) d" >"$WORK/diff" ||
+    fail "odd names: loading $qualified back failed"
+  [[ $(tail -1 "$WORK/diff") == 0 ]] || fail "odd names: $qualified differs after loading it back"
+done < <(jq -r '.tables[] | [.schema, .name] | @tsv' "$manifest")
+pass "names with quotes, dots, slashes, spaces and non-ASCII letters: every format exports and verifies, CSV loads back equal"

@@ -40,8 +40,14 @@ std::string errno_text(int error) {
 }
 
 [[noreturn]] void fail_errno(const char* operation, const fs::path& path, int error) {
-  fail(ErrorKind::storage_error, "{} of {} failed: {}", operation, path.string(),
-       errno_text(error));
+  // A full file system is the one cause the user can fix on the spot (a spool on a small
+  // volume, most often), so it gets its own advice.
+  const char* advice = (error == ENOSPC || error == EDQUOT)
+                           ? " (the file system is full: give the directory more room, or, for a "
+                             "--spool, export without one)"
+                           : "";
+  fail(ErrorKind::storage_error, "{} of {} failed: {}{}", operation, path.string(),
+       errno_text(error), advice);
 }
 
 // ENOENT: nothing has the name. ENOTDIR: a component of the path is a file, so nothing can.

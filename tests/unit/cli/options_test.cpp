@@ -145,5 +145,48 @@ TEST(Options, BadValuesAreUsageErrorsNamingTheOption) {
   }
 }
 
+TEST(Options, SizeTextIsTheLargestExactBinaryUnit) {
+  EXPECT_EQ(size_text(8 << 10), "8KiB");
+  EXPECT_EQ(size_text(5 << 20), "5MiB");
+  EXPECT_EQ(size_text(1536 << 10), "1536KiB");
+  EXPECT_EQ(size_text(3ull << 30), "3GiB");
+  EXPECT_EQ(size_text(1000), "1000");
+  for (uint64_t bytes : {8ull << 10, 5ull << 20, 1536ull << 10, 3ull << 30, 1000ull}) {
+    EXPECT_EQ(parse_size(size_text(bytes)), bytes);
+  }
+}
+
+// The floors the table declares: a ctid range of less than one page, or a multipart part S3
+// would refuse, is a usage error naming the option and its floor; the floor itself passes.
+TEST(Options, SizesBelowTheirFloorAreUsageErrors) {
+  struct Case {
+    const char* option;
+    const char* value;
+    const char* expected;  // nullptr: accepted
+  };
+  for (const Case& c : {Case{"--chunk-size", "0", "must be at least 8KiB, not '0'"},
+                        Case{"--chunk-size", "8191", "must be at least 8KiB"},
+                        Case{"--chunk-size", "8KiB", nullptr},
+                        Case{"--part-size", "1MiB", "must be at least 5MiB, not '1MiB'"},
+                        Case{"--part-size", "5MiB", nullptr}}) {
+    CLI::App app;
+    Settings settings;
+    bind_options(app, export_options(), settings);
+    const char* argv[] = {"pgexport", c.option, c.value};
+    app.parse(3, const_cast<char**>(argv));
+    if (c.expected == nullptr) {
+      EXPECT_NO_THROW(validate_options(export_options(), settings)) << c.option << " " << c.value;
+      continue;
+    }
+    try {
+      validate_options(export_options(), settings);
+      ADD_FAILURE() << c.option << " " << c.value << " was accepted";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::usage);
+      EXPECT_NE(std::string(error.what()).find(c.expected), std::string::npos) << error.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pgexport::cli
