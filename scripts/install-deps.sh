@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # install-deps.sh - install every Debian 12 package pgexport needs to build, test and demo.
 #
-#   scripts/install-deps.sh [--no-ceph] [--node] [--bench] [--check]
+#   scripts/install-deps.sh [--no-ceph] [--node] [--bench] [--fuzz] [--check]
 #
 #   --no-ceph  skip the local S3 server (Ceph RADOS Gateway) and awscli; the demo and the
 #              PostgreSQL tests need only PostgreSQL
 #   --node     also install the independent test readers in tests/node (npm ci)
 #   --bench    also install what bench/ alone needs: the contenders' tools (pigz) and the
 #              chart plotter (matplotlib)
+#   --fuzz     also install what scripts/fuzz.sh needs: clang with libFuzzer and the sanitizers
 #   --check    install nothing: list what is missing and exit 1 if anything is
 #
 # Idempotent and fast when nothing is missing: installed packages are read from dpkg's database
@@ -38,22 +39,27 @@ CEPH_PKGS=(ceph-mon ceph-osd radosgw ceph-common awscli)
 # bench/run.sh: pigz is a contender (parallel gzip in a shell pipeline); matplotlib draws the
 # SVG charts of bench/results.md.
 BENCH_PKGS=(pigz python3-matplotlib)
+# scripts/fuzz.sh: clang links the fuzz targets with libFuzzer (libclang-rt-14-dev holds it
+# and the sanitizer runtimes).
+FUZZ_PKGS=(clang libclang-rt-14-dev)
 
-want_ceph=1 want_node=0 want_bench=0 check_only=0
+want_ceph=1 want_node=0 want_bench=0 want_fuzz=0 check_only=0
 for arg in "$@"; do
   case $arg in
     --no-ceph) want_ceph=0 ;;
     --node) want_node=1 ;;
     --bench) want_bench=1 ;;
+    --fuzz) want_fuzz=1 ;;
     --check) check_only=1 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) pgx_die "unknown option '$arg' (use --no-ceph, --node, --bench, --check)" ;;
+    *) pgx_die "unknown option '$arg' (use --no-ceph, --node, --bench, --fuzz, --check)" ;;
   esac
 done
 
 pkgs=("${BUILD_PKGS[@]}" "${PG_PKGS[@]}" "${TOOL_PKGS[@]}")
 (( want_ceph )) && pkgs+=("${CEPH_PKGS[@]}")
 (( want_bench )) && pkgs+=("${BENCH_PKGS[@]}")
+(( want_fuzz )) && pkgs+=("${FUZZ_PKGS[@]}")
 
 command -v dpkg-query >/dev/null || pgx_die "dpkg-query not found: this script supports Debian/Ubuntu only"
 
