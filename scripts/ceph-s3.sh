@@ -260,6 +260,8 @@ export AWS_REGION=$REGION
 export AWS_DEFAULT_REGION=$REGION
 export PGEXPORT_TEST_BUCKET=${BUCKETS[0]}
 export PGEXPORT_TEST_BUCKET_2=${BUCKETS[1]}
+# For tests that change the gateway's users and keys with radosgw-admin -c.
+export CEPH_S3_CONF=$CONF
 # Newer AWS clients add checksum trailers (aws-chunked) by default; the gateway rejects them.
 export AWS_REQUEST_CHECKSUM_CALCULATION=when_required
 export AWS_RESPONSE_CHECKSUM_VALIDATION=when_required

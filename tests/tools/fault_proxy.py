@@ -14,7 +14,9 @@ dropped, as it would never have reached the server. With
 --answer-delay the server's answer waits before it is relayed: the request has acted, and the
 client does not know yet (where a crash leaves the most to clean up). The fault "lost" (only
 when named in --faults) forwards the request and then resets the connection instead of
-answering: the request acted, and the client saw a failure. The stats file
+answering: the request acted, and the client saw a failure. The fault "expired" (also only when
+named) answers 400 ExpiredToken, as AWS does for temporary credentials past their expiry.
+--fault-limit N stops injecting after N faults. The stats file
 counts "in_flight": requests forwarded whose answer has not come back yet, so a test can wait
 until nothing it started can still change the bucket.
 
@@ -37,11 +39,12 @@ import urllib.parse
 
 FAULTS = ("500", "503", "reset", "stall")
 # Faults that only --faults turns on.
-OPTIONAL_FAULTS = ("lost",)
+OPTIONAL_FAULTS = ("lost", "expired")
 
 ERROR_BODY = {
     "500": (500, "InternalError", "We encountered an internal error. Please try again."),
     "503": (503, "SlowDown", "Please reduce your request rate."),
+    "expired": (400, "ExpiredToken", "The provided token has expired."),
 }
 
 
@@ -98,8 +101,10 @@ class Handler(socketserver.StreamRequestHandler):
             fault = None
             matches = config.match is None or re.search(config.match, f"{method} {target}")
             with self.server.random_lock:
-                if matches and self.server.random.random() < config.rate:
+                if (matches and self.server.faults_left != 0 and
+                        self.server.random.random() < config.rate):
                     fault = self.server.random.choice(config.faults)
+                    self.server.faults_left -= 1
             if fault:
                 self.server.stats.add(fault)
             if fault and fault != "lost":
@@ -174,6 +179,8 @@ def main():
     parser.add_argument("--answer-delay", type=float, default=0.0,
                         help="seconds between the server's answer and relaying it")
     parser.add_argument("--match", help="only requests whose 'METHOD target' matches this regex")
+    parser.add_argument("--fault-limit", type=int, default=-1,
+                        help="inject at most this many faults (default: no limit)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port-file", required=True, help="where to write the port chosen")
     parser.add_argument("--stats-file", help="JSON counts written on exit")
@@ -193,6 +200,7 @@ def main():
     server.stats = Stats()
     server.random = random.Random(config.seed)
     server.random_lock = threading.Lock()
+    server.faults_left = config.fault_limit
     with open(config.port_file, "w") as port_file:
         port_file.write(str(server.server_address[1]))
 
