@@ -31,9 +31,11 @@ PG_PKGS=(postgresql-15 postgresql-client-15 postgresql-contrib-15)
 # Command-line tools the tests and scripts call: reference (de)compressors, JSON, timing,
 # flock (util-linux), ss (iproute2), uuidgen (uuid-runtime), Node.js for tests/node, and
 # systemd-analyze (systemd; only its verifier is used) for the checks of deploy/systemd, and
-# faketime (a slow clock for the clock-skew case of the S3 bad-input test).
+# faketime (a slow clock for the clock-skew case of the S3 bad-input test), and openssl (the
+# certificates of the TLS test).
 # NodeSource's nodejs package provides npm itself; that counts as installed.
-TOOL_PKGS=(zstd gzip curl uuid-runtime iproute2 time jq util-linux nodejs npm systemd faketime)
+TOOL_PKGS=(zstd gzip curl uuid-runtime iproute2 time jq util-linux nodejs npm systemd faketime
+  openssl)
 # Local S3 server (scripts/ceph-s3.sh) and an independent S3 client.
 CEPH_PKGS=(ceph-mon ceph-osd radosgw ceph-common awscli)
 # bench/run.sh: pigz is a contender (parallel gzip in a shell pipeline); matplotlib draws the

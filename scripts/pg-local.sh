@@ -16,6 +16,9 @@
 # Env: PGEXPORT_LOCAL_DIR (default <repo>/.local; the cluster lives in its pg/ subdirectory)
 #      PGEXPORT_PG_PORT   (default 54329; also names the socket file)
 #      PGEXPORT_PG_BIN    (default /usr/lib/postgresql/15/bin; Debian keeps it off PATH)
+#      PGEXPORT_PG_TLS_DIR (unset: no TCP at all) a directory holding server.crt and server.key:
+#                          the server also listens on 127.0.0.1:PORT, TLS only, with that
+#                          certificate (the TLS tests start a second cluster this way)
 #
 # PostgreSQL refuses to run as root: as root, the server runs as the "postgres" user and its
 # directories belong to it. If postgres cannot reach the default directory (a repository under
@@ -136,12 +139,34 @@ make_dirs() {
   as_owner chmod 755 "$SOCK"   # other local users may connect too; trust auth is fine here
 }
 
+# With PGEXPORT_PG_TLS_DIR: the certificate and key, copied into the cluster (the server wants
+# its key owned by itself and private), and the settings that serve them on 127.0.0.1.
+tls_settings() {
+  if [[ -z ${PGEXPORT_PG_TLS_DIR:-} ]]; then
+    echo "listen_addresses = ''                # Unix socket only: nothing else on the machine can clash"
+    return
+  fi
+  [[ -r $PGEXPORT_PG_TLS_DIR/server.crt && -r $PGEXPORT_PG_TLS_DIR/server.key ]] ||
+    pgx_die "PGEXPORT_PG_TLS_DIR=$PGEXPORT_PG_TLS_DIR must hold server.crt and server.key"
+  as_owner tee "$DATA/pgexport-server.crt" <"$PGEXPORT_PG_TLS_DIR/server.crt" >/dev/null
+  as_owner tee "$DATA/pgexport-server.key" <"$PGEXPORT_PG_TLS_DIR/server.key" >/dev/null
+  as_owner chmod 600 "$DATA/pgexport-server.key"
+  cat <<EOF
+listen_addresses = '127.0.0.1'       # loopback only, and TLS only (see the hba file)
+ssl = on
+ssl_cert_file = '$DATA/pgexport-server.crt'
+ssl_key_file = '$DATA/pgexport-server.key'
+EOF
+}
+
 # Settings are rewritten on every start, so an existing cluster always runs with the current
 # ones; postgresql.conf only includes this file (added once, at initdb).
 write_settings() {
+  local listen
+  listen=$(tls_settings)
   as_owner tee "$DATA/pgexport-local.conf" >/dev/null <<EOF
 # Written by scripts/pg-local.sh on every start; edits here are lost.
-listen_addresses = ''                # Unix socket only: nothing else on the machine can clash
+$listen
 unix_socket_directories = '$SOCK'
 port = $PORT
 max_connections = 100
@@ -166,6 +191,9 @@ local all all trust
 local replication pgexport_password_check scram-sha-256
 local replication all trust
 EOF
+  if [[ -n ${PGEXPORT_PG_TLS_DIR:-} ]]; then
+    echo "hostssl all all 127.0.0.1/32 trust" | as_owner tee -a "$DATA/pgexport-local-hba.conf" >/dev/null
+  fi
 }
 
 do_start() {

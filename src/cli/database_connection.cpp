@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -111,11 +112,41 @@ std::string with_password(const std::string& conninfo, const std::string& passwo
   return connection_string(options);
 }
 
+void warn_if_tls_unverified(const ConnectionOptions& options) {
+  auto value = [&](std::string_view keyword, const char* variable) -> std::string {
+    for (const auto& [key, text] : options) {
+      if (key == keyword) return text;
+    }
+    const char* environment = std::getenv(variable);
+    return environment ? environment : "";
+  };
+  const std::string sslmode = value("sslmode", "PGSSLMODE");
+  if (sslmode.empty() || sslmode == "verify-full") return;  // pgexport's default is verify-full
+  // Only TCP hosts use TLS: a host that is empty (libpq's socket default) or a directory is a
+  // Unix socket.
+  const std::string hosts = value("host", "PGHOST") + value("hostaddr", "PGHOSTADDR");
+  bool tcp = false;
+  size_t start = 0;
+  while (start <= hosts.size()) {
+    size_t end = std::min(hosts.find(',', start), hosts.size());
+    std::string_view host(hosts.data() + start, end - start);
+    if (!host.empty() && host.front() != '/' && host.front() != '@') tcp = true;
+    start = end + 1;
+  }
+  if (!tcp) return;
+  log::warn(sslmode == "verify-ca"
+                ? "TLS to PostgreSQL checks the certificate's CA but not the host name it names "
+                  "(sslmode=verify-ca); use sslmode=verify-full"
+                : "TLS to PostgreSQL does not verify the server, so another host could answer in "
+                  "its place; use sslmode=verify-full with sslrootcert=FILE",
+            {{"sslmode", sslmode}});
+}
+
 std::string database_connection_string(const Settings& settings) {
   std::string source = settings.text("source").value_or("");
   // Checked here, before any connection: libpq would report a malformed string as a failed
   // connection, which reads as a network problem a retry might cure.
-  parse_connection_string(source);
+  warn_if_tls_unverified(parse_connection_string(source));
   const auto path = settings.text("password-file");
   if (!path) return source;
   std::string connection = with_password(source, read_password_file(*path));

@@ -39,6 +39,10 @@ ConnectionOptions parse_connection_string(const std::string& conninfo);
 // The pairs as a key=value connection string, each value quoted as libpq reads it.
 std::string connection_string(const ConnectionOptions& options);
 
+// Logs a warning when a session to a TCP host would not verify the server's certificate and
+// host name: an sslmode below verify-full, given in `options` or by PGSSLMODE. Once per run.
+void warn_if_tls_unverified(const ConnectionOptions& options);
+
 // `conninfo` (key=value pairs or a postgresql:// URI; empty: libpq's PG* environment) as
 // key=value pairs with password=`password` added. Throws Error(usage) when `conninfo` cannot
 // be parsed or already holds a password; the message never quotes the connection string.

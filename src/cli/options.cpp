@@ -93,7 +93,8 @@ const std::vector<OptionSpec>& database_options() {
       {"source",
        OptionType::text,
        "",
-       "PostgreSQL connection string or URI; empty uses libpq's PG* environment variables",
+       "PostgreSQL connection string or URI; empty uses libpq's PG* environment variables; "
+       "without an sslmode (here or in PGSSLMODE) TCP sessions use sslmode=verify-full",
        {},
        0,
        INT64_MAX,

@@ -199,6 +199,9 @@ pg::ConnectionSource rds_iam_connection(const Settings& settings) {
             {log::field("host", login.token.host), log::field("port", login.token.port),
              log::field("user", login.token.user), log::field("region", login.token.region),
              log::field("sslmode", login.sslmode)});
+  if (login.sslmode != "verify-full") {
+    warn_if_tls_unverified({{"host", login.token.host}, {"sslmode", login.sslmode}});
+  }
   return rds_iam_connection_source(login, std::move(credentials));
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <vector>
 
 #include "common/error.hpp"
@@ -104,6 +105,17 @@ constexpr ConnectionDefault kKeepaliveDefaults[] = {
     {"tcp_user_timeout", "60000"},
 };
 
+// libpq's wording when the certificate check fails or cannot start: no root certificate file,
+// an unknown CA, a host name the certificate does not name, a server without TLS.
+bool is_tls_failure(std::string_view message) {
+  for (std::string_view sign :
+       {"root certificate file", "certificate verify failed", "does not match host name",
+        "server does not support SSL", "SSL error", "could not get server's host name"}) {
+    if (message.find(sign) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 bool is_missing_replication_privilege(std::string_view message) {
   // Up to PostgreSQL 15: "must be superuser or replication role to start walsender";
   // from 16: "permission denied to start WAL sender".
@@ -128,6 +140,14 @@ Connection Connection::open(const ConnectionSource& source, std::string_view pur
   for (const auto& setting : kKeepaliveDefaults) {
     keywords.push_back(setting.keyword);
     values.push_back(setting.value);
+  }
+  // TLS is verified by default: unless the user chose a mode (in the connection string, or
+  // with PGSSLMODE, which an explicit keyword here would override), a TCP session checks the
+  // server's certificate and host name. libpq's own default, prefer, encrypts without checking
+  // who answers, and falls back to plain text. Unix-socket sessions ignore sslmode.
+  if (const char* mode = std::getenv("PGSSLMODE"); mode == nullptr || *mode == '\0') {
+    keywords.push_back("sslmode");
+    values.push_back("verify-full");
   }
   // Keywords are processed in order and the last value wins: the user's connection string
   // (expanded in place of dbname) overrides the keepalives above, and application_name after
@@ -170,6 +190,14 @@ Connection Connection::open(const ConnectionSource& source, std::string_view pur
            source.login_advice.empty()
                ? "check the user and password in --source, PGUSER/PGPASSWORD or ~/.pgpass"
                : source.login_advice);
+    }
+    if (is_tls_failure(message)) {
+      fail(ErrorKind::connection_failed,
+           "cannot connect to the database over verified TLS: {} (give the CA that signed the "
+           "server's certificate as sslrootcert=FILE in --source, for RDS the region's "
+           "certificate bundle, and a host name the certificate names; sslmode=require encrypts "
+           "without checking the server, and is warned about on every run)",
+           message);
     }
     fail(ErrorKind::connection_failed,
          "cannot connect to the database: {} (check --source / PGHOST / PGPORT and that the "

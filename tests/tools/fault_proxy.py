@@ -8,7 +8,8 @@ anything but 127.0.0.1, and it exits by itself after --lifetime seconds.
 
     fault_proxy.py --upstream http://127.0.0.1:7480 --rate 0.1 --port-file /tmp/port
 
-With --delay every forwarded request waits first, like a slow network (with --delay-match only
+With --tls-cert and --tls-key it serves HTTPS (TLS ends at the proxy; the gateway behind it
+stays plain HTTP). With --delay every forwarded request waits first, like a slow network (with --delay-match only
 the requests that match), counted as "delayed"; a request whose client has gone away by then is
 dropped, as it would never have reached the server. With
 --answer-delay the server's answer waits before it is relayed: the request has acted, and the
@@ -31,6 +32,7 @@ import select
 import signal
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -135,8 +137,10 @@ class Handler(socketserver.StreamRequestHandler):
                 upstream.endheaders(request[2])
                 response = upstream.getresponse()
                 body = response.read()
-                headers = [(n, v) for n, v in response.getheaders()
-                           if n.lower() not in ("transfer-encoding", "content-length", "connection")]
+                # A HEAD answer has no body but the Content-Length of the object: keep it.
+                dropped = ("transfer-encoding", "connection") if method == "HEAD" else (
+                    "transfer-encoding", "content-length", "connection")
+                headers = [(n, v) for n, v in response.getheaders() if n.lower() not in dropped]
             finally:
                 upstream.close()
                 self.server.stats.add("in_flight", -1)
@@ -146,7 +150,8 @@ class Handler(socketserver.StreamRequestHandler):
             if config.answer_delay > 0:
                 time.sleep(config.answer_delay)
             try:
-                self.send(response.status, response.reason, headers, body)
+                self.send(response.status, response.reason, headers, body,
+                          length=method != "HEAD")
             except OSError:
                 return  # the client went away while the server answered
 
@@ -155,9 +160,10 @@ class Handler(socketserver.StreamRequestHandler):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
 
-    def send(self, status, reason, headers, body):
+    def send(self, status, reason, headers, body, length=True):
         head = [f"HTTP/1.1 {status} {reason}"] + [f"{n}: {v}" for n, v in headers]
-        head.append(f"Content-Length: {len(body)}")
+        if length:
+            head.append(f"Content-Length: {len(body)}")
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
         self.wfile.flush()
 
@@ -179,6 +185,8 @@ def main():
     parser.add_argument("--answer-delay", type=float, default=0.0,
                         help="seconds between the server's answer and relaying it")
     parser.add_argument("--match", help="only requests whose 'METHOD target' matches this regex")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
     parser.add_argument("--fault-limit", type=int, default=-1,
                         help="inject at most this many faults (default: no limit)")
     parser.add_argument("--seed", type=int, default=1)
@@ -196,6 +204,13 @@ def main():
         sys.exit("fault_proxy: the upstream must be on this machine")
 
     server = Server(("127.0.0.1", 0), Handler)
+    if config.tls_cert:
+        # TLS in front of the plain-HTTP gateway, as a load balancer would put it. A client
+        # that refuses the certificate fails the handshake in accept(), which socketserver
+        # treats as one failed request.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.config = config
     server.stats = Stats()
     server.random = random.Random(config.seed)
