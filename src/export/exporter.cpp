@@ -104,8 +104,12 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
       return slot_snapshot->snapshot_name;
     };
   }
-  auto [snapshot, tables] =
+  // Named members, not a structured binding: the worker lambdas below capture them, which
+  // clang before 16 does not allow for bindings.
+  pg::LockedSnapshot locked =
       pg::begin_locked_snapshot(coordinator, config.filter, config.lock_timeout, external_snapshot);
+  const pg::SnapshotInfo& snapshot = locked.snapshot;
+  std::vector<pg::CatalogTable>& tables = locked.tables;
   const std::string snapshot_at = format_utc_timestamp(std::chrono::system_clock::now());
   auto tasks = plan_tasks(tables, config.chunk_bytes, config.jobs,
                           pg::supports_tid_range_scans(snapshot.server_version_num));
