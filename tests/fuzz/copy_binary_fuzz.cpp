@@ -6,18 +6,6 @@
 #include "fuzz_tables.hpp"
 #include "fuzz_target.hpp"
 
-namespace {
-
-class DiscardSink final : public pgexport::ByteSink {
- public:
-  void write(std::string_view bytes) override { written_ += bytes.size(); }
-
- private:
-  size_t written_ = 0;
-};
-
-}  // namespace
-
 // Input: one selector byte (fuzz_tables.hpp; its top bit picks the exact profile), then rows,
 // each a 16-bit big-endian length and that many bytes of tuple.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -31,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest = fuzz::as_text(data + 1, size - 1);
   fuzz::refusal_allowed([&] {
     format::parquet::ParquetEncoder encoder(table, options);
-    DiscardSink sink;
+    fuzz::DiscardSink sink;
     encoder.start(sink);
     while (rest.size() >= 2) {
       size_t length = (static_cast<uint8_t>(rest[0]) << 8) | static_cast<uint8_t>(rest[1]);

@@ -5,18 +5,6 @@
 #include "fuzz_tables.hpp"
 #include "fuzz_target.hpp"
 
-namespace {
-
-class DiscardSink final : public pgexport::ByteSink {
- public:
-  void write(std::string_view bytes) override { written_ += bytes.size(); }
-
- private:
-  size_t written_ = 0;
-};
-
-}  // namespace
-
 // Input: one selector byte (fuzz_tables.hpp), then rows separated by '\n', as COPY sends them.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace pgexport;
@@ -37,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   format::JsonlFormat format;
   fuzz::refusal_allowed([&] {
     auto encoder = format.make_encoder(table);
-    DiscardSink sink;
+    fuzz::DiscardSink sink;
     encoder->start(sink);
     for (std::string_view rest = rows; !rest.empty();) {
       size_t end = rest.find('\n');

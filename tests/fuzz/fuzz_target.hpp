@@ -14,9 +14,20 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "common/byte_sink.hpp"
 #include "common/error.hpp"
 
 namespace pgexport::fuzz {
+
+// Where encoders write: the bytes are counted and dropped (the targets look for crashes, not
+// for the output).
+class DiscardSink final : public ByteSink {
+ public:
+  void write(std::string_view bytes) override { written_ += bytes.size(); }
+
+ private:
+  size_t written_ = 0;
+};
 
 inline std::string_view as_text(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
