@@ -119,6 +119,8 @@ TaskResult TaskRunner::run(pg::Connection& connection, const pg::CatalogTable& t
   } catch (...) {
     // A task that fails leaves no object behind: the export may carry on without it (a column
     // that falls back to text re-runs unfinished tasks), and what it wrote is in no result.
+    // After SIGTERM the whole attempt is withdrawn within the cleanup window instead.
+    if (stop_requested()) throw;
     for (const auto& done : result.files) {
       try {
         storage_.remove(done.object.key);

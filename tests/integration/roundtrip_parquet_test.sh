@@ -99,6 +99,21 @@ expect_data_error typed-datetimes 'zoo\.datetimes' --parquet-timestamps-as-text 
 pass "--strict-types export of the whole database: exit 12, no manifest, '$named'; each refusing table" \
   "names its switch"
 
+# --- 1a. Without --strict-types the whole database exports: only columns of the three refusing
+# tables fall back to text, and every value still comes back exact.
+"$PGEXPORT_BIN" export --destination "$dest" --format parquet --run-id fallback-all \
+  >/dev/null 2>"$WORK/fallback-all.err" ||
+  fail "the default export of the whole database failed: $(tail -n 2 "$WORK/fallback-all.err")"
+fallbacks=$(jq -r '[.tables[] | "\(.schema).\(.name)" as $t | .columns[] | select(.output.fallback)
+                    | "\($t).\(.name)"] | join(" ")' "$dest/runs/fallback-all/_manifest.json")
+[[ -n $fallbacks ]] || fail "fallback-all: no column fell back"
+for column in $fallbacks; do
+  [[ $column =~ ^zoo\.(arrays|numbers|datetimes)\. ]] ||
+    fail "fallback-all: $column fell back, but its table holds no refused value"
+done
+summary=$(compare_run fallback-all)
+pass "default export of the whole database: $(wc -w <<<"$fallbacks") columns fell back ($fallbacks): $summary"
+
 # --- 2. The whole database with the three switches, snappy pages.
 "$PGEXPORT_BIN" export --destination "$dest" --format parquet --run-id text-snappy \
   --compression snappy "${text_flags[@]}" >/dev/null || fail "export with the text switches failed"
