@@ -35,6 +35,21 @@ compress::StreamCodec change_stream_codec(const BaseRun& base) {
        base.run_id, base.compression);
 }
 
+void apply_base_fallbacks(const BaseTable& table, pg::TableSchema& relation) {
+  for (pg::Column& column : relation.columns) {
+    for (size_t i = 0; i < table.columns.size(); ++i) {
+      const LoggedColumn& base_column = table.columns[i];
+      if (base_column.name != column.name || base_column.pg_type != column.type.name) continue;
+      const nlohmann::json& written = table.column_outputs[i];
+      if (!written.is_object()) continue;
+      if (auto fallback = written.find("fallback");
+          fallback != written.end() && fallback->is_string()) {
+        column.text_fallback = fallback->get<std::string>();
+      }
+    }
+  }
+}
+
 void check_change_columns(const BaseRun& base, const BaseTable& table,
                           const pg::TableSchema& relation, const format::Format& format) {
   for (const pg::Column& column : relation.columns) {

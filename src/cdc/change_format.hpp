@@ -33,6 +33,11 @@ std::unique_ptr<format::Format> make_change_format(const BaseRun& base,
 // The compressor around each change file's bytes.
 compress::StreamCodec change_stream_codec(const BaseRun& base);
 
+// Gives each column of `relation` that the base run wrote as text because a value had no typed
+// form (its manifest output's "fallback") the same fallback, so change files write it as the
+// base run's files do.
+void apply_base_fallbacks(const BaseTable& table, pg::TableSchema& relation);
+
 // Checks that `format` writes each column of `relation` that `table` (the base run's) also has,
 // with the same type, as the base run's manifest says its files do, so change files and base
 // files of a table read alike. Throws usage naming the table and column otherwise (a base run

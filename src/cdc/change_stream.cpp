@@ -642,6 +642,7 @@ class ChangeStream {
       version->version = version->columns == base->columns ? 1 : 2;
     }
     look_up_missing_values(*version);
+    apply_base_fallbacks(*base, version->schema);
     check_change_columns(base_, *base, version->schema, *format_);
     version->builder =
         std::make_unique<ChangeRowBuilder>(version->schema, version->key_positions, *format_);
@@ -698,7 +699,18 @@ class ChangeStream {
       table.open = open_file(*version);
     }
     std::string_view row = version->builder->build(transaction, change);
-    table.open->encoder->write_row(row);
+    try {
+      table.open->encoder->write_row(row);
+    } catch (const format::UnrepresentableValue& error) {
+      // The base run's files fix the column's type; a change file cannot write it otherwise.
+      fail(ErrorKind::data_error,
+           "{}. Change files keep the column types of base run {}, which cannot hold this "
+           "changed value; nothing of this batch is logged and the slot stays where it is. Run "
+           "`pgexport cdc init` again: its export writes a column that holds such a value as "
+           "PostgreSQL text (or give it the switch named above, which makes every such column "
+           "text)",
+           error.what(), base_.run_id);
+    }
     table.open->last_write = batch_.next_write();
     ++table.open->rows;
     ++table.rows;

@@ -530,7 +530,7 @@ class TableFileWriter {
       // The header exactly as the CSV encoder writes it.
       pg::TableSchema schema;
       for (const ColumnSpec& column : columns_)
-        schema.columns.push_back({column.name, 0, false, {}});
+        schema.columns.push_back({column.name, 0, false, {}, {}});
       StringSink header;
       auto encoder = format::CsvFormat().make_encoder(schema);
       encoder->start(header);
@@ -940,6 +940,10 @@ class TableMaterializer {
     spec.column.not_null = base && !base->nullable;
     spec.column.type = parquet_column_type(base ? base->plan_type : spec.pg_type, described);
     spec.column.type.name = spec.pg_type;  // the declared name (a domain's) for the file metadata
+    if (described.is_object() && described.contains("fallback") &&
+        described["fallback"].is_string()) {
+      spec.column.text_fallback = described["fallback"].get<std::string>();  // as the base wrote it
+    }
     if (base && !described.is_null() &&
         context_.parquet->describe_column(spec.column) != described) {
       fail(ErrorKind::usage,

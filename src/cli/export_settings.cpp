@@ -34,6 +34,7 @@ exporter::ExportConfig make_export_config(const Settings& settings) {
   config.filter.exclude = settings.list("exclude");
   config.chunk_bytes = settings.size("chunk-size");
   config.max_file_bytes = settings.size("max-file-size");
+  config.strict_types = settings.flag("strict-types");
   config.format_name = settings.required_text("format");
   config.compression_name = settings.required_text("compression");
   if (config.compression_name == "snappy" && config.format_name != "parquet") {

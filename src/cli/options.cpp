@@ -193,6 +193,10 @@ const std::vector<OptionSpec>& export_options() {
        "parquet: write arrays as PostgreSQL text, for multi-dimensional arrays or lower bounds"},
       {"parquet-timestamps-as-text", OptionType::flag, "false",
        "parquet: write timestamps as text, for values beyond the year 294246"},
+      {"strict-types", OptionType::flag, "false",
+       "parquet: end the export (exit 12) at a value its column's type cannot hold exactly "
+       "(numeric NaN, a timestamp past 294247, a 2-D array) instead of writing that column of "
+       "that table as PostgreSQL text"},
       {"memory-limit", OptionType::size, "512MiB",
        "upper bound for the buffers of all workers together: upload parts, and for parquet "
        "also row groups (half each)"},

@@ -48,6 +48,22 @@ void ExportProgress::task_finished(const ExportTask& task, uint64_t rows, uint64
   if (on_table_done_) on_table_done_(announce);
 }
 
+void ExportProgress::task_redone(const ExportTask& task, uint64_t rows, uint64_t wire_bytes,
+                                 uint64_t stored_bytes, double seconds) {
+  std::lock_guard lock(mutex_);
+  auto& table = tables_.at(task.table_index);
+  table.done.rows -= rows;
+  table.done.wire_bytes -= wire_bytes;
+  table.done.stored_bytes -= stored_bytes;
+  table.done.seconds -= seconds;
+  ++table.tasks_left;
+  finished_estimated_bytes_.fetch_sub(task.estimated_bytes, std::memory_order_relaxed);
+  finished_wire_bytes_.fetch_sub(wire_bytes, std::memory_order_relaxed);
+  rows_.fetch_sub(rows, std::memory_order_relaxed);
+  wire_bytes_.fetch_sub(wire_bytes, std::memory_order_relaxed);
+  stored_bytes_.fetch_sub(stored_bytes, std::memory_order_relaxed);
+}
+
 ProgressCounts ExportProgress::read() const {
   ProgressCounts counts;
   counts.tables_done = tables_done_.load(std::memory_order_relaxed);

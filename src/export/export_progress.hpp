@@ -41,6 +41,11 @@ class ExportProgress {
   void task_finished(const ExportTask& task, uint64_t rows, uint64_t wire_bytes,
                      uint64_t stored_bytes, double seconds);
 
+  // A finished task will run again (its table's column fell back to text): what it counted is
+  // taken back, and its table waits for it once more.
+  void task_redone(const ExportTask& task, uint64_t rows, uint64_t wire_bytes,
+                   uint64_t stored_bytes, double seconds);
+
   // The counts now, with the time since this object was made.
   ProgressCounts read() const;
 

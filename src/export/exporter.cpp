@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
+#include <optional>
 
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
@@ -51,6 +53,105 @@ void withdraw_attempt(storage::Storage& storage, const std::string& prefix,
     log::warn("cleanup incomplete; the run has no manifest, so readers ignore what is left",
               {{"prefix", prefix}, {"error", error.what()}});
   }
+}
+
+// A task met a value that its column's typed form cannot hold: which table and column, and why.
+class ColumnFallback : public Error {
+ public:
+  ColumnFallback(const format::UnrepresentableValue& cause, size_t table_index)
+      : Error(ErrorKind::data_error, cause.what()),
+        table_index(table_index),
+        column_index(*cause.column()),
+        reason(cause.reason()) {}
+  size_t table_index;
+  size_t column_index;
+  std::string reason;
+};
+
+// Runs the `pending` tasks on a fresh pool of workers, each result into `task_results`. Throws
+// ColumnFallback when a task met a value with no typed form (unless --strict-types), after the
+// pool has stopped every other task.
+void run_round(const ExportConfig& config, const format::Format& format, storage::Storage& storage,
+               const std::vector<pg::CatalogTable>& tables, const std::vector<ExportTask>& tasks,
+               const std::string& snapshot_id, const std::string& attempt,
+               pg::Connection& coordinator, const std::vector<size_t>& pending,
+               std::vector<std::optional<TaskResult>>& task_results,
+               std::vector<double>& job_busy_seconds) {
+  WorkerPool* pool_view = nullptr;
+  TaskRunner runner(
+      format, storage,
+      TaskOutput{config.run_id, attempt, config.codec, config.compression_level,
+                 config.max_file_bytes},
+      [&pool_view] { return pool_view->stopping(); }, config.progress);
+  WorkerPool pool(
+      config.jobs,
+      [&](int id) {
+        auto connection = pg::Connection::open(config.source, fmt::format("worker {}", id));
+        pg::apply_export_session_settings(connection);
+        pg::import_snapshot(connection, snapshot_id);
+        return connection;
+      },
+      [&](pg::Connection& connection, size_t index) {
+        const size_t task_index = pending[index];
+        const auto& task = tasks[task_index];
+        TaskResult result;
+        try {
+          result = runner.run(connection, tables[task.table_index], task);
+        } catch (const format::UnrepresentableValue& error) {
+          if (config.strict_types || !error.column()) throw;
+          throw ColumnFallback(error, task.table_index);
+        }
+        if (config.progress) {
+          config.progress->task_finished(task, result.rows, result.wire_bytes, result.stored_bytes,
+                                         result.seconds);
+        }
+        task_results[task_index] = std::move(result);
+      });
+  pool_view = &pool;
+  pool.run(
+      pending.size(), [&] { check_coordinator(coordinator); }, config.coordinator_check_interval);
+  const auto busy = pool.busy_seconds();
+  job_busy_seconds.resize(std::max(job_busy_seconds.size(), busy.size()), 0.0);
+  for (size_t i = 0; i < busy.size(); ++i) job_busy_seconds[i] += busy[i];
+}
+
+// Marks the column as text for the rest of the run, withdraws what its table has written, and
+// returns the tasks to run next: every task of that table and every task that has not finished
+// (the pool stopped those when the fallback was found).
+std::vector<size_t> redo_after_fallback(const ExportConfig& config, storage::Storage& storage,
+                                        std::vector<pg::CatalogTable>& tables,
+                                        const std::vector<ExportTask>& tasks,
+                                        const std::string& prefix, const ColumnFallback& fallback,
+                                        std::vector<std::optional<TaskResult>>& task_results) {
+  pg::TableSchema& table = tables.at(fallback.table_index).schema;
+  pg::Column& column = table.columns.at(fallback.column_index);
+  if (!column.text_fallback.empty()) {
+    // Text holds every value; a second refusal is a bug, and looping would never end.
+    fail(ErrorKind::internal, "column {} of table {} was refused after falling back to text: {}",
+         column.name, table.display_name(), fallback.what());
+  }
+  column.text_fallback = fallback.reason;
+  log::warn(
+      "a value has no exact typed form in this column, so the column is written as PostgreSQL "
+      "text in every file of the table (--strict-types makes this an error)",
+      {{"table", table.display_name()},
+       {"column", column.name},
+       {"pg_type", column.type.name},
+       {"reason", fallback.reason}});
+  storage.remove_prefix(prefix + table_directory(table.schema, table.name) + "/");
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    auto& result = task_results[i];
+    if (result && tasks[i].table_index == fallback.table_index) {
+      if (config.progress) {
+        config.progress->task_redone(tasks[i], result->rows, result->wire_bytes,
+                                     result->stored_bytes, result->seconds);
+      }
+      result.reset();
+    }
+    if (!result) pending.push_back(i);
+  }
+  return pending;
 }
 
 }  // namespace
@@ -129,33 +230,23 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   ResultCollector results(tables.size());
   std::vector<double> job_busy_seconds;
   try {
-    WorkerPool* pool_view = nullptr;
-    TaskRunner runner(
-        format, storage,
-        TaskOutput{config.run_id, attempt, config.codec, config.compression_level,
-                   config.max_file_bytes},
-        [&pool_view] { return pool_view->stopping(); }, config.progress);
-    WorkerPool pool(
-        config.jobs,
-        [&](int id) {
-          auto connection = pg::Connection::open(config.source, fmt::format("worker {}", id));
-          pg::apply_export_session_settings(connection);
-          pg::import_snapshot(connection, snapshot.snapshot_id);
-          return connection;
-        },
-        [&](pg::Connection& connection, size_t index) {
-          const auto& task = tasks[index];
-          auto result = runner.run(connection, tables[task.table_index], task);
-          if (config.progress) {
-            config.progress->task_finished(task, result.rows, result.wire_bytes,
-                                           result.stored_bytes, result.seconds);
-          }
-          results.add(std::move(result));
-        });
-    pool_view = &pool;
-    pool.run(
-        tasks.size(), [&] { check_coordinator(coordinator); }, config.coordinator_check_interval);
-    job_busy_seconds = pool.busy_seconds();
+    // One result per task, each written only by the worker that ran the task.
+    std::vector<std::optional<TaskResult>> task_results(tasks.size());
+    std::vector<size_t> pending(tasks.size());
+    for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+    // Each round either finishes every pending task or turns one more column into text, so
+    // there are at most as many rounds as columns, plus one.
+    while (!pending.empty()) {
+      try {
+        run_round(config, format, storage, tables, tasks, snapshot.snapshot_id, attempt,
+                  coordinator, pending, task_results, job_busy_seconds);
+        pending.clear();
+      } catch (const ColumnFallback& fallback) {
+        pending =
+            redo_after_fallback(config, storage, tables, tasks, prefix, fallback, task_results);
+      }
+    }
+    for (auto& result : task_results) results.add(std::move(*result));
     // A successful COMMIT proves the coordinator's session, and so its locks, lasted to the end.
     try {
       coordinator.exec("COMMIT");

@@ -53,6 +53,10 @@ struct ExportConfig {
   // How often the coordinator (which holds the snapshot and the locks) is checked while the
   // workers run: a lost coordinator fails the export within about this long.
   std::chrono::milliseconds coordinator_check_interval{2000};
+  // A value that its column's typed form cannot hold ends the export with data_error
+  // (--strict-types); otherwise that column of that table is written as PostgreSQL's text and
+  // the table's files are written again (docs/types.md, "When a value has no typed form").
+  bool strict_types = false;
   // Whether a committed run moves latest.json (not when exporting into a spool).
   bool move_latest_pointer = true;
   std::optional<ChangeCaptureStart> change_capture;  // set by `cdc init` only

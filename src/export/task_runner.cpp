@@ -113,10 +113,31 @@ FileResult TaskRunner::close_file(OpenFile& file, format::Encoder& encoder) cons
 
 TaskResult TaskRunner::run(pg::Connection& connection, const pg::CatalogTable& table,
                            const ExportTask& task) const {
+  TaskResult result;
+  try {
+    return run_into(connection, table, task, result);
+  } catch (...) {
+    // A task that fails leaves no object behind: the export may carry on without it (a column
+    // that falls back to text re-runs unfinished tasks), and what it wrote is in no result.
+    // After SIGTERM the whole attempt is withdrawn within the cleanup window instead.
+    if (stop_requested()) throw;
+    for (const auto& done : result.files) {
+      try {
+        storage_.remove(done.object.key);
+      } catch (const std::exception& error) {
+        log::warn("cannot remove a file of a failed task; the run's cleanup removes it",
+                  {{"key", done.object.key}, {"error", error.what()}});
+      }
+    }
+    throw;
+  }
+}
+
+TaskResult TaskRunner::run_into(pg::Connection& connection, const pg::CatalogTable& table,
+                                const ExportTask& task, TaskResult& result) const {
   const auto started = std::chrono::steady_clock::now();
   auto spec = format_.copy_spec(table.schema);
   auto encoder = format_.make_encoder(table.schema);
-  TaskResult result;
   result.table_index = task.table_index;
   int file_index = 0;
   OpenFile file = open_file(table, task, file_index, *encoder);
@@ -162,7 +183,7 @@ TaskResult TaskRunner::run(pg::Connection& connection, const pg::CatalogTable& t
                          log::field("rows", result.rows),
                          log::field("bytes", result.stored_bytes),
                          {"seconds", log::seconds_value(result.seconds)}});
-  return result;
+  return std::move(result);
 }
 
 void ResultCollector::add(TaskResult result) {

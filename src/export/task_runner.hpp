@@ -46,10 +46,14 @@ class TaskRunner {
   TaskRunner(const format::Format& format, storage::Storage& storage, TaskOutput output,
              std::function<bool()> should_stop, ExportProgress* progress = nullptr);
 
+  // Throws what stopped the task, having removed the files it had already committed.
   TaskResult run(pg::Connection& connection, const pg::CatalogTable& table,
                  const ExportTask& task) const;
 
  private:
+  // The task, collecting its committed files in `result` as it goes.
+  TaskResult run_into(pg::Connection& connection, const pg::CatalogTable& table,
+                      const ExportTask& task, TaskResult& result) const;
   struct OpenFile;
   OpenFile open_file(const pg::CatalogTable& table, const ExportTask& task, int file_index,
                      format::Encoder& encoder) const;

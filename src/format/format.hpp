@@ -14,9 +14,33 @@
 #include <vector>
 
 #include "common/byte_sink.hpp"
+#include "common/error.hpp"
 #include "pg/types.hpp"
 
 namespace pgexport::format {
+
+// A value that the column's typed representation cannot hold exactly (a numeric NaN in a
+// DECIMAL, a timestamp past what INT64 microseconds reach, a two-dimensional array in a LIST).
+// It is a data_error, so where nothing handles it the job ends with exit 12 and what() says
+// which switch keeps such values; the export catches it instead and writes the column as
+// PostgreSQL's text (pg::Column::text_fallback), unless --strict-types is given.
+class UnrepresentableValue : public Error {
+ public:
+  // `reason` is the short form for the manifest, such as "value 'NaN' has no decimal(10,2)
+  // form"; `column` the index of the column in its table, once the encoder knows it.
+  UnrepresentableValue(std::string message, std::string reason,
+                       std::optional<size_t> column = std::nullopt)
+      : Error(ErrorKind::data_error, std::move(message)),
+        reason_(std::move(reason)),
+        column_(column) {}
+
+  const std::string& reason() const { return reason_; }
+  std::optional<size_t> column() const { return column_; }
+
+ private:
+  std::string reason_;
+  std::optional<size_t> column_;
+};
 
 // COPY ... TO STDOUT wire formats. Each CopyData message the server sends holds one row.
 enum class WireFormat { text, csv, binary };

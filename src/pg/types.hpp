@@ -44,6 +44,11 @@ struct Column {
   int attnum = 0;
   bool not_null = false;
   TypeDesc type;
+  // Why the output writes this column as PostgreSQL's exact text rather than its typed form: a
+  // value of the column that the typed form cannot hold ("value 'NaN' has no decimal(10,2)
+  // form"). Empty for a column written as its type says. Set by the export once it meets such a
+  // value, and read back from a base run's manifest, so every file of the table agrees.
+  std::string text_fallback;
 };
 
 struct TableSchema {

@@ -46,9 +46,11 @@ grep -q -- "--replica-identity-full" "$WORK/refused.err" ||
   fail "a refused init changed a table's replica identity"
 pass "tables without replica identity (plain, partitions, identity NOTHING) refused with exit 2 and advice; nothing created"
 
-# An export that fails after the slot exists (a timestamp Parquet cannot hold): undone.
+# An export that fails after the slot exists (a timestamp Parquet cannot hold, which
+# --strict-types makes an error rather than a column of text): undone.
 status=0
-"$PGEXPORT_BIN" cdc init --destination "$WORK/failed" --format parquet --replica-identity-full --log-level info \
+"$PGEXPORT_BIN" cdc init --destination "$WORK/failed" --format parquet --strict-types \
+  --replica-identity-full --log-level info \
   >/dev/null 2>"$WORK/failed.err" || status=$?
 [[ $status == 12 ]] || fail "the failing export: exit $status, expected 12: $(cat "$WORK/failed.err")"
 grep -q "replication slot created" "$WORK/failed.err" || fail "the export failed before the slot existed; the test proves nothing"

@@ -32,6 +32,15 @@ need_postgres() {
     fail "no PostgreSQL reachable through PGHOST/PGPORT (scripts/test.sh starts one)"
 }
 
+# The Parquet readers of tests/node (DuckDB, parquet-wasm, hyparquet): sets node_dir and exports
+# PGEXPORT_NODE_DIR for tests/tools/compare_parquet.py.
+need_parquet_readers() {
+  node_dir=${PGEXPORT_NODE_DIR:-$PGEXPORT_SOURCE_DIR/tests/node}
+  [[ -d $node_dir/node_modules ]] ||
+    fail "no $node_dir/node_modules: the Parquet readers are not installed (npm ci in tests/node)"
+  export PGEXPORT_NODE_DIR=$node_dir
+}
+
 # For tests whose subject is the database session itself: without a server they fail.
 require_postgres() {
   psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1 ||

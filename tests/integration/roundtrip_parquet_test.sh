@@ -7,8 +7,9 @@
 # for the zoo.
 #
 # The zoo holds values the typed mapping refuses (2-D arrays, NaN in numeric(12,2), timestamps
-# in 294276 AD), so a plain export of the whole database must fail with data_error and publish
-# nothing; the three *-as-text switches export it all, but change every numeric, array and
+# in 294276 AD), so with --strict-types an export of the whole database must fail with data_error
+# and publish nothing (without it, those columns fall back to text: parquet_fallback_test.sh);
+# the three *-as-text switches export it all, but change every numeric, array and
 # timestamp column, so the sample schemas are also exported alone with the typed mapping (and
 # the zoo tables the typed mapping keeps, too). Between them, the runs also cover snappy and gzip
 # pages, small files (--max-file-size), small row groups (--row-group-size) and ctid-split
@@ -58,13 +59,14 @@ tables_in_database=$(sql "$SAMPLE_DB" -c "SELECT count(*) FROM pg_class c
 zoo_tables=$(sql "$SAMPLE_DB" -c "SELECT count(*) FROM pg_class
   WHERE relnamespace = 'zoo'::regnamespace AND relkind IN ('r','p') AND NOT relispartition")
 
-# --- 1. The typed mapping refuses the zoo: exit 12, one line naming table, column and switch,
-# no manifest, nothing left behind. Each refusing table on its own names its own switch.
+# --- 1. With --strict-types the typed mapping refuses the zoo: exit 12, one line naming table,
+# column and switch, no manifest, nothing left behind. Each refusing table on its own names its
+# own switch.
 expect_data_error() { # $1 = run id, $2 = table regex, $3 = switch; more export arguments follow
   local run=$1 table=$2 switch=$3 status=0 line
   shift 3
-  "$PGEXPORT_BIN" export --destination "$dest" --format parquet --run-id "$run" "$@" \
-    >"$WORK/$run.out" 2>"$WORK/$run.err" || status=$?
+  "$PGEXPORT_BIN" export --destination "$dest" --format parquet --run-id "$run" --strict-types \
+    "$@" >"$WORK/$run.out" 2>"$WORK/$run.err" || status=$?
   [[ $status == 12 ]] ||
     fail "$run: exit $status, want 12 (data_error): $(tail -n 2 "$WORK/$run.err")"
   [[ ! -e $dest/runs/$run/_manifest.json ]] || fail "$run: a failed run wrote a manifest"
@@ -94,8 +96,23 @@ expect_data_error typed-numbers 'zoo\.numbers' --parquet-numeric-as-text \
   --include zoo.numbers >/dev/null
 expect_data_error typed-datetimes 'zoo\.datetimes' --parquet-timestamps-as-text \
   --include zoo.datetimes >/dev/null
-pass "typed export of the whole database: exit 12, no manifest, '$named'; each refusing table" \
+pass "--strict-types export of the whole database: exit 12, no manifest, '$named'; each refusing table" \
   "names its switch"
+
+# --- 1a. Without --strict-types the whole database exports: only columns of the three refusing
+# tables fall back to text, and every value still comes back exact.
+"$PGEXPORT_BIN" export --destination "$dest" --format parquet --run-id fallback-all \
+  >/dev/null 2>"$WORK/fallback-all.err" ||
+  fail "the default export of the whole database failed: $(tail -n 2 "$WORK/fallback-all.err")"
+fallbacks=$(jq -r '[.tables[] | "\(.schema).\(.name)" as $t | .columns[] | select(.output.fallback)
+                    | "\($t).\(.name)"] | join(" ")' "$dest/runs/fallback-all/_manifest.json")
+[[ -n $fallbacks ]] || fail "fallback-all: no column fell back"
+for column in $fallbacks; do
+  [[ $column =~ ^zoo\.(arrays|numbers|datetimes)\. ]] ||
+    fail "fallback-all: $column fell back, but its table holds no refused value"
+done
+summary=$(compare_run fallback-all)
+pass "default export of the whole database: $(wc -w <<<"$fallbacks") columns fell back ($fallbacks): $summary"
 
 # --- 2. The whole database with the three switches, snappy pages.
 "$PGEXPORT_BIN" export --destination "$dest" --format parquet --run-id text-snappy \

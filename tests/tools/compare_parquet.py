@@ -87,6 +87,10 @@ SET bytea_output = 'hex';
 """
 
 
+# The one column of the files of a table that has no columns, NULL in every row.
+NO_COLUMNS_PLACEHOLDER = "_pgexport_no_columns"
+
+
 def quote_identifier(name):
     return '"' + name.replace('"', '""') + '"'
 
@@ -439,7 +443,8 @@ def compare_file_reader(report, reader, column_class, field_type, promise, table
     for file, document in documents:
         key = file["key"]
         fields = document["fields"]
-        if [f["name"] for f in fields] != names:
+        # A table without columns is written with one placeholder column (docs/types.md).
+        if [f["name"] for f in fields] != (names or [NO_COLUMNS_PLACEHOLDER]):
             report.problem(f"{key}: {reader} reads fields {[f['name'] for f in fields]}, "
                            f"the manifest has {names}")
             continue
@@ -504,7 +509,7 @@ def main():
         for table, renderings in zip(tables, plans):
             files = [os.path.join(args.root, f["key"]) for f in table["files"]]
             if not renderings:
-                continue  # DuckDB refuses Parquet files without columns (docs/types.md)
+                continue  # only the placeholder column: the file readers check its rows
             select = ", ".join(f"{r.duckdb} AS c{k}" for k, r in enumerate(renderings))
             jobs.append({"files": files, "query": f"SELECT {select} FROM t"})
             jobs.append({"files": files, "query": "SELECT * FROM t LIMIT 0"})

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.hpp"
+#include "format/format.hpp"
 #include "format/parquet/pg_binary.hpp"
 
 namespace pgexport::format::parquet {
@@ -39,11 +40,13 @@ void ListColumnWriter::write(std::optional<std::string_view> value, uint8_t repe
     return;
   }
   if (header.dimensions != 1 || header.lower_bound != 1) {
-    fail(ErrorKind::data_error,
-         "the array has {} dimension(s) with lower bound {}; a Parquet LIST keeps only "
-         "one-dimensional arrays that start at 1, so this value would lose its shape. Export "
-         "arrays as PostgreSQL text instead (--parquet-arrays-as-text)",
-         header.dimensions, header.lower_bound);
+    throw UnrepresentableValue(
+        fmt::format("the array has {} dimension(s) with lower bound {}; a Parquet LIST keeps "
+                    "only one-dimensional arrays that start at 1, so this value would lose its "
+                    "shape. Export arrays as PostgreSQL text instead (--parquet-arrays-as-text)",
+                    header.dimensions, header.lower_bound),
+        fmt::format("an array of {} dimension(s) with lower bound {} has no LIST form",
+                    header.dimensions, header.lower_bound));
   }
   if (std::find(element_oids_.begin(), element_oids_.end(), header.element_oid) ==
       element_oids_.end()) {

@@ -13,6 +13,17 @@ constexpr std::string_view kVersionKey = "pgexport.version";
 // The reader profile, so a file found on its own tells which engines it was written for.
 constexpr std::string_view kProfileKey = "pgexport.parquet_profile";
 
+// A Parquet schema without a leaf column is valid, but DuckDB refuses such a file ("Need at least
+// one non-root column"). A table without columns is written with this one column instead, NULL in
+// every row, so every reader sees its rows; pgexport.columns (and the manifest) list no column.
+pg::Column no_columns_placeholder() {
+  pg::Column column;
+  column.name = std::string(kNoColumnsPlaceholder);
+  column.type.oid = column.type.declared_oid = pg::oid::kBool;
+  column.type.name = column.type.base_name = "boolean";
+  return column;
+}
+
 MappingOptions mapping_options(const ParquetOptions& options) {
   return {.profile = options.profile,
           .numeric_as_text = options.numeric_as_text,
@@ -29,6 +40,14 @@ FileWriterOptions file_writer_options(const ParquetOptions& options) {
           .dictionary_bytes = options.dictionary_bytes};
 }
 
+// The column's representation, and when it fell back to text, why (the manifest and the
+// file's metadata say the same).
+nlohmann::json describe_column_output(const pg::Column& column, const MappingOptions& mapping) {
+  nlohmann::json description = describe_plan(plan_column(column, mapping));
+  if (!column.text_fallback.empty()) description["fallback"] = column.text_fallback;
+  return description;
+}
+
 // pgexport.columns: for each column its name, PostgreSQL type and Parquet representation, so a
 // reader can restore the exact PostgreSQL type (a "string" column may be an interval).
 std::string columns_metadata(const pg::TableSchema& table, const MappingOptions& mapping) {
@@ -39,7 +58,7 @@ std::string columns_metadata(const pg::TableSchema& table, const MappingOptions&
       entry["postgres_base_type"] = column.type.base_name;  // a domain's underlying type
     }
     entry["not_null"] = column.not_null;
-    entry["parquet"] = describe_plan(plan_column(column, mapping));
+    entry["parquet"] = describe_column_output(column, mapping);
     columns.push_back(std::move(entry));
   }
   return columns.dump();
@@ -130,7 +149,7 @@ std::unique_ptr<TextRowWriter> ParquetFormat::make_text_row_writer(
 }
 
 nlohmann::json ParquetFormat::describe_column(const pg::Column& column) const {
-  return describe_plan(plan_column(column, mapping()));
+  return describe_column_output(column, mapping());
 }
 
 ParquetEncoder::ParquetEncoder(const pg::TableSchema& table, const ParquetOptions& options)
@@ -139,6 +158,11 @@ ParquetEncoder::ParquetEncoder(const pg::TableSchema& table, const ParquetOption
   for (const auto& column : table_.columns) {
     writer_.add_column(
         make_column_writer(column, plan_column(column, mapping), writer_.column_settings()));
+  }
+  if (table_.columns.empty()) {
+    const pg::Column placeholder = no_columns_placeholder();
+    writer_.add_column(make_column_writer(placeholder, plan_column(placeholder, mapping),
+                                          writer_.column_settings()));
   }
   std::vector<KeyValue> metadata = {
       {std::string(kTableKey), table_.display_name()},
@@ -155,12 +179,19 @@ void ParquetEncoder::start(ByteSink& out) {
 }
 
 void ParquetEncoder::write_row(std::string_view wire_row) {
-  const size_t count = writer_.column_count();
+  const size_t count = table_.columns.size();
   size_t column = 0;
   try {
     pg_binary::TupleReader fields(wire_row, count);
     for (; column < count; ++column) writer_.column(column).write(fields.next(), 0);
     fields.expect_end();
+    if (count == 0) writer_.column(0).write(std::nullopt, 0);  // the placeholder
+  } catch (const UnrepresentableValue& error) {
+    const pg::Column& failed = table_.columns.at(column);
+    throw UnrepresentableValue(
+        fmt::format("table {}, column {} ({}), row {} of this file: {}", table_.display_name(),
+                    failed.name, failed.type.name, writer_.rows_written() + 1, error.what()),
+        error.reason(), column);
   } catch (const Error& error) {
     if (error.kind() != ErrorKind::data_error) throw;
     const uint64_t row = writer_.rows_written() + 1;

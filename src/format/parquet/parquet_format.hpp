@@ -36,6 +36,10 @@ struct ParquetOptions {
   std::vector<std::pair<std::string, std::string>> metadata;
 };
 
+// The one column of the files of a table that has no columns (DuckDB refuses a Parquet file
+// without a leaf column): an optional BOOLEAN, NULL in every row (docs/types.md).
+inline constexpr std::string_view kNoColumnsPlaceholder = "_pgexport_no_columns";
+
 // The representation switches as describe_options() writes them, read back; nullopt when
 // `description` is not such an object (a switch missing or not a boolean, a profile that is not
 // "portable" or "exact"). A description without "profile" was written before profiles existed,

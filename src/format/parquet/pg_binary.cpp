@@ -3,6 +3,7 @@
 #include <array>
 
 #include "common/error.hpp"
+#include "format/format.hpp"
 
 namespace pgexport::format::parquet::pg_binary {
 namespace {
@@ -169,12 +170,14 @@ void append_numeric_text(std::string& out, const NumericView& numeric) {
 
 __int128 numeric_to_unscaled(const NumericView& numeric, int precision, int scale) {
   if (numeric.is_special()) {
-    fail(ErrorKind::data_error,
-         "the numeric value {} has no Parquet DECIMAL form; export numeric columns as "
-         "PostgreSQL text instead (--parquet-numeric-as-text)",
-         numeric.sign == kNumericNaN                ? "NaN"
-         : numeric.sign == kNumericPositiveInfinity ? "Infinity"
-                                                    : "-Infinity");
+    const std::string_view text = numeric.sign == kNumericNaN                ? "NaN"
+                                  : numeric.sign == kNumericPositiveInfinity ? "Infinity"
+                                                                             : "-Infinity";
+    throw UnrepresentableValue(
+        fmt::format("the numeric value {} has no Parquet DECIMAL form; export numeric columns "
+                    "as PostgreSQL text instead (--parquet-numeric-as-text)",
+                    text),
+        fmt::format("value '{}' has no decimal({},{}) form", text, precision, scale));
   }
   if (precision < 1 || precision > kMaxDecimalPrecision || scale < 0) {
     fail(ErrorKind::internal, "DECIMAL({},{}) is not a valid Parquet decimal", precision, scale);
@@ -201,17 +204,21 @@ __int128 numeric_to_unscaled(const NumericView& numeric, int precision, int scal
     } else {
       int dropped = -exponent;
       if (dropped >= kDecimalDigitsPerNumericDigit || digit % kPowersOfTen[dropped] != 0) {
-        fail(ErrorKind::data_error,
-             "the numeric value {} has more than {} fractional digits and would need rounding "
-             "to fit DECIMAL({},{})",
-             render(), scale, precision, scale);
+        throw UnrepresentableValue(
+            fmt::format("the numeric value {} has more than {} fractional digits and would need "
+                        "rounding to fit DECIMAL({},{})",
+                        render(), scale, precision, scale),
+            fmt::format("value '{}' would need rounding to fit decimal({},{})", render(), precision,
+                        scale));
       }
       term = digit / kPowersOfTen[dropped];
     }
     total += term;
     if (total >= limit) {
-      fail(ErrorKind::data_error, "the numeric value {} does not fit DECIMAL({},{})", render(),
-           precision, scale);
+      throw UnrepresentableValue(fmt::format("the numeric value {} does not fit DECIMAL({},{})",
+                                             render(), precision, scale),
+                                 fmt::format("value '{}' has more digits than decimal({},{}) holds",
+                                             render(), precision, scale));
     }
   }
   __int128 value = static_cast<__int128>(total);
@@ -248,11 +255,15 @@ int64_t timestamp_to_unix_micros(int64_t postgres_micros) {
   // Strictly below INT64_MAX - shift, so a finite value never becomes the infinity sentinel.
   // (At the other end PostgreSQL stops at 4714 BC, far from -INT64_MAX.)
   if (postgres_micros >= kTimestampInfinity - kPostgresEpochMicros) {
-    fail(ErrorKind::data_error,
-         "the timestamp {} is after 294247-01-10 04:00:54.775806, the last instant a Parquet "
-         "TIMESTAMP(MICROS) can hold; export timestamps as PostgreSQL text instead "
-         "(--parquet-timestamps-as-text)",
-         describe_timestamp(postgres_micros));
+    const std::string text = describe_timestamp(postgres_micros);
+    throw UnrepresentableValue(
+        fmt::format("the timestamp {} is after 294247-01-10 04:00:54.775806, the last instant a "
+                    "Parquet TIMESTAMP(MICROS) can hold; export timestamps as PostgreSQL text "
+                    "instead (--parquet-timestamps-as-text)",
+                    text),
+        fmt::format("value {} is after 294247-01-10 04:00:54.775806, the last instant of "
+                    "TIMESTAMP(MICROS)",
+                    text));
   }
   return postgres_micros + kPostgresEpochMicros;
 }

@@ -392,6 +392,12 @@ ColumnPlan plan_column(const pg::Column& column, const MappingOptions& options) 
   ColumnPlan plan;
   const std::string name = pg::quote_identifier(column.name);
   const pg::TypeDesc& type = column.type;
+  if (!column.text_fallback.empty()) {
+    // A value of this column has no typed form: the whole column is the server's text.
+    plan.leaf = {ValueKind::server_text};
+    plan.select_expression = name + "::pg_catalog.text";
+    return plan;
+  }
   if (type.kind == pg::TypeKind::array && type.element && !options.arrays_as_text) {
     pg::TypeDesc element = *type.element;
     // The column's type modifier applies to its elements (numeric(10,2)[]).

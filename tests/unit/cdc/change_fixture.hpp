@@ -34,12 +34,12 @@ inline pg::TypeDesc scalar(pg::Oid oid, std::string name) {
 // "c,d" text, doc jsonb.
 inline pg::TableSchema orders() {
   pg::TableSchema table{"public", "Orders", {}};
-  table.columns.push_back({"id", 1, true, scalar(pg::oid::kInt8, "bigint")});
-  table.columns.push_back({"note", 2, false, scalar(pg::oid::kText, "text")});
-  table.columns.push_back({"big", 3, false, scalar(pg::oid::kText, "text")});
-  table.columns.push_back({"a\"b", 4, false, scalar(pg::oid::kText, "text")});
-  table.columns.push_back({"c,d", 5, false, scalar(pg::oid::kText, "text")});
-  table.columns.push_back({"doc", 6, false, scalar(pg::oid::kJsonb, "jsonb")});
+  table.columns.push_back({"id", 1, true, scalar(pg::oid::kInt8, "bigint"), {}});
+  table.columns.push_back({"note", 2, false, scalar(pg::oid::kText, "text"), {}});
+  table.columns.push_back({"big", 3, false, scalar(pg::oid::kText, "text"), {}});
+  table.columns.push_back({"a\"b", 4, false, scalar(pg::oid::kText, "text"), {}});
+  table.columns.push_back({"c,d", 5, false, scalar(pg::oid::kText, "text"), {}});
+  table.columns.push_back({"doc", 6, false, scalar(pg::oid::kJsonb, "jsonb"), {}});
   return table;
 }
 

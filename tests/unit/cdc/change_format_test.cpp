@@ -97,6 +97,31 @@ TEST(ChangeFormat, ColumnsMustBeWrittenAsTheBaseRunWroteThem) {
   EXPECT_NO_THROW(check_change_columns(base, table, relation, *typed));
 }
 
+TEST(ChangeFormat, AColumnThatFellBackInTheBaseRunIsTextInChangeFiles) {
+  BaseRun base = base_of("parquet", "zstd");
+  format::parquet::ParquetOptions options;
+  base.format_options = format::parquet::ParquetFormat(options).describe_options();
+  auto format = make_change_format(base, {});
+  BaseTable table;
+  table.schema = "public";
+  table.name = "orders";
+  table.columns = {{"amount", "numeric(12,2)"}, {"other", "numeric(12,2)"}};
+  // The base run met a NaN in amount, and wrote that column (only) as text.
+  pg::Column fell_back = numeric_column("amount");
+  fell_back.text_fallback = "value 'NaN' has no decimal(12,2) form";
+  table.column_outputs = {format->describe_column(fell_back),
+                          format->describe_column(numeric_column("other"))};
+  pg::TableSchema relation{"public", "orders", {numeric_column("amount"), numeric_column("other")}};
+  // As the stream describes the table, amount is typed, which the base files are not.
+  EXPECT_THROW(check_change_columns(base, table, relation, *format), Error);
+  apply_base_fallbacks(table, relation);
+  EXPECT_EQ(relation.columns[0].text_fallback, "value 'NaN' has no decimal(12,2) form");
+  EXPECT_EQ(relation.columns[1].text_fallback, "");
+  EXPECT_NO_THROW(check_change_columns(base, table, relation, *format));
+  EXPECT_EQ(format->copy_spec(relation).select_list[0], "\"amount\"::pg_catalog.text");
+  EXPECT_EQ(format->describe_column(relation.columns[1])["type"], "decimal(12,2)");
+}
+
 pg::Column uuid_column() {
   pg::Column column;
   column.name = "id";

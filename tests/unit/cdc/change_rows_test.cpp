@@ -113,7 +113,7 @@ TEST(ChangeTableSchema, MetadataColumnsComeFirstWithTheirTypes) {
 
 TEST(ChangeTableSchema, AColumnNamedLikeAMetadataColumnIsRefused) {
   pg::TableSchema table = fixture::orders();
-  table.columns.push_back({"_seq", 7, false, fixture::scalar(pg::oid::kInt4, "integer")});
+  table.columns.push_back({"_seq", 7, false, fixture::scalar(pg::oid::kInt4, "integer"), {}});
   try {
     change_table_schema(table);
     FAIL() << "accepted";
@@ -216,8 +216,8 @@ TEST(ChangeRowBuilder, ParquetRefusesWhatTheFullExportRefusesNamingTheSwitch) {
   pg::TableSchema table{"public", "prices", {}};
   pg::TypeDesc amount = fixture::scalar(pg::oid::kNumeric, "numeric(12,2)");
   amount.typmod = ((12 << 16) | 2) + 4;
-  table.columns.push_back({"id", 1, true, fixture::scalar(pg::oid::kInt8, "bigint")});
-  table.columns.push_back({"amount", 2, false, amount});
+  table.columns.push_back({"id", 1, true, fixture::scalar(pg::oid::kInt8, "bigint"), {}});
+  table.columns.push_back({"amount", 2, false, amount, {}});
   format::parquet::ParquetFormat parquet;
   ChangeRowBuilder builder(table, {0}, parquet);
   auto encoder = parquet.make_encoder(builder.change_table());

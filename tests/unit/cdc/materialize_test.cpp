@@ -52,10 +52,10 @@ struct TableDef {
 TableDef items() {
   TableDef table;
   table.schema = {"public", "items", {}};
-  table.schema.columns.push_back({"id", 1, true, scalar(pg::oid::kInt4, "integer")});
-  table.schema.columns.push_back({"name", 2, false, scalar(pg::oid::kText, "text")});
-  table.schema.columns.push_back({"big", 3, false, scalar(pg::oid::kText, "text")});
-  table.schema.columns.push_back({"doc", 4, false, scalar(pg::oid::kJsonb, "jsonb")});
+  table.schema.columns.push_back({"id", 1, true, scalar(pg::oid::kInt4, "integer"), {}});
+  table.schema.columns.push_back({"name", 2, false, scalar(pg::oid::kText, "text"), {}});
+  table.schema.columns.push_back({"big", 3, false, scalar(pg::oid::kText, "text"), {}});
+  table.schema.columns.push_back({"doc", 4, false, scalar(pg::oid::kJsonb, "jsonb"), {}});
   table.key = {pg::TableKey::Kind::primary_key, {"id"}};
   table.key_positions = {0};
   return table;
@@ -65,8 +65,8 @@ TableDef items() {
 TableDef events() {
   TableDef table;
   table.schema = {"public", "events", {}};
-  table.schema.columns.push_back({"at", 1, false, scalar(pg::oid::kText, "text")});
-  table.schema.columns.push_back({"n", 2, false, scalar(pg::oid::kInt4, "integer")});
+  table.schema.columns.push_back({"at", 1, false, scalar(pg::oid::kText, "text"), {}});
+  table.schema.columns.push_back({"n", 2, false, scalar(pg::oid::kInt4, "integer"), {}});
   table.key = {pg::TableKey::Kind::full_row, {}};
   table.key_positions = {0, 1};
   return table;
@@ -516,7 +516,7 @@ TEST_P(MaterializeTest, AFullRowTableWithAnAddedColumnHasItInItsKey) {
   // new run's key names the newest columns; older changes carry the old row without the new
   // column, which is NULL in it (no default).
   TableDef v2 = events();
-  v2.schema.columns.push_back({"source", 3, false, scalar(pg::oid::kText, "text")});
+  v2.schema.columns.push_back({"source", 3, false, scalar(pg::oid::kText, "text"), {}});
   v2.key_positions = {0, 1, 2};
   write_entry(1, {{events(),
                    1,
@@ -541,7 +541,7 @@ TEST_P(MaterializeTest, TheNewestSchemaVersionDecidesTheColumns) {
   // Version 2: big dropped, extra (text) added.
   TableDef v2 = items();
   v2.schema.columns.erase(v2.schema.columns.begin() + 2);
-  v2.schema.columns.push_back({"extra", 5, false, scalar(pg::oid::kText, "text")});
+  v2.schema.columns.push_back({"extra", 5, false, scalar(pg::oid::kText, "text"), {}});
   write_entry(1, {{items(), 1, {{ChangeOp::update, 0x200, item(2, "two'", "B2'")}}}});
   write_entry(2, {{v2, 2, {{ChangeOp::update, 0x300, Row{"1", "one'", std::nullopt, "e"}}}}});
   run();
@@ -558,8 +558,8 @@ TEST_P(MaterializeTest, TheNewestSchemaVersionDecidesTheColumns) {
 TEST_P(MaterializeTest, OlderRowsHoldTheConstantDefaultOfAColumnAddedAfterThem) {
   write_base({{items(), {item(1, "one", "B1"), item(2, "two", "B2")}}}, 0x100);
   TableDef v2 = items();
-  v2.schema.columns.push_back({"extra", 5, false, scalar(pg::oid::kText, "text")});
-  v2.schema.columns.push_back({"plain", 6, false, scalar(pg::oid::kInt4, "integer")});
+  v2.schema.columns.push_back({"extra", 5, false, scalar(pg::oid::kText, "text"), {}});
+  v2.schema.columns.push_back({"plain", 6, false, scalar(pg::oid::kInt4, "integer"), {}});
   write_entry(1, {{v2,
                    2,
                    {{ChangeOp::update, 0x200, Row{"1", "one'", "B1", std::nullopt, "e", "5"}}},
@@ -577,7 +577,7 @@ TEST_P(MaterializeTest, AFullRowOfAnOlderVersionMatchesWithTheAddedColumnsDefaul
   using R = Row;
   write_base({{events(), {R{"a", "1"}, R{"b", "2"}}}}, 0x100);
   TableDef v2 = events();
-  v2.schema.columns.push_back({"x", 3, false, scalar(pg::oid::kInt4, "integer")});
+  v2.schema.columns.push_back({"x", 3, false, scalar(pg::oid::kInt4, "integer"), {}});
   v2.key_positions = {0, 1, 2};
   // Version 1's update names the old row without x; version 2's delete names it with x = 7,
   // as the server reads a row written before x was added.

@@ -61,5 +61,35 @@ TEST(ExportProgress, ATableIsAnnouncedOnceWhenItsLastTaskFinishes) {
   EXPECT_EQ(progress.read().tables_done, 2u);
 }
 
+// A column that falls back to text makes its table's finished tasks run again: what they
+// counted is taken back, so the table is announced once, with the totals of the tasks kept.
+TEST(ExportProgress, ARedoneTaskIsCountedOnce) {
+  std::vector<TableExported> announced;
+  ExportProgress progress([&](const TableExported& table) { announced.push_back(table); });
+  std::vector<pg::CatalogTable> tables = {table_named("odd")};
+  std::vector<ExportTask> tasks = {task_of(0, 0, 600), task_of(0, 1, 400)};
+  progress.start(tables, tasks);
+  progress.add(10, 500, 50);
+  progress.task_finished(tasks[0], 10, 500, 50, 1.0);
+  progress.task_redone(tasks[0], 10, 500, 50, 1.0);
+  auto counts = progress.read();
+  EXPECT_EQ(counts.rows, 0u);
+  EXPECT_EQ(counts.finished_estimated_bytes, 0u);
+  progress.add(10, 500, 60);
+  progress.task_finished(tasks[0], 10, 500, 60, 1.0);
+  EXPECT_TRUE(announced.empty()) << "the table still waits for its second task";
+  progress.add(4, 200, 20);
+  progress.task_finished(tasks[1], 4, 200, 20, 0.5);
+  ASSERT_EQ(announced.size(), 1u);
+  EXPECT_EQ(announced[0].rows, 14u);
+  EXPECT_EQ(announced[0].stored_bytes, 80u);
+  EXPECT_DOUBLE_EQ(announced[0].seconds, 1.5);
+  counts = progress.read();
+  EXPECT_EQ(counts.rows, 14u);
+  EXPECT_EQ(counts.wire_bytes, 700u);
+  EXPECT_EQ(counts.finished_estimated_bytes, 1000u);
+  EXPECT_EQ(counts.tables_done, 1u);
+}
+
 }  // namespace
 }  // namespace pgexport::exporter

@@ -7,8 +7,8 @@ namespace {
 
 pg::TableSchema two_columns() {
   pg::TableSchema table{"public", "t", {}};
-  table.columns.push_back(pg::Column{"id", 1, true, {}});
-  table.columns.push_back(pg::Column{"odd, \"name\"", 2, false, {}});
+  table.columns.push_back(pg::Column{"id", 1, true, {}, {}});
+  table.columns.push_back(pg::Column{"odd, \"name\"", 2, false, {}, {}});
   return table;
 }
 

@@ -591,6 +591,98 @@ TEST(ParquetEncoder, ArraysThatLoseTheirShapeAreDataErrors) {
   EXPECT_NE(wrong_type.find("type oid 25"), std::string::npos) << wrong_type;
 }
 
+TEST(ParquetEncoder, UnrepresentableValuesNameTheirColumnAndAShortReason) {
+  auto table =
+      table_of({column("id", base_type(kInt4, "integer")),
+                column("amount", base_type(kNumeric, "numeric(10,2)", numeric_typmod(10, 2))),
+                column("at", base_type(pg::oid::kTimestamptz, "timestamp with time zone")),
+                column("a", array_of(base_type(kInt4, "integer"), 1007))});
+  ParquetEncoder encoder(table, {});
+  StringSink sink;
+  encoder.start(sink);
+  // What the caller needs to fall back: the column's index and a reason fit for the manifest.
+  auto refusal = [&](const std::string& row) -> std::pair<size_t, std::string> {
+    try {
+      encoder.write_row(row);
+    } catch (const UnrepresentableValue& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::data_error);
+      return {error.column().value_or(99), error.reason()};
+    }
+    ADD_FAILURE() << "no UnrepresentableValue";
+    return {99, ""};
+  };
+  const std::string ok_at = int8_value(0), ok_list = array_value(23, {int4_value(1)});
+  EXPECT_EQ(refusal(tuple({int4_value(1), numeric_value("NaN"), ok_at, ok_list})),
+            (std::pair<size_t, std::string>{1, "value 'NaN' has no decimal(10,2) form"}));
+  EXPECT_EQ(refusal(tuple({int4_value(1), numeric_value("-Infinity"), ok_at, ok_list})),
+            (std::pair<size_t, std::string>{1, "value '-Infinity' has no decimal(10,2) form"}));
+  // 294276-12-31 23:59:59.999999, PostgreSQL's last timestamp, in its microseconds since 2000.
+  const auto [at_column, at_reason] = refusal(
+      tuple({int4_value(1), numeric_value("1.50"), int8_value(9223371331199999999), ok_list}));
+  EXPECT_EQ(at_column, 2u);
+  EXPECT_NE(at_reason.find("294276-12-31 23:59:59.999999"), std::string::npos) << at_reason;
+  EXPECT_EQ(refusal(tuple({int4_value(1), numeric_value("1.50"), ok_at,
+                           array_value(23, {int4_value(1)}, 1, 2)})),
+            (std::pair<size_t, std::string>{
+                3, "an array of 2 dimension(s) with lower bound 1 has no LIST form"}));
+  // A damaged row is no reason to fall back: it stays an ordinary data_error.
+  try {
+    encoder.write_row(tuple({int4_value(1)}));
+    ADD_FAILURE() << "no error";
+  } catch (const UnrepresentableValue&) {
+    ADD_FAILURE() << "a malformed row must not ask for a fallback";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::data_error);
+  }
+}
+
+TEST(ParquetEncoder, AColumnThatFellBackIsTheServersTextAndSaysWhy) {
+  auto table =
+      table_of({column("id", base_type(kInt4, "integer")),
+                column("amount", base_type(kNumeric, "numeric(10,2)", numeric_typmod(10, 2)))});
+  table.columns[1].text_fallback = "value 'NaN' has no decimal(10,2) form";
+  ParquetFormat format;
+  EXPECT_EQ(format.copy_spec(table).select_list,
+            (std::vector<std::string>{"\"id\"", "\"amount\"::pg_catalog.text"}));
+  const nlohmann::json described = format.describe_column(table.columns[1]);
+  EXPECT_EQ(described["type"], "string");
+  EXPECT_EQ(described["exact_text"], true);
+  EXPECT_EQ(described["fallback"], "value 'NaN' has no decimal(10,2) form");
+  EXPECT_FALSE(format.describe_column(table.columns[0]).contains("fallback"));
+
+  // The server sends the text; the file holds it as STRING, and its metadata says why.
+  auto footer = read_footer(write_file(table, {tuple({int4_value(1), std::string("NaN")}),
+                                               tuple({int4_value(2), std::string("1.50")})}));
+  EXPECT_EQ(first_chunk(footer, 0, 1)[cmd::kStatistics][st::kMax].s(), "NaN");
+  std::map<std::string, std::string> kv;
+  for (const auto& entry : footer[fmd::kKeyValue].list()) kv[entry[1].s()] = entry[2].s();
+  auto columns = nlohmann::json::parse(kv["pgexport.columns"]);
+  EXPECT_EQ(columns[1]["postgres_type"], "numeric(10,2)");
+  EXPECT_EQ(columns[1]["parquet"], described);
+  EXPECT_EQ(columns[0]["parquet"]["type"], "int32");
+}
+
+TEST(ParquetEncoder, ATableWithoutColumnsGetsOnePlaceholderColumn) {
+  // DuckDB refuses a file without a leaf column; the placeholder keeps the rows readable.
+  auto footer = read_footer(write_file(table_of({}), {tuple({}), tuple({}), tuple({})}));
+  const auto& schema = footer[fmd::kSchema].list();
+  ASSERT_EQ(schema.size(), 2u);
+  // SchemaElement: 1 type, 3 repetition_type, 4 name.
+  EXPECT_EQ(schema[1][4].s(), kNoColumnsPlaceholder);
+  EXPECT_EQ(schema[1][1].i(), 0);  // BOOLEAN
+  EXPECT_EQ(schema[1][3].i(), 1);  // OPTIONAL
+  EXPECT_EQ(footer[fmd::kNumRows].i(), 3);
+  EXPECT_EQ(first_chunk(footer)[cmd::kStatistics][st::kNullCount].i(), 3);
+  std::map<std::string, std::string> kv;
+  for (const auto& entry : footer[fmd::kKeyValue].list()) kv[entry[1].s()] = entry[2].s();
+  EXPECT_EQ(kv["pgexport.columns"], "[]");
+  // A row that is not empty is still refused.
+  ParquetEncoder encoder(table_of({}), {});
+  StringSink sink;
+  encoder.start(sink);
+  error_of(ErrorKind::data_error, [&] { encoder.write_row(tuple({int4_value(1)})); });
+}
+
 TEST(ParquetEncoder, MalformedRowsAreDataErrors) {
   auto table = table_of(
       {column("id", base_type(kInt4, "integer"), true), column("s", base_type(kText, "text"))});
