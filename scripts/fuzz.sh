@@ -42,13 +42,14 @@ build=build-fuzz
 # Coverage instrumentation and the sanitizers for every module, so the fuzzer sees into the
 # code the targets call; -O1 keeps the sanitizers' reports readable.
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link"
+mkdir -p "$build"
 pgx_log "building the fuzz targets with clang in $build"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DPGEXPORT_FUZZ=ON >"$build.log" 2>&1 ||
-  { tail -20 "$build.log"; pgx_die "cmake failed (see $build.log)"; }
-cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}" >>"$build.log" 2>&1 ||
-  { tail -30 "$build.log"; pgx_die "the build failed (see $build.log)"; }
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DPGEXPORT_FUZZ=ON >"$build/build.log" 2>&1 ||
+  { tail -20 "$build/build.log"; pgx_die "cmake failed (see $build/build.log)"; }
+cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}" >>"$build/build.log" 2>&1 ||
+  { tail -30 "$build/build.log"; pgx_die "the build failed (see $build/build.log)"; }
 
 crashed=()
 for target in "${targets[@]}"; do
