@@ -44,6 +44,10 @@ struct Column {
   int attnum = 0;
   bool not_null = false;
   TypeDesc type;
+  // Personal data (--hash-columns): the column's values are replaced by their keyed hash before
+  // they leave the process, so `type` is text (what the files hold) and this is the type the
+  // database declares. Empty for every other column.
+  std::optional<TypeDesc> hashed_from;
 };
 
 struct TableSchema {
