@@ -195,6 +195,7 @@ refused all-columns "--exclude public.orders instead" --exclude-columns 'public.
 pass "no-match pattern, bad pattern, missing, short, doubled or unreadable key, all columns excluded: exit 2, nothing published"
 
 # Change data capture: the base run records the rules; cdc run applies them to change files.
+sql "$DB" -c "DROP TABLE csv_check, o"
 sql "$DB" <<'SQL'
 CREATE TABLE accounts (email text PRIMARY KEY, name text NOT NULL, ssn text);
 INSERT INTO accounts VALUES ('carol@pii.example', 'Carol', 'SSN-SECRET-C'),
