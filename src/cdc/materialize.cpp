@@ -536,7 +536,7 @@ class TableFileWriter {
       // The header exactly as the CSV encoder writes it.
       pg::TableSchema schema;
       for (const ColumnSpec& column : columns_)
-        schema.columns.push_back({column.name, 0, false, {}});
+        schema.columns.push_back({column.name, 0, false, {}, std::nullopt});
       StringSink header;
       auto encoder = format::CsvFormat().make_encoder(schema);
       encoder->start(header);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/digest.hpp"
+#include "common/error.hpp"
 #include "format/copy_text.hpp"
 
 namespace pgexport::format {
