@@ -165,13 +165,9 @@ cat >"$SECRET_DIR/queue.json" <<JSON
    "event": {"destination": "$S3/lambda", "run-id": "wrong", "password-file": "$SECRET_DIR/wrong-password"}}
 ]
 JSON
-node "$PGEXPORT_SOURCE_DIR/tests/tools/lambda_runtime_api.mjs" --queue "$SECRET_DIR/queue.json" \
-  --port-file "$WORK/api.port" --record "$OUT/lambda-answers.jsonl" --lifetime 600 &
-API_PID=$!
-for _ in $(seq 1 100); do [[ -s $WORK/api.port ]] && break; sleep 0.1; done
-[[ -s $WORK/api.port ]] || fail "the Runtime API stand-in did not start"
+start_lambda_runtime_api "$SECRET_DIR/queue.json" "$OUT/lambda-answers.jsonl"
 status=0
-PGUSER=$ROLE PGDATABASE=$DB AWS_LAMBDA_RUNTIME_API=127.0.0.1:$(cat "$WORK/api.port") PGEXPORT_PASSWORD_FILE=$SECRET_DIR/password \
+PGUSER=$ROLE PGDATABASE=$DB AWS_LAMBDA_RUNTIME_API=$API_ADDRESS PGEXPORT_PASSWORD_FILE=$SECRET_DIR/password \
   PGEXPORT_HASH_KEY=$HASH_KEY PGEXPORT_LOG_FORMAT=json \
   timeout 400 "$PGEXPORT_BIN" lambda >"$OUT/lambda.out" 2>"$OUT/lambda.err" || status=$?
 wait "$API_PID" || fail "the Runtime API stand-in failed"
