@@ -121,7 +121,7 @@ const std::vector<OptionSpec>& personal_data_options() {
   static const std::vector<OptionSpec> specs = {
       {"exclude-columns", OptionType::list, "",
        "leave out columns matching these schema.table.column globs: they are never read from "
-       "the database (repeatable; comma-separated in env)"},
+       "the database"},
       {"hash-columns", OptionType::list, "",
        "replace the values of columns matching these schema.table.column globs by the "
        "lowercase hex HMAC-SHA-256 of their text (col::text) under the hash key; NULL stays "
