@@ -122,6 +122,13 @@ std::optional<BaseRun> parse_base_manifest(std::string_view text, const std::str
     if (!options->is_object()) malformed(key, "format_options is not an object");
     run.format_options = *options;
   }
+  if (auto section = root.find("personal_data"); section != root.end()) {
+    try {
+      run.personal_data = exporter::parse_personal_data(*section);
+    } catch (const Error& error) {
+      malformed(key, error.what());
+    }
+  }
   run.publication = string_member(key, *cdc, "cdc", "publication");
   const std::string point = string_member(key, *cdc, "cdc", "consistent_point");
   try {

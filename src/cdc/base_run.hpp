@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cdc/commit_log.hpp"
+#include "export/personal_data.hpp"
 #include "storage/storage.hpp"
 
 namespace pgexport::cdc {
@@ -42,6 +43,10 @@ struct BaseRun {
   std::string publication;
   Lsn consistent_point;
   std::vector<BaseTable> tables;
+  // The manifest's "personal_data": the columns the base run left out or hashed, which every
+  // change file leaves out or hashes alike, and the check of the key it hashed with. Empty
+  // rules when the manifest has none.
+  exporter::RecordedPersonalData personal_data;
 
   // The table named so, or nullptr.
   const BaseTable* find(std::string_view schema, std::string_view name) const;

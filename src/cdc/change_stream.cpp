@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "cdc/change_format.hpp"
+#include "cdc/change_projection.hpp"
 #include "cdc/change_rows.hpp"
 #include "cdc/layout.hpp"
 #include "common/byte_sink.hpp"
@@ -47,6 +48,8 @@ struct TableVersion {
   pg::TableSchema schema;  // the relation's columns with their types
   std::vector<size_t> key_positions;
   std::map<std::string, std::string> missing_values;  // of columns the base run lacks
+  // The relation's columns less those the base run left out, hashed ones hashed.
+  std::unique_ptr<ChangeProjection> projection;
   std::unique_ptr<ChangeRowBuilder> builder;
 };
 
@@ -279,6 +282,7 @@ class ChangeStream {
         batch_(1) {}
 
   StreamSummary run() {
+    check_hash_key(base_, config_.hash_key);
     last_ = log_.last();
     if (last_ && last_->slot != config_.slot) {
       fail(ErrorKind::usage,
@@ -612,18 +616,24 @@ class ChangeStream {
     }
     auto version = std::make_shared<TableVersion>();
     version->base = base;
-    version->schema.schema = relation.schema;
-    version->schema.name = relation.name;
+    pg::TableSchema relation_schema;
+    relation_schema.schema = relation.schema;
+    relation_schema.name = relation.name;
     for (size_t i = 0; i < relation.columns.size(); ++i) {
       const repl::RelationColumn& column = relation.columns[i];
       pg::Column described;
       described.name = column.name;
       described.attnum = static_cast<int>(i + 1);
       described.type = database_.describe_type(column.type_oid, column.type_modifier);
-      version->columns.push_back({column.name, described.type.name});
-      version->schema.columns.push_back(std::move(described));
+      relation_schema.columns.push_back(std::move(described));
     }
-    version->key_positions = key_column_positions(relation);
+    version->projection = std::make_unique<ChangeProjection>(
+        base_.personal_data.rules, std::move(relation_schema), config_.hash_key);
+    version->schema = version->projection->schema();
+    for (const pg::Column& column : version->schema.columns) {
+      version->columns.push_back({column.name, column.type.name});
+    }
+    version->key_positions = version->projection->project_positions(key_column_positions(relation));
 
     std::shared_ptr<TableVersion>& current = current_[key];
     if (current && current->columns == version->columns &&
@@ -671,7 +681,9 @@ class ChangeStream {
         database_.missing_values(version.schema.schema, version.schema.name);
     for (const LoggedColumn* column : added) {
       if (auto found = values.find(column->name); found != values.end()) {
-        version.missing_values.emplace(found->first, found->second);
+        const size_t position = static_cast<size_t>(column - version.columns.data());
+        version.missing_values.emplace(found->first,
+                                       version.projection->stored_text(position, found->second));
       }
     }
   }
@@ -698,7 +710,8 @@ class ChangeStream {
       }
       table.open = open_file(*version);
     }
-    std::string_view row = version->builder->build(transaction, change);
+    std::string_view row =
+        version->builder->build(transaction, version->projection->project(change));
     try {
       table.open->encoder->write_row(row);
     } catch (const format::UnrepresentableValue& error) {

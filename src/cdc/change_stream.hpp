@@ -107,6 +107,9 @@ struct ChangeStreamConfig {
   std::optional<int> compression_level;
   // Parquet change files write a row group once it holds this many bytes (cdc/change_format.hpp).
   uint64_t parquet_row_group_bytes = 8ull << 20;
+  // The key of the base run's hashed columns (its manifest's personal_data); checked against
+  // the manifest's key check before anything is read.
+  std::string hash_key;
   // Polled between messages: SIGTERM/SIGINT (pgexport::stop_requested).
   std::function<bool()> stop_requested;
 };

@@ -157,6 +157,7 @@ struct BaseTable {
   std::string name;
   std::string kind;
   std::vector<BaseColumn> columns;
+  ordered_json excluded_columns;  // what --exclude-columns left out; null when nothing
   std::string key_kind;
   std::vector<std::string> key_columns;
   std::vector<ListedFile> files;
@@ -171,6 +172,9 @@ struct BaseRun {
   ordered_json source;
   ordered_json cdc;             // the base's cdc section, whose members the new run keeps
   ordered_json format_options;  // Parquet's type rules; null when the manifest has none
+  // Columns left out or hashed: the new run's files are made of the base's and the change
+  // files, which both follow these rules, so the new run records them unchanged.
+  ordered_json personal_data;
   std::string slot;
   Lsn consistent_point;
   std::vector<BaseTable> tables;
@@ -236,6 +240,7 @@ BaseTable read_base_table(const ManifestReader& reader, const ordered_json& valu
     column.described = columns[i];
     table.columns.push_back(std::move(column));
   }
+  if (value.contains("excluded_columns")) table.excluded_columns = value["excluded_columns"];
   const ordered_json& key = reader.member(value, "key", path);
   if (!key.is_object()) reader.malformed(path + ".key is not an object");
   table.key_kind = reader.text(key, "kind", path + ".key");
@@ -312,6 +317,7 @@ BaseRun find_base(storage::Storage& storage) {
   base.source = reader.member(document, "source", "the manifest");
   base.cdc = document["cdc"];
   if (document.contains("format_options")) base.format_options = document["format_options"];
+  if (document.contains("personal_data")) base.personal_data = document["personal_data"];
   base.slot = reader.text(base.cdc, "slot", "cdc");
   const ordered_json& tables = reader.array(document, "tables", "the manifest");
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -530,7 +536,7 @@ class TableFileWriter {
       // The header exactly as the CSV encoder writes it.
       pg::TableSchema schema;
       for (const ColumnSpec& column : columns_)
-        schema.columns.push_back({column.name, 0, false, {}, {}});
+        schema.columns.push_back({column.name, 0, false, {}, {}, std::nullopt});
       StringSink header;
       auto encoder = format::CsvFormat().make_encoder(schema);
       encoder->start(header);
@@ -1379,6 +1385,9 @@ class TableMaterializer {
     entry["directory"] = exporter::attempt_prefix(context_.run_id, context_.attempt) +
                          exporter::table_directory(job_.schema, job_.name) + "/";
     entry["columns"] = described_;
+    if (job_.base && !job_.base->excluded_columns.is_null()) {
+      entry["excluded_columns"] = job_.base->excluded_columns;
+    }
     entry["key"] = {{"kind", key_kind_}, {"columns", key_columns_}};
     entry["rows"] = file.rows;
     entry["bytes"] = file.object.size;
@@ -1578,6 +1587,7 @@ MaterializeSummary materialize(storage::Storage& source, storage::Storage& outpu
     manifest["compression"] = base.compression;
     if (!base.format_options.is_null()) manifest["format_options"] = base.format_options;
     manifest["source"] = base.source;
+    if (!base.personal_data.is_null()) manifest["personal_data"] = base.personal_data;
     manifest["tables"] = std::move(tables);
     ordered_json cdc = base.cdc;
     cdc["consistent_point"] = upto.to_string();

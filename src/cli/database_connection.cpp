@@ -3,23 +3,17 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 
 #include "cli/rds_iam_login.hpp"
+#include "cli/secret_file.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 
 namespace pgexport::cli {
 
 namespace {
-
-// An RDS IAM token is about 1.5 KB and no one types a longer password; a larger file is the
-// wrong file (a certificate bundle, a log), and reading it whole would be pointless.
-constexpr size_t kMaxPasswordBytes = 64 * 1024;
 
 constexpr std::string_view kFileOption = "--password-file (or PGEXPORT_PASSWORD_FILE)";
 
@@ -38,35 +32,7 @@ std::string quote_value(std::string_view value) {
 }  // namespace
 
 std::string read_password_file(const std::string& path) {
-  std::unique_ptr<FILE, decltype(&std::fclose)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) {
-    fail(ErrorKind::usage, "{} {}: cannot be read: {}; mount the secret there or fix the path",
-         kFileOption, path, std::strerror(errno));
-  }
-  std::string content(kMaxPasswordBytes + 1, '\0');
-  const size_t size = std::fread(content.data(), 1, content.size(), file.get());
-  if (std::ferror(file.get())) {
-    fail(ErrorKind::usage, "{} {}: cannot be read: {}; give the path of a file", kFileOption, path,
-         std::strerror(errno));
-  }
-  if (size > kMaxPasswordBytes) {
-    fail(ErrorKind::usage, "{} {}: is larger than {} KiB, so it is not a password file",
-         kFileOption, path, kMaxPasswordBytes / 1024);
-  }
-  content.resize(size);
-  if (content.ends_with('\n')) content.pop_back();
-  if (content.ends_with('\r')) content.pop_back();
-  if (content.empty()) {
-    fail(ErrorKind::usage, "{} {}: is empty; it must hold the database password", kFileOption,
-         path);
-  }
-  if (content.find_first_of(std::string_view("\n\r\0", 3)) != std::string::npos) {
-    fail(ErrorKind::usage,
-         "{} {}: holds more than one line or a NUL byte; it must hold only the password (one "
-         "trailing newline is allowed)",
-         kFileOption, path);
-  }
-  return content;
+  return read_secret_file(path, {kFileOption, "the database password", "password"});
 }
 
 ConnectionOptions parse_connection_string(const std::string& conninfo) {

@@ -7,6 +7,7 @@
 
 #include "cli/commands/command_setup.hpp"
 #include "cli/database_connection.hpp"
+#include "cli/personal_data_settings.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/time_format.hpp"
@@ -32,6 +33,9 @@ exporter::ExportConfig make_export_config(const Settings& settings) {
   config.jobs = static_cast<int>(settings.integer("jobs"));
   config.filter.include = settings.list("include");
   config.filter.exclude = settings.list("exclude");
+  auto personal_data = personal_data_settings(settings);
+  config.personal_data = std::move(personal_data.rules);
+  config.hash_key = std::move(personal_data.key);
   config.chunk_bytes = settings.size("chunk-size");
   config.max_file_bytes = settings.size("max-file-size");
   config.strict_types = settings.flag("strict-types");

@@ -116,6 +116,28 @@ const std::vector<OptionSpec>& database_options() {
   return specs;
 }
 
+const OptionSpec& hash_key_file_option() {
+  static const OptionSpec spec = {
+      "hash-key-file", OptionType::text, "",
+      "file holding the key of --hash-columns (a mounted secret), read once at start; one "
+      "trailing newline is ignored; at least 16 bytes. Instead of PGEXPORT_HASH_KEY"};
+  return spec;
+}
+
+const std::vector<OptionSpec>& personal_data_options() {
+  static const std::vector<OptionSpec> specs = {
+      {"exclude-columns", OptionType::list, "",
+       "leave out columns matching these schema.table.column globs: they are never read from "
+       "the database"},
+      {"hash-columns", OptionType::list, "",
+       "replace the values of columns matching these schema.table.column globs by the "
+       "lowercase hex HMAC-SHA-256 of their text (col::text) under the hash key; NULL stays "
+       "NULL, and the same value gives the same hash in every run"},
+      hash_key_file_option(),
+  };
+  return specs;
+}
+
 std::vector<OptionSpec> with_shared_options(std::vector<OptionSpec> command_options) {
   for (const auto* group : {&destination_options(), &logging_options()}) {
     command_options.insert(command_options.end(), group->begin(), group->end());
@@ -157,6 +179,9 @@ const std::vector<OptionSpec>& export_options() {
       {"include", OptionType::list, "",
        "only tables matching these schema.table globs (repeatable; comma-separated in env)"},
       {"exclude", OptionType::list, "", "skip tables matching these schema.table globs"},
+      personal_data_options()[0],
+      personal_data_options()[1],
+      personal_data_options()[2],
       {"run-id", OptionType::text, "",
        "name of this run under runs/; default: the UTC start time, e.g. 20261124T203543Z"},
       // At least one 8KiB page: ranges are made of whole pages.
@@ -309,6 +334,7 @@ const std::vector<OptionSpec>& cdc_run_options() {
        "the slot; 0: off"},
       {"memory-limit", OptionType::size, "512MiB",
        "upper bound for the buffers of all change files together"},
+      hash_key_file_option(),
       // 25 s: ECS's default stopTimeout is 30 s between SIGTERM and SIGKILL.
       {"cleanup-timeout", OptionType::duration, "25s",
        "after SIGTERM in --follow, how long finishing the open batch may take; after a "

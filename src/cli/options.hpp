@@ -44,6 +44,11 @@ const std::vector<OptionSpec>& logging_options();
 // How every command that connects to PostgreSQL reaches it: --source and --password-file.
 const std::vector<OptionSpec>& database_options();
 
+// Columns an export leaves out or hashes, and the hash key's file: `export`, `lambda` and
+// `cdc init`. `cdc run` takes only the key's file (the rules come from the base run).
+const std::vector<OptionSpec>& personal_data_options();
+const OptionSpec& hash_key_file_option();
+
 // `command_options` followed by the shared groups above.
 std::vector<OptionSpec> with_shared_options(std::vector<OptionSpec> command_options);
 // The database options, then `command_options`, then the shared groups.

@@ -28,6 +28,15 @@ std::vector<SharedGroup> shared_groups() {
        "password inside `--source` is a usage error), else `--source`, else `PGPASSWORD`, else "
        "`~/.pgpass`.",
        database_options()},
+      {"Personal data", "personal-data",
+       "`export`, `lambda` and `cdc init` ([security.md](security.md#personal-data)). A pattern "
+       "is `schema.table.column`, each part a glob (`*`, `?`) over the name as the catalog "
+       "holds it, or a name in double quotes taken literally; a pattern that matches no column "
+       "is a usage error (exit 2). The hash key is the content of `--hash-key-file`, or the "
+       "environment variable `PGEXPORT_HASH_KEY` (not an option: a key on the command line "
+       "could be read by other users of the host); giving both is a usage error. `cdc run` "
+       "takes the patterns from the base run's manifest and needs the same key.",
+       personal_data_options()},
       {"Replication slot", "replication-slot",
        "The change-capture commands (`cdc init`, `cdc run`, `cdc status`, `cdc drop`).",
        slot_options()},

@@ -81,7 +81,7 @@ void run_round(const ExportConfig& config, const format::Format& format, storage
   TaskRunner runner(
       format, storage,
       TaskOutput{config.run_id, attempt, config.codec, config.compression_level,
-                 config.max_file_bytes},
+                 config.max_file_bytes, config.hash_key},
       [&pool_view] { return pool_view->stopping(); }, config.progress);
   WorkerPool pool(
       config.jobs,
@@ -211,6 +211,9 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
       pg::begin_locked_snapshot(coordinator, config.filter, config.lock_timeout, external_snapshot);
   const pg::SnapshotInfo& snapshot = locked.snapshot;
   std::vector<pg::CatalogTable>& tables = locked.tables;
+  // Before anything is written: a pattern that matches nothing ends the export here.
+  const auto excluded_columns =
+      apply_personal_data(config.personal_data, tables, config.change_capture.has_value());
   const std::string snapshot_at = format_utc_timestamp(std::chrono::system_clock::now());
   auto tasks = plan_tasks(tables, config.chunk_bytes, config.jobs,
                           pg::supports_tid_range_scans(snapshot.server_version_num));
@@ -274,7 +277,11 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
                       &tables,
                       &results.tables(),
                       &format,
-                      {}};
+                      {},
+                      &excluded_columns,
+                      config.personal_data.empty()
+                          ? nlohmann::ordered_json()
+                          : describe_personal_data(config.personal_data, config.hash_key)};
   if (config.change_capture) {
     input.change_capture = {{"slot", config.change_capture->slot},
                             {"publication", config.change_capture->publication},

@@ -11,6 +11,7 @@
 
 #include "compress/stream_compressor.hpp"
 #include "export/export_progress.hpp"
+#include "export/personal_data.hpp"
 #include "export/plan.hpp"
 #include "format/format.hpp"
 #include "pg/catalog.hpp"
@@ -40,6 +41,10 @@ struct ExportConfig {
   std::string run_id;
   int jobs = 2;
   pg::TableFilter filter;
+  // Columns left out or hashed (--exclude-columns, --hash-columns), and the key hashed columns
+  // are hashed with (set whenever rules.hash is not empty; never logged or written).
+  PersonalDataRules personal_data;
+  std::string hash_key;
   uint64_t chunk_bytes = 256ull << 20;
   uint64_t max_file_bytes = 0;  // 0 = one file per task
   compress::StreamCodec codec = compress::StreamCodec::zstd;

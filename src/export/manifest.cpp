@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "export/layout.hpp"
+#include "format/hashed_columns.hpp"
 
 namespace pgexport::exporter {
 
@@ -28,6 +29,7 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
                         {"server_version", input.snapshot.server_version},
                         {"snapshot", snapshot}};
   if (!input.change_capture.is_null()) manifest["cdc"] = input.change_capture;
+  if (!input.personal_data.is_null()) manifest["personal_data"] = input.personal_data;
   auto tables = nlohmann::ordered_json::array();
   for (size_t i = 0; i < input.tables->size(); ++i) {
     const auto& table = (*input.tables)[i];
@@ -46,9 +48,16 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
         described["pg_base_type"] = column.type.base_name;
       }
       described["output"] = input.format->describe_column(column);
+      if (column.hashed_from) {
+        described["hashed"] = format::kHashMethod;
+        described["source_pg_type"] = column.hashed_from->name;
+      }
       columns.push_back(std::move(described));
     }
     entry["columns"] = std::move(columns);
+    if (input.excluded_columns && !(*input.excluded_columns)[i].empty()) {
+      entry["excluded_columns"] = (*input.excluded_columns)[i];
+    }
     entry["key"] = {{"kind", pg::table_key_kind_name(table.key.kind)},
                     {"columns", table.key.columns}};
     entry["rows"] = result.rows;

@@ -37,6 +37,10 @@ struct ManifestInput {
   const format::Format* format = nullptr;
   // The "cdc" section of a run that starts a change stream (see docs/cdc.md); null otherwise.
   nlohmann::ordered_json change_capture;
+  // Per table, the columns --exclude-columns left out; null: none.
+  const std::vector<std::vector<std::string>>* excluded_columns = nullptr;
+  // The "personal_data" section (exporter::describe_personal_data); null when no rule applies.
+  nlohmann::ordered_json personal_data;
 };
 
 // Manifest format version; bump when a reader would need to change.

@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "export/layout.hpp"
+#include "format/hashed_columns.hpp"
 #include "pg/copy_stream.hpp"
 
 namespace pgexport::exporter {
@@ -138,6 +139,11 @@ TaskResult TaskRunner::run_into(pg::Connection& connection, const pg::CatalogTab
   const auto started = std::chrono::steady_clock::now();
   auto spec = format_.copy_spec(table.schema);
   auto encoder = format_.make_encoder(table.schema);
+  if (auto hashed = format::hashed_column_positions(table.schema); !hashed.empty()) {
+    format::select_hashed_as_text(table.schema, spec);
+    encoder =
+        format::hashing_encoder(std::move(encoder), spec.wire, std::move(hashed), output_.hash_key);
+  }
   result.table_index = task.table_index;
   int file_index = 0;
   OpenFile file = open_file(table, task, file_index, *encoder);

@@ -26,6 +26,7 @@ struct TaskOutput {
   compress::StreamCodec codec = compress::StreamCodec::zstd;
   std::optional<int> compression_level;
   uint64_t max_file_bytes = 0;  // 0 = one file per task
+  std::string hash_key;         // for the tables' hashed columns (format/hashed_columns.hpp)
 };
 
 // What one finished task produced.

@@ -49,6 +49,10 @@ struct Column {
   // form"). Empty for a column written as its type says. Set by the export once it meets such a
   // value, and read back from a base run's manifest, so every file of the table agrees.
   std::string text_fallback;
+  // Personal data (--hash-columns): the column's values are replaced by their keyed hash before
+  // they leave the process, so `type` is text (what the files hold) and this is the type the
+  // database declares. Empty for every other column.
+  std::optional<TypeDesc> hashed_from;
 };
 
 struct TableSchema {

@@ -55,15 +55,11 @@ cat >"$WORK/queue.json" <<JSON
 ]
 JSON
 
-node "$PGEXPORT_SOURCE_DIR/tests/tools/lambda_runtime_api.mjs" --queue "$WORK/queue.json" \
-  --port-file "$WORK/api.port" --record "$WORK/answers.jsonl" --lifetime 600 &
-API_PID=$!
-for _ in $(seq 1 100); do [[ -s $WORK/api.port ]] && break; sleep 0.1; done
-[[ -s $WORK/api.port ]] || fail "the Runtime API stand-in did not start"
+start_lambda_runtime_api "$WORK/queue.json" "$WORK/answers.jsonl"
 
 # Defaults from the environment, as the function's configuration gives them.
 status=0
-AWS_LAMBDA_RUNTIME_API=127.0.0.1:$(cat "$WORK/api.port") PGDATABASE=$db \
+AWS_LAMBDA_RUNTIME_API=$API_ADDRESS PGDATABASE=$db \
   PGEXPORT_CLEANUP_TIMEOUT=5s PGEXPORT_LAMBDA_MARGIN=5s PGEXPORT_LOG_LEVEL=info \
   PGEXPORT_LOG_FORMAT=json \
   timeout 400 "$PGEXPORT_BIN" lambda >"$WORK/runtime.out" 2>"$WORK/runtime.log" &

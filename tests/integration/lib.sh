@@ -238,5 +238,17 @@ assert_no_secrets() {
   done
 }
 
+# Starts the Lambda Runtime API stand-in (tests/tools/lambda_runtime_api.mjs) with the scripted
+# invocations of $1, recording the answers in $2; sets API_PID and API_ADDRESS (host:port).
+start_lambda_runtime_api() { # $1 = queue file, $2 = answers file
+  rm -f "$WORK/api.port"
+  node "$PGEXPORT_SOURCE_DIR/tests/tools/lambda_runtime_api.mjs" --queue "$1" \
+    --port-file "$WORK/api.port" --record "$2" --lifetime 600 &
+  API_PID=$!
+  for _ in $(seq 1 100); do [[ -s $WORK/api.port ]] && break; sleep 0.1; done
+  [[ -s $WORK/api.port ]] || fail "the Runtime API stand-in did not start"
+  API_ADDRESS=127.0.0.1:$(cat "$WORK/api.port")
+}
+
 # How many objects exist under an s3:// URL prefix (aws s3 ls exits 1 when there are none).
 count_objects() { { aws_s3 s3 ls --recursive "$1" || true; } | wc -l; }

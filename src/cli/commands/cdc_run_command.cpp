@@ -7,11 +7,13 @@
 
 #include "cdc/base_run.hpp"
 #include "cdc/change_memory.hpp"
+#include "cdc/change_projection.hpp"
 #include "cdc/change_stream.hpp"
 #include "cdc/session_seams.hpp"
 #include "cli/commands/command_setup.hpp"
 #include "cli/database_connection.hpp"
 #include "cli/destination.hpp"
+#include "cli/personal_data_settings.hpp"
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
@@ -80,6 +82,7 @@ int CdcRunCommand::execute() {
     config.heartbeat.reset();
   }
   config.stop_requested = [] { return stop_requested(); };
+  config.hash_key = read_hash_key(settings_);
   // The process and every open change file's buffers come off --memory-limit first; the rest
   // is the budget S3 part buffers are leased from (cdc/change_memory.hpp).
   const uint64_t memory_limit = settings_.size("memory-limit");
@@ -102,6 +105,8 @@ int CdcRunCommand::execute() {
                          {"consistent_point", base.consistent_point.to_string()},
                          {"publication", base.publication},
                          log::field("tables", base.tables.size())});
+  // Before the database is reached: change files hashed with another key would not match.
+  cdc::check_hash_key(base, config.hash_key);
   if (base.format == "parquet") {
     // A Parquet change file also holds its current row group: one part's worth each, so an
     // open file costs two parts of --memory-limit and a row group goes up as about one part.

@@ -244,8 +244,16 @@ int decimal_byte_width(int precision) {
 int32_t date_to_unix_days(int32_t postgres_days) {
   if (postgres_days == kPostgresDateNoBegin) return kDateMinusInfinity;
   if (postgres_days == kPostgresDateNoEnd) return kDateInfinity;
-  // PostgreSQL's last date (5874897-12-31) is 2145031948 days after 2000-01-01, so adding
-  // the epoch shift stays well below INT32_MAX.
+  // PostgreSQL's dates run from 4714-11-24 BC (2451545 days before 2000-01-01) to
+  // 5874897-12-31 (2145031948 days after), so within that range adding the epoch shift stays
+  // well below INT32_MAX. Anything else is not a date the server sends: a damaged stream.
+  constexpr int32_t kFirstPostgresDay = -2451545, kLastPostgresDay = 2145031948;
+  if (postgres_days < kFirstPostgresDay || postgres_days > kLastPostgresDay) {
+    fail(ErrorKind::data_error,
+         "date field holds {} days from 2000-01-01, outside PostgreSQL's "
+         "date range (the COPY stream is damaged)",
+         postgres_days);
+  }
   return postgres_days + kPostgresEpochDays;
 }
 
