@@ -37,6 +37,10 @@ struct ManifestInput {
   const format::Format* format = nullptr;
   // The "cdc" section of a run that starts a change stream (see docs/cdc.md); null otherwise.
   nlohmann::ordered_json change_capture;
+  // The "layout" section of a run written in the DMS layout (its name, and the timestamp
+  // column with its value when there is one); null for the default layout, whose manifests
+  // stay as they were.
+  nlohmann::ordered_json layout;
 };
 
 // Manifest format version; bump when a reader would need to change.
