@@ -146,7 +146,9 @@ verify_csv_roundtrip() { # $1 = database, $2 = destination directory, $3 = manif
     [[ $kind == table ]] && only="ONLY"
     sql "$db" -c "CREATE TABLE $copy (LIKE $source)"
     while read -r key; do
-      sql "$db" -c "\\copy $copy FROM PROGRAM '$(decompress_command "$key") $root/$key' ($options)"
+      # Through a link, since a key may hold spaces and quotes (the DMS layout keeps names).
+      ln -sfn "$root/$key" "$WORK/copy-source"
+      sql "$db" -c "\\copy $copy FROM PROGRAM '$(decompress_command "$key") $WORK/copy-source' ($options)"
     done < <(jq -r ".tables[$index].files[].key" "$manifest")
     local loaded missing extra
     loaded=$(sql "$db" -c "SELECT count(*) FROM $copy")
