@@ -71,13 +71,9 @@ pg::TableSchema with_timestamp_column(const pg::TableSchema& table, const std::s
   return shaped;
 }
 
-std::string text_literal_sql(std::string_view text) {
-  std::string literal = "'";
-  for (char c : text) {
-    if (c == '\'') literal += '\'';
-    literal += c;
-  }
-  return literal + "'::pg_catalog.text";
+std::string timestamp_literal_sql(std::string_view timestamp) {
+  // dms_timestamp_text() writes digits, '-', ' ', ':' and '.' only: nothing to escape.
+  return fmt::format("'{}'::pg_catalog.text", timestamp);
 }
 
 uint32_t DmsLoadFiles::take_number(size_t table_index) {

@@ -54,8 +54,9 @@ std::string dms_timestamp_text(std::chrono::system_clock::time_point time);
 // first, then the table's columns, as DMS places it.
 pg::TableSchema with_timestamp_column(const pg::TableSchema& table, const std::string& column);
 
-// `text` as a SQL literal of type text: the select-list expression of the timestamp column.
-std::string text_literal_sql(std::string_view text);
+// A dms_timestamp_text() as a SQL literal of type text: the select-list expression of the
+// timestamp column.
+std::string timestamp_literal_sql(std::string_view timestamp);
 
 // The DMS numbering of one export's files, shared by its workers: each table's files are
 // numbered from 1 in the order they are opened, whichever task opens them, so the numbers of a

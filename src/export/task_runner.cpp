@@ -129,7 +129,8 @@ TaskResult TaskRunner::run(pg::Connection& connection, const pg::CatalogTable& t
       output_.timestamp_column ? with_timestamp_column(table.schema, *output_.timestamp_column)
                                : table.schema;
   auto spec = format_.copy_spec(shape);
-  if (output_.timestamp_column) spec.select_list.front() = text_literal_sql(output_.timestamp_text);
+  if (output_.timestamp_column)
+    spec.select_list.front() = timestamp_literal_sql(output_.timestamp_text);
   auto encoder = format_.make_encoder(shape);
   TaskResult result;
   result.table_index = task.table_index;

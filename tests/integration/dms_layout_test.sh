@@ -89,7 +89,7 @@ while IFS=$'\t' read -r index schema name rows; do
   sql "$SAMPLE_DB" -c "CREATE TABLE roundtrip.s$index (loaded_at text, LIKE $source)"
   while read -r key; do
     ln -sfn "$dest/$key" "$WORK/copy-source"
-    sql "$SAMPLE_DB" -c "\\copy roundtrip.s$index FROM PROGRAM 'gzip -dc $WORK/copy-source' ($dms_copy)"
+    sql "$SAMPLE_DB" -c "\\copy roundtrip.s$index FROM PROGRAM 'gzip -dc < $WORK/copy-source' ($dms_copy)"
   done < <(jq -r ".tables[$index].files[].key" "$manifest")
   stamps=$(sql "$SAMPLE_DB" -c "SELECT count(*) FILTER (WHERE loaded_at = '$stamp') || ' ' || count(*) FROM roundtrip.s$index")
   [[ $stamps == "$rows $rows" ]] || fail "$schema.$name: $stamps rows carry the snapshot's timestamp first, expected $rows"
@@ -111,7 +111,18 @@ manifest=$dest/runs/parquet/_manifest.json
 check_dms_names "$dest" "$manifest" parquet >/dev/null
 [[ -f $dest/zoo/texts/LOAD00000001.parquet ]] || fail "no zoo/texts/LOAD00000001.parquet"
 "$PGEXPORT_BIN" verify --destination "$dest" >/dev/null || fail "verify failed on the parquet dms layout"
-pass "parquet: zoo/texts/LOAD00000001.parquet, verified"
+node_dir=${PGEXPORT_NODE_DIR:-$PGEXPORT_SOURCE_DIR/tests/node}
+[[ -d $node_dir/node_modules ]] || fail "no $node_dir/node_modules: the Parquet readers are not installed (npm ci in tests/node)"
+file=$dest/zoo/texts/LOAD00000001.parquet
+stamp=$(jq -r .layout.timestamp "$manifest")
+rows=$(jq '.tables[0].rows' "$manifest")
+# DuckDB, an independent reader: the first column is the timestamp, the same in every row.
+seen=$(node "$node_dir/parquet/read_parquet.mjs" "$file" --no-schema --query \
+  "SELECT (SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('$file')) LIMIT 1),
+          count(*) FILTER (WHERE loaded_at = '$stamp'), count(*) FROM read_parquet('$file')" |
+  jq -r '.rows[] | map(tostring) | join(" ")')
+[[ $seen == "loaded_at $rows $rows" ]] || fail "DuckDB reads '$seen' from $file, expected 'loaded_at $rows $rows'"
+pass "parquet: zoo/texts/LOAD00000001.parquet, verified; DuckDB reads loaded_at first, $stamp in all $rows rows"
 
 # 4. A failed export removes every file it wrote. One job, the largest table first; the small
 # table's folder is blocked by a file, so its object cannot be created after the large table's

@@ -148,7 +148,7 @@ verify_csv_roundtrip() { # $1 = database, $2 = destination directory, $3 = manif
     while read -r key; do
       # Through a link, since a key may hold spaces and quotes (the DMS layout keeps names).
       ln -sfn "$root/$key" "$WORK/copy-source"
-      sql "$db" -c "\\copy $copy FROM PROGRAM '$(decompress_command "$key") $WORK/copy-source' ($options)"
+      sql "$db" -c "\\copy $copy FROM PROGRAM '$(decompress_command "$key") < $WORK/copy-source' ($options)"
     done < <(jq -r ".tables[$index].files[].key" "$manifest")
     local loaded missing extra
     loaded=$(sql "$db" -c "SELECT count(*) FROM $copy")

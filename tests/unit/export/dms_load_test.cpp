@@ -54,7 +54,8 @@ TEST(DmsLayout, TheTimestampColumnComesFirst) {
   EXPECT_EQ(shaped.columns[0].type.oid, pg::oid::kText);
   EXPECT_EQ(shaped.columns[1].name, "id");
   EXPECT_EQ(shaped.columns[2].name, "name");
-  EXPECT_EQ(text_literal_sql("it's"), "'it''s'::pg_catalog.text");
+  EXPECT_EQ(timestamp_literal_sql("2026-11-24 20:35:43.123456"),
+            "'2026-11-24 20:35:43.123456'::pg_catalog.text");
 }
 
 TEST(DmsLayout, EachTableIsNumberedFromOneWithoutGaps) {
