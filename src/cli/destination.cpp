@@ -42,11 +42,16 @@ std::unique_ptr<format::Format> make_format(const Settings& settings,
                                             const exporter::ExportConfig& config,
                                             const MemoryPlan& memory) {
   std::string name = settings.required_text("format");
-  if (name == "csv") return std::make_unique<format::CsvFormat>();
+  if (name == "csv") {
+    // DMS readers expect DMS's CSV defaults, which differ from PostgreSQL's only in the header.
+    return std::make_unique<format::CsvFormat>(config.layout == exporter::DataLayout::dms
+                                                   ? format::CsvDialect::dms()
+                                                   : format::CsvDialect::postgresql());
+  }
   if (name == "jsonl") return std::make_unique<format::JsonlFormat>();
   if (name == "parquet") {
     format::parquet::ParquetOptions options;
-    std::string codec = settings.required_text("compression");
+    const std::string& codec = config.compression_name;
     options.compression = codec == "zstd"     ? format::Compression::zstd
                           : codec == "gzip"   ? format::Compression::gzip
                           : codec == "snappy" ? format::Compression::snappy

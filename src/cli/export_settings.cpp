@@ -23,6 +23,26 @@ compress::StreamCodec stream_codec(const std::string& name) {
   return compress::StreamCodec::none;
 }
 
+// What DMS can write: CSV (none or gzip, as its CompressionType) or Parquet; nothing else, so
+// the rest is refused before anything is read.
+void check_dms_choices(const Settings& settings, const exporter::ExportConfig& config) {
+  if (config.format_name == "jsonl") {
+    fail(ErrorKind::usage,
+         "--layout dms writes what AWS DMS writes: --format csv or parquet, not jsonl");
+  }
+  if (config.format_name == "csv" && config.compression_name != "none" &&
+      config.compression_name != "gzip") {
+    fail(ErrorKind::usage,
+         "--layout dms writes what AWS DMS writes: --compression none (DMS's default) or gzip "
+         "for csv, not {}",
+         config.compression_name);
+  }
+  if (settings.text("spool")) {
+    fail(ErrorKind::usage,
+         "--spool does not apply to --layout dms: its files go straight to their fixed keys");
+  }
+}
+
 }  // namespace
 
 exporter::ExportConfig make_export_config(const Settings& settings) {
@@ -40,7 +60,20 @@ exporter::ExportConfig make_export_config(const Settings& settings) {
   config.max_file_bytes = settings.size("max-file-size");
   config.strict_types = settings.flag("strict-types");
   config.format_name = settings.required_text("format");
-  config.compression_name = settings.required_text("compression");
+  // The options table lets through only the names parse_data_layout knows.
+  config.layout = exporter::parse_data_layout(settings.required_text("layout"))
+                      .value_or(exporter::DataLayout::runs);
+  const bool dms = config.layout == exporter::DataLayout::dms;
+  // DMS writes uncompressed files unless told otherwise (CompressionType NONE).
+  config.compression_name =
+      settings.text("compression").value_or(dms && config.format_name == "csv" ? "none" : "zstd");
+  if (dms) check_dms_choices(settings, config);
+  if (auto column = settings.text("dms-timestamp-column")) {
+    if (!dms) {
+      fail(ErrorKind::usage, "--dms-timestamp-column applies to --layout dms only");
+    }
+    config.dms_timestamp_column = *column;
+  }
   if (config.compression_name == "snappy" && config.format_name != "parquet") {
     fail(ErrorKind::usage,
          "--compression snappy applies to parquet only; use zstd, gzip or none for {}",

@@ -158,9 +158,20 @@ const std::vector<OptionSpec>& export_options() {
       {"format", OptionType::choice, "csv", "dataset format", {"csv", "jsonl", "parquet"}},
       {"compression",
        OptionType::choice,
-       "zstd",
-       "compression: of whole files for csv/jsonl, of pages for parquet (snappy: parquet only)",
+       "",
+       "compression: of whole files for csv/jsonl, of pages for parquet (snappy: parquet only); "
+       "default zstd, and with --layout dms none for csv (DMS's CompressionType NONE)",
        {"zstd", "gzip", "snappy", "none"}},
+      {"layout",
+       OptionType::choice,
+       "runs",
+       "where data files go: runs (under runs/<run-id>/, hidden until the manifest commits "
+       "them) or dms (<schema>/<table>/LOAD00000001.csv, as an AWS DMS S3 target writes them: "
+       "docs/dms.md)",
+       {"runs", "dms"}},
+      {"dms-timestamp-column", OptionType::text, "",
+       "with --layout dms: add a first column of this name holding the snapshot's time, "
+       "yyyy-MM-dd HH:mm:ss.SSSSSS in UTC (DMS's TimestampColumnName)"},
       {"compression-level",
        OptionType::integer,
        "",

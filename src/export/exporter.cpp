@@ -73,16 +73,14 @@ class ColumnFallback : public Error {
 // pool has stopped every other task.
 void run_round(const ExportConfig& config, const format::Format& format, storage::Storage& storage,
                const std::vector<pg::CatalogTable>& tables, const std::vector<ExportTask>& tasks,
-               const std::string& snapshot_id, const std::string& attempt,
+               const std::string& snapshot_id, const TaskOutput& output,
                pg::Connection& coordinator, const std::vector<size_t>& pending,
                std::vector<std::optional<TaskResult>>& task_results,
                std::vector<double>& job_busy_seconds) {
   WorkerPool* pool_view = nullptr;
   TaskRunner runner(
-      format, storage,
-      TaskOutput{config.run_id, attempt, config.codec, config.compression_level,
-                 config.max_file_bytes, config.hash_key},
-      [&pool_view] { return pool_view->stopping(); }, config.progress);
+      format, storage, TaskOutput(output), [&pool_view] { return pool_view->stopping(); },
+      config.progress);
   WorkerPool pool(
       config.jobs,
       [&](int id) {
@@ -191,6 +189,13 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
          config.run_id);
   }
   storage.check_writable();
+  if (config.layout == DataLayout::dms && !storage.supports_conditional_writes()) {
+    // The one-load claim is what keeps two exports from writing the same fixed keys.
+    fail(ErrorKind::destination_unwritable,
+         "{} does not enforce conditional writes (If-None-Match), which --layout dms needs to "
+         "keep two exports from writing the same files; use --layout runs there",
+         storage.describe());
+  }
   check_run_is_new(storage, config.run_id);
   const std::string attempt = new_attempt_token();
   const std::string prefix = attempt_prefix(config.run_id, attempt);
@@ -214,7 +219,8 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   // Before anything is written: a pattern that matches nothing ends the export here.
   const auto excluded_columns =
       apply_personal_data(config.personal_data, tables, config.change_capture.has_value());
-  const std::string snapshot_at = format_utc_timestamp(std::chrono::system_clock::now());
+  const auto snapshot_time = std::chrono::system_clock::now();
+  const std::string snapshot_at = format_utc_timestamp(snapshot_time);
   auto tasks = plan_tasks(tables, config.chunk_bytes, config.jobs,
                           pg::supports_tid_range_scans(snapshot.server_version_num));
   if (config.before_writing) config.before_writing(tables, tasks);
@@ -229,10 +235,32 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   for (const auto& table : tables) log::debug("selected", {{"table", table.schema.display_name()}});
   if (config.progress) config.progress->start(tables, tasks);
 
+  const bool dms = config.layout == DataLayout::dms;
+  DmsLoadFiles dms_files(tables.size());
+  // The DMS layout's files have fixed keys that DMS readers list, so they are withdrawn one by
+  // one; the default layout's all live under this attempt's prefix.
+  auto withdraw = [&] {
+    if (dms) {
+      CleanupWindow window(config.cleanup_timeout);
+      withdraw_dms_load(storage, dms_files.committed_keys());
+    } else {
+      withdraw_attempt(storage, prefix, config.cleanup_timeout);
+    }
+  };
+  if (dms) claim_dms_load(storage, config.run_id, attempt, format_utc_timestamp(started_wall));
+
   // From here on objects exist: every failure until the manifest is created withdraws them.
   ResultCollector results(tables.size());
   std::vector<double> job_busy_seconds;
   try {
+    TaskOutput output{config.run_id,         attempt,        config.codec, config.compression_level,
+                      config.max_file_bytes, config.hash_key};
+    if (dms) {
+      output.layout = DataLayout::dms;
+      output.dms_files = &dms_files;
+      output.timestamp_column = config.dms_timestamp_column;
+      output.timestamp_text = dms_timestamp_text(snapshot_time);
+    }
     // One result per task, each written only by the worker that ran the task.
     std::vector<std::optional<TaskResult>> task_results(tasks.size());
     std::vector<size_t> pending(tasks.size());
@@ -241,8 +269,8 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
     // there are at most as many rounds as columns, plus one.
     while (!pending.empty()) {
       try {
-        run_round(config, format, storage, tables, tasks, snapshot.snapshot_id, attempt,
-                  coordinator, pending, task_results, job_busy_seconds);
+        run_round(config, format, storage, tables, tasks, snapshot.snapshot_id, output, coordinator,
+                  pending, task_results, job_busy_seconds);
         pending.clear();
       } catch (const ColumnFallback& fallback) {
         pending =
@@ -260,8 +288,9 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
            error.what());
     }
   } catch (...) {
-    log::warn("export failed; removing the run's partial objects", {{"prefix", prefix}});
-    withdraw_attempt(storage, prefix, config.cleanup_timeout);
+    log::warn("export failed; removing the run's partial objects",
+              {{"prefix", dms ? std::string(kDmsLoadClaimKey) : prefix}});
+    withdraw();
     throw;
   }
 
@@ -282,6 +311,13 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
                       config.personal_data.empty()
                           ? nlohmann::ordered_json()
                           : describe_personal_data(config.personal_data, config.hash_key)};
+  if (dms) {
+    input.layout = {{"name", "dms"}};
+    if (config.dms_timestamp_column) {
+      input.layout["timestamp_column"] = *config.dms_timestamp_column;
+      input.layout["timestamp"] = dms_timestamp_text(snapshot_time);
+    }
+  }
   if (config.change_capture) {
     input.change_capture = {{"slot", config.change_capture->slot},
                             {"publication", config.change_capture->publication},
@@ -295,11 +331,11 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   } catch (const CommitUncertain&) {
     throw;  // the run may be committed: its data must stay
   } catch (...) {
-    withdraw_attempt(storage, prefix, config.cleanup_timeout);
+    withdraw();
     throw;
   }
   if (outcome == ManifestOutcome::already_exists) {
-    withdraw_attempt(storage, prefix, config.cleanup_timeout);
+    withdraw();
     fail(ErrorKind::run_exists,
          "another export committed run '{}' in {} first; this attempt's objects were removed",
          config.run_id, storage.describe());

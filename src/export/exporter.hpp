@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compress/stream_compressor.hpp"
+#include "export/dms_load.hpp"
 #include "export/export_progress.hpp"
 #include "export/personal_data.hpp"
 #include "export/plan.hpp"
@@ -65,6 +66,10 @@ struct ExportConfig {
   // Whether a committed run moves latest.json (not when exporting into a spool).
   bool move_latest_pointer = true;
   std::optional<ChangeCaptureStart> change_capture;  // set by `cdc init` only
+  // Where the data files go (--layout); with `dms`, DMS's TimestampColumnName, if any: a
+  // first column holding the snapshot's time (--dms-timestamp-column).
+  DataLayout layout = DataLayout::runs;
+  std::optional<std::string> dms_timestamp_column;
   // Called once the tables are locked and the tasks planned (their sizes known), before any
   // object of the run is written; throwing ends the export with nothing to undo. `pgexport
   // lambda` refuses here an export it estimates cannot finish before its deadline.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "export/dms_load.hpp"
 #include "export/layout.hpp"
 #include "format/hashed_columns.hpp"
 
@@ -30,6 +31,8 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
                         {"snapshot", snapshot}};
   if (!input.change_capture.is_null()) manifest["cdc"] = input.change_capture;
   if (!input.personal_data.is_null()) manifest["personal_data"] = input.personal_data;
+  if (!input.layout.is_null()) manifest["layout"] = input.layout;
+  const bool dms = !input.layout.is_null() && input.layout.value("name", "") == "dms";
   auto tables = nlohmann::ordered_json::array();
   for (size_t i = 0; i < input.tables->size(); ++i) {
     const auto& table = (*input.tables)[i];
@@ -38,8 +41,9 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
     entry["schema"] = table.schema.schema;
     entry["name"] = table.schema.name;
     entry["kind"] = table.partitioned ? "partitioned" : "table";
-    entry["directory"] = attempt_prefix(input.run_id, input.attempt) +
-                         table_directory(table.schema.schema, table.schema.name) + "/";
+    entry["directory"] = dms ? dms_table_folder(table.schema.schema, table.schema.name)
+                             : attempt_prefix(input.run_id, input.attempt) +
+                                   table_directory(table.schema.schema, table.schema.name) + "/";
     auto columns = nlohmann::ordered_json::array();
     for (const auto& column : table.schema.columns) {
       nlohmann::ordered_json described = {

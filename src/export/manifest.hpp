@@ -41,6 +41,10 @@ struct ManifestInput {
   const std::vector<std::vector<std::string>>* excluded_columns = nullptr;
   // The "personal_data" section (exporter::describe_personal_data); null when no rule applies.
   nlohmann::ordered_json personal_data;
+  // The "layout" section of a run written in the DMS layout (its name, and the timestamp
+  // column with its value when there is one); null for the default layout, whose manifests
+  // stay as they were.
+  nlohmann::ordered_json layout;
 };
 
 // Manifest format version; bump when a reader would need to change.

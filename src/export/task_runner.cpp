@@ -97,8 +97,15 @@ TaskRunner::OpenFile TaskRunner::open_file(const pg::CatalogTable& table, const 
   auto codec = format_.compresses_internally() ? compress::StreamCodec::none : output_.codec;
   std::string extension = format_.extension() + std::string(compress::stream_codec_suffix(codec));
   OpenFile file;
-  file.object = storage_.create(data_file_key(output_.run_id, output_.attempt, table.schema.schema,
-                                              table.schema.name, task.part, file_index, extension));
+  if (output_.layout == DataLayout::dms) {
+    file.object = storage_.create(
+        dms_load_file_key(table.schema.schema, table.schema.name,
+                          output_.dms_files->take_number(task.table_index), extension));
+  } else {
+    file.object =
+        storage_.create(data_file_key(output_.run_id, output_.attempt, table.schema.schema,
+                                      table.schema.name, task.part, file_index, extension));
+  }
   file.counter = std::make_unique<CountingSink>(*file.object);
   file.compressor =
       compress::make_stream_compressor(codec, output_.compression_level, *file.counter);
@@ -109,7 +116,9 @@ TaskRunner::OpenFile TaskRunner::open_file(const pg::CatalogTable& table, const 
 FileResult TaskRunner::close_file(OpenFile& file, format::Encoder& encoder) const {
   encoder.finish();
   file.compressor->finish();
-  return FileResult{file.object->commit(), file.rows};
+  FileResult done{file.object->commit(), file.rows};
+  if (output_.dms_files) output_.dms_files->committed(done.object.key);
+  return done;
 }
 
 TaskResult TaskRunner::run(pg::Connection& connection, const pg::CatalogTable& table,
@@ -137,16 +146,25 @@ TaskResult TaskRunner::run(pg::Connection& connection, const pg::CatalogTable& t
 TaskResult TaskRunner::run_into(pg::Connection& connection, const pg::CatalogTable& table,
                                 const ExportTask& task, TaskResult& result) const {
   const auto started = std::chrono::steady_clock::now();
-  auto spec = format_.copy_spec(table.schema);
-  auto encoder = format_.make_encoder(table.schema);
-  if (auto hashed = format::hashed_column_positions(table.schema); !hashed.empty()) {
-    format::select_hashed_as_text(table.schema, spec);
+  // With a timestamp column the files have one more column than the table, first, and its
+  // value is a constant the server writes into each row in the format's own wire form.
+  const pg::TableSchema& shape =
+      output_.timestamp_column ? with_timestamp_column(table.schema, *output_.timestamp_column)
+                               : table.schema;
+  auto spec = format_.copy_spec(shape);
+  if (output_.timestamp_column)
+    spec.select_list.front() = timestamp_literal_sql(output_.timestamp_text);
+  auto encoder = format_.make_encoder(shape);
+  if (auto hashed = format::hashed_column_positions(shape); !hashed.empty()) {
+    format::select_hashed_as_text(shape, spec);
     encoder =
         format::hashing_encoder(std::move(encoder), spec.wire, std::move(hashed), output_.hash_key);
   }
   result.table_index = task.table_index;
   int file_index = 0;
-  OpenFile file = open_file(table, task, file_index, *encoder);
+  // The DMS layout opens a file at the first row, so an empty chunk leaves no file.
+  std::optional<OpenFile> file;
+  if (output_.layout != DataLayout::dms) file = open_file(table, task, file_index, *encoder);
   ProgressBatch batch(progress_);
   uint64_t rows = 0;
   uint64_t closed_bytes = 0;  // stored in the files already committed
@@ -162,20 +180,22 @@ TaskResult TaskRunner::run_into(pg::Connection& connection, const pg::CatalogTab
         fail(ErrorKind::interrupted, "stopped because another part of the export failed");
       }
       // Roll to a new file at a row boundary once the stored size reaches the limit.
-      if (output_.max_file_bytes > 0 && file.rows > 0 &&
-          file.counter->count() >= output_.max_file_bytes) {
-        result.files.push_back(close_file(file, *encoder));
+      if (!file) {
+        file = open_file(table, task, file_index, *encoder);
+      } else if (output_.max_file_bytes > 0 && file->rows > 0 &&
+                 file->counter->count() >= output_.max_file_bytes) {
+        result.files.push_back(close_file(*file, *encoder));
         closed_bytes += result.files.back().object.size;
         file = open_file(table, task, ++file_index, *encoder);
       }
       encoder->write_row(row);
-      ++file.rows;
+      ++file->rows;
       ++rows;
       result.wire_bytes += row.size();
-      batch.report(rows, result.wire_bytes, closed_bytes + file.counter->count(), false);
+      batch.report(rows, result.wire_bytes, closed_bytes + file->counter->count(), false);
     }
   }
-  result.files.push_back(close_file(file, *encoder));
+  if (file) result.files.push_back(close_file(*file, *encoder));
 
   for (const auto& done : result.files) {
     result.rows += done.rows;

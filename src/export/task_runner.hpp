@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compress/stream_compressor.hpp"
+#include "export/dms_load.hpp"
 #include "export/export_progress.hpp"
 #include "export/manifest.hpp"
 #include "export/plan.hpp"
@@ -27,6 +28,13 @@ struct TaskOutput {
   std::optional<int> compression_level;
   uint64_t max_file_bytes = 0;  // 0 = one file per task
   std::string hash_key;         // for the tables' hashed columns (format/hashed_columns.hpp)
+  DataLayout layout = DataLayout::runs;
+  // The DMS layout's numbering of the run's files, shared by every task (dms only). A table
+  // chunk with no rows writes no file there, as DMS writes none for an empty table.
+  DmsLoadFiles* dms_files = nullptr;
+  // DMS's TimestampColumnName: a first column of this name holding `timestamp_text`.
+  std::optional<std::string> timestamp_column;
+  std::string timestamp_text;
 };
 
 // What one finished task produced.

@@ -9,6 +9,7 @@
 #include "common/time_format.hpp"
 #include "export/layout.hpp"
 #include "export/manifest.hpp"
+#include "format/csv/csv_format.hpp"
 
 namespace pgexport::housekeeping {
 
@@ -68,6 +69,9 @@ Manifest read_manifest(const json& document) {
   }
   manifest.finished = *finished;
   manifest.format = text_member(document, "format", "the manifest");
+  if (auto options = document.find("format_options"); options != document.end()) {
+    manifest.csv_header = format::csv_dialect_of(*options).header;
+  }
   manifest.compression = text_member(document, "compression", "the manifest");
   // Optional members: housekeeping only uses them to keep what change data capture needs.
   if (auto found = document.find("snapshot_at"); found != document.end() && found->is_string()) {

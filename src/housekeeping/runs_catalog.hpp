@@ -41,6 +41,9 @@ struct Manifest {
   TimePoint finished;
   std::string format;       // csv, jsonl, parquet
   std::string compression;  // zstd, gzip, snappy, none
+  // CSV files start with a header row, unless format_options names a dialect without one
+  // (--layout dms).
+  bool csv_header = true;
   std::vector<ManifestTable> tables;
   std::string snapshot_at;  // empty when the manifest has none (older versions)
   // A run of change data capture (cdc init or materialize wrote it): its `cdc` section's slot

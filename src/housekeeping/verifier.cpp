@@ -22,10 +22,12 @@ namespace parquet = format::parquet;
 struct RowCounting {
   enum class Kind { csv, jsonl, parquet, unknown } kind = Kind::unknown;
   compress::StreamCodec codec = compress::StreamCodec::none;
+  bool csv_header = true;
 };
 
 RowCounting row_counting_for(const Manifest& manifest) {
   RowCounting counting;
+  counting.csv_header = manifest.csv_header;
   if (manifest.format == "parquet") {
     counting.kind = RowCounting::Kind::parquet;  // compressed page by page, inside the file
     return counting;
@@ -101,6 +103,7 @@ class ObjectCheck final : public ByteSink {
       case RowCounting::Kind::csv: {
         decoder_->finish();
         if (csv_.inside_quotes()) fail(ErrorKind::data_error, "csv: it ends inside a quoted field");
+        if (!counting_.csv_header) return csv_.records();
         // Every file starts with the header line.
         if (csv_.records() == 0) fail(ErrorKind::data_error, "csv: it has no header line");
         return csv_.records() - 1;

@@ -144,8 +144,10 @@ verify_manifest_objects() { # $1 = destination directory, $2 = manifest path
 # tables in schema `roundtrip`) and compares each table with its source in both directions
 # with EXCEPT ALL over the whole row's text, which covers types without an equality operator
 # (point, json, xml) too. Also checks the manifest's row counts against the loaded rows.
-verify_csv_roundtrip() { # $1 = database, $2 = destination directory, $3 = manifest path
-  local db=$1 root=$2 manifest=$3 count=0
+# $4, when given, is the COPY option list of the files' dialect (default: PostgreSQL's CSV
+# with a header row).
+verify_csv_roundtrip() { # $1 = database, $2 = destination directory, $3 = manifest path[, $4]
+  local db=$1 root=$2 manifest=$3 count=0 options=${4:-FORMAT csv, HEADER true}
   sql "$db" -c "DROP SCHEMA IF EXISTS roundtrip CASCADE" -c "CREATE SCHEMA roundtrip"
   while IFS=$'\t' read -r index schema name kind rows; do
     local copy="roundtrip.t$index" source only=""
@@ -153,7 +155,9 @@ verify_csv_roundtrip() { # $1 = database, $2 = destination directory, $3 = manif
     [[ $kind == table ]] && only="ONLY"
     sql "$db" -c "CREATE TABLE $copy (LIKE $source)"
     while read -r key; do
-      sql "$db" -c "\\copy $copy FROM PROGRAM '$(decompress_command "$key") $root/$key' (FORMAT csv, HEADER true)"
+      # Through a link, since a key may hold spaces and quotes (the DMS layout keeps names).
+      ln -sfn "$root/$key" "$WORK/copy-source"
+      sql "$db" -c "\\copy $copy FROM PROGRAM '$(decompress_command "$key") < $WORK/copy-source' ($options)"
     done < <(jq -r ".tables[$index].files[].key" "$manifest")
     local loaded missing extra
     loaded=$(sql "$db" -c "SELECT count(*) FROM $copy")

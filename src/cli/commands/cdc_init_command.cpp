@@ -23,6 +23,11 @@ int CdcInitCommand::execute() {
          "runs, so its export cannot be resumed later");
   }
   auto run = prepare_export(settings_);
+  if (run.config.layout == exporter::DataLayout::dms) {
+    fail(ErrorKind::usage,
+         "--layout dms applies to pgexport export only: change capture writes its change "
+         "files in the runs layout (docs/dms.md, \"Change capture\")");
+  }
   cdc::InitConfig config;
   config.export_config = run.config;
   config.slot = settings_.required_text("slot");

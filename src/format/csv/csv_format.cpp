@@ -10,10 +10,11 @@ class CsvEncoder final : public Encoder {
  public:
   explicit CsvEncoder(std::string header) : header_(std::move(header)) {}
 
-  // Every file starts with the header row, so each part file is readable on its own.
+  // Every file starts with the header row (when the dialect has one), so each part file is
+  // readable on its own.
   void start(ByteSink& out) override {
     out_ = &out;
-    out_->write(header_);
+    if (!header_.empty()) out_->write(header_);
   }
   void write_row(std::string_view wire_row) override { out_->write(wire_row); }
   void finish() override { out_ = nullptr; }
@@ -53,12 +54,25 @@ std::unique_ptr<TextRowWriter> CsvFormat::make_text_row_writer(const pg::TableSc
 
 std::unique_ptr<Encoder> CsvFormat::make_encoder(const pg::TableSchema& table) const {
   std::string header;
+  if (!dialect_.header) return std::make_unique<CsvEncoder>(std::move(header));
   for (size_t i = 0; i < table.columns.size(); ++i) {
     if (i > 0) header += ',';
     header += csv_quote(table.columns[i].name);
   }
   header += '\n';
   return std::make_unique<CsvEncoder>(std::move(header));
+}
+
+CsvDialect csv_dialect_of(const nlohmann::json& format_options) {
+  if (format_options.is_object() && format_options.value("dialect", "") == "dms") {
+    return CsvDialect::dms();
+  }
+  return CsvDialect::postgresql();
+}
+
+nlohmann::json CsvFormat::describe_options() const {
+  if (dialect_.name == CsvDialect::postgresql().name) return nullptr;
+  return {{"dialect", dialect_.name}, {"header", dialect_.header}};
 }
 
 nlohmann::json CsvFormat::describe_column(const pg::Column& column) const {
