@@ -10,6 +10,7 @@
 #include "common/log.hpp"
 #include "common/time_format.hpp"
 #include "export/commit.hpp"
+#include "export/delta_tables.hpp"
 #include "export/layout.hpp"
 #include "export/manifest.hpp"
 #include "export/plan.hpp"
@@ -42,14 +43,18 @@ void check_coordinator(pg::Connection& coordinator) {
 // Removes what this attempt wrote, within the cleanup deadline; never throws, since the
 // error that brought us here is the one to report. What is left has no manifest, so readers
 // ignore it, and `pgexport cleanup` removes it later.
-void withdraw_attempt(storage::Storage& storage, const std::string& prefix,
+void withdraw_attempt(storage::Storage& storage, const std::vector<std::string>& prefixes,
                       std::chrono::seconds budget) {
   CleanupWindow window(budget);
-  try {
-    storage.remove_prefix(prefix);
-  } catch (const std::exception& error) {
-    log::warn("cleanup incomplete; the run has no manifest, so readers ignore what is left",
-              {{"prefix", prefix}, {"error", error.what()}});
+  for (const auto& prefix : prefixes) {
+    try {
+      storage.remove_prefix(prefix);
+    } catch (const std::exception& error) {
+      log::warn(
+          "cleanup incomplete; no manifest or Delta version lists what is left, so readers "
+          "ignore it",
+          {{"prefix", prefix}, {"error", error.what()}});
+    }
   }
 }
 
@@ -93,6 +98,7 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   check_run_is_new(storage, config.run_id);
   const std::string attempt = new_attempt_token();
   const std::string prefix = attempt_prefix(config.run_id, attempt);
+  const bool delta = config.table_format == TableFormat::delta;
 
   auto coordinator = pg::Connection::open(config.source, "coordinator");
   pg::apply_export_session_settings(coordinator);
@@ -121,7 +127,15 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   for (const auto& table : tables) log::debug("selected", {{"table", table.schema.display_name()}});
   if (config.progress) config.progress->start(tables, tasks);
 
-  // From here on objects exist: every failure until the manifest is created withdraws them.
+  // From here on objects exist: every failure until the manifest is created withdraws them,
+  // except the files of Delta versions already committed (commit_delta_tables keeps those).
+  std::vector<std::string> withdraw = {prefix};
+  const DeltaRun delta_run{config.run_id, attempt, snapshot_at};
+  if (delta) {
+    for (auto& directory : delta_attempt_directories(delta_run, tables)) {
+      withdraw.push_back(std::move(directory));
+    }
+  }
   ResultCollector results(tables.size());
   std::vector<double> job_busy_seconds;
   try {
@@ -129,7 +143,7 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
     TaskRunner runner(
         format, storage,
         TaskOutput{config.run_id, attempt, config.codec, config.compression_level,
-                   config.max_file_bytes},
+                   config.max_file_bytes, delta},
         [&pool_view] { return pool_view->stopping(); }, config.progress);
     WorkerPool pool(
         config.jobs,
@@ -161,9 +175,13 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
            "not have lasted the whole export; nothing is published: run it again",
            error.what());
     }
+    // Every file is written and the snapshot held: each table's Delta version, then the manifest.
+    if (delta) {
+      commit_delta_tables(storage, format, delta_run, tables, results.tables(), withdraw);
+    }
   } catch (...) {
     log::warn("export failed; removing the run's partial objects", {{"prefix", prefix}});
-    withdraw_attempt(storage, prefix, config.cleanup_timeout);
+    withdraw_attempt(storage, withdraw, config.cleanup_timeout);
     throw;
   }
 
@@ -193,11 +211,11 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   } catch (const CommitUncertain&) {
     throw;  // the run may be committed: its data must stay
   } catch (...) {
-    withdraw_attempt(storage, prefix, config.cleanup_timeout);
+    withdraw_attempt(storage, withdraw, config.cleanup_timeout);
     throw;
   }
   if (outcome == ManifestOutcome::already_exists) {
-    withdraw_attempt(storage, prefix, config.cleanup_timeout);
+    withdraw_attempt(storage, withdraw, config.cleanup_timeout);
     fail(ErrorKind::run_exists,
          "another export committed run '{}' in {} first; this attempt's objects were removed",
          config.run_id, storage.describe());

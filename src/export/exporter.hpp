@@ -33,6 +33,9 @@ struct ChangeCaptureStart {
   std::function<SlotSnapshot()> create_slot;
 };
 
+// --table-format: plain runs only, or each table also a Delta table (docs/delta.md).
+enum class TableFormat { none, delta };
+
 struct ExportConfig {
   // How every session logs in: the connection string (empty = libpq environment) and,
   // with --rds-iam, a token made for each session as it opens.
@@ -53,6 +56,9 @@ struct ExportConfig {
   // How often the coordinator (which holds the snapshot and the locks) is checked while the
   // workers run: a lost coordinator fails the export within about this long.
   std::chrono::milliseconds coordinator_check_interval{2000};
+  // With delta, each table is also a Delta table under tables/<schema>.<table>/ that the run
+  // commits a new version to before its manifest (delta_tables.hpp; Parquet only).
+  TableFormat table_format = TableFormat::none;
   // Whether a committed run moves latest.json (not when exporting into a spool).
   bool move_latest_pointer = true;
   std::optional<ChangeCaptureStart> change_capture;  // set by `cdc init` only

@@ -96,8 +96,12 @@ TaskRunner::OpenFile TaskRunner::open_file(const pg::CatalogTable& table, const 
   auto codec = format_.compresses_internally() ? compress::StreamCodec::none : output_.codec;
   std::string extension = format_.extension() + std::string(compress::stream_codec_suffix(codec));
   OpenFile file;
-  file.object = storage_.create(data_file_key(output_.run_id, output_.attempt, table.schema.schema,
-                                              table.schema.name, task.part, file_index, extension));
+  const auto& names = table.schema;
+  file.object = storage_.create(
+      output_.delta_layout ? delta_data_file_key(output_.run_id, output_.attempt, names.schema,
+                                                 names.name, task.part, file_index, extension)
+                           : data_file_key(output_.run_id, output_.attempt, names.schema,
+                                           names.name, task.part, file_index, extension));
   file.counter = std::make_unique<CountingSink>(*file.object);
   file.compressor =
       compress::make_stream_compressor(codec, output_.compression_level, *file.counter);
@@ -108,7 +112,7 @@ TaskRunner::OpenFile TaskRunner::open_file(const pg::CatalogTable& table, const 
 FileResult TaskRunner::close_file(OpenFile& file, format::Encoder& encoder) const {
   encoder.finish();
   file.compressor->finish();
-  return FileResult{file.object->commit(), file.rows};
+  return FileResult{file.object->commit(), file.rows, encoder.file_statistics()};
 }
 
 TaskResult TaskRunner::run(pg::Connection& connection, const pg::CatalogTable& table,

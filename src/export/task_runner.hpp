@@ -26,6 +26,7 @@ struct TaskOutput {
   compress::StreamCodec codec = compress::StreamCodec::zstd;
   std::optional<int> compression_level;
   uint64_t max_file_bytes = 0;  // 0 = one file per task
+  bool delta_layout = false;    // files go into each table's Delta table (layout.hpp)
 };
 
 // What one finished task produced.
@@ -69,6 +70,7 @@ class ResultCollector {
   void add(TaskResult result);
   // Read only after every worker has finished.
   const std::vector<TableResult>& tables() const { return tables_; }
+  std::vector<TableResult>& tables() { return tables_; }
   uint64_t wire_bytes() const { return wire_bytes_; }
 
  private:
