@@ -118,7 +118,17 @@ dir=$WORK/dir
 three_runs "$dir" "$dir" dir
 "$PGEXPORT_BIN" verify --destination "$dir" --run-id dir-3 >/dev/null 2>"$WORK/verify.log" ||
   fail "verify of a Delta run failed: $(cat "$WORK/verify.log")"
-pass "verify checks the Delta run's files"
+entry=$dir/tables/public.notes/_delta_log/00000000000000000002.json
+mv "$entry" "$WORK/entry.json"
+set +e
+"$PGEXPORT_BIN" verify --destination "$dir" --run-id dir-3 >"$WORK/verify-bad.out" 2>"$WORK/verify-bad.log"
+code=$?
+set -e
+mv "$WORK/entry.json" "$entry"
+[[ $code == 14 ]] || fail "verify without the Delta entry the manifest records exited $code, not 14"
+grep -q "00000000000000000002.json" "$WORK/verify-bad.out" "$WORK/verify-bad.log" ||
+  fail "verify did not name the missing Delta entry"
+pass "verify checks the Delta run's files and the Delta version it records"
 
 # A schema change: the next overwrite carries a new metaData with the new column.
 sql "$db" -c "ALTER TABLE items ADD COLUMN extra integer"
