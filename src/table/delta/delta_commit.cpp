@@ -86,27 +86,15 @@ int64_t commit_table(storage::Storage& storage, const TableCommit& commit, const
   const int64_t version = state.version + 1;
   const std::string key = log_entry_key(commit.root, version);
   const std::string text = build_entry(state, commit, app, new_table_id());
-  storage::ConditionalWrite outcome;
-  try {
-    outcome = storage.create_if_absent(key, text);
-  } catch (const Error& error) {
-    if (error.kind() == ErrorKind::interrupted) throw;
-    // The request may have reached the store before it failed: a retried commit that finds
-    // its own entry is done, not applied twice.
-    std::optional<std::string> stored;
-    try {
-      stored = storage.read(key);
-    } catch (const Error& read_error) {
-      throw CommitUncertain(
-          ErrorKind::storage_error,
-          fmt::format("cannot tell whether table {} got Delta version {}: creating {} failed "
-                      "({}) and reading it back failed too ({}); its files are kept",
-                      commit.display_name, version, key, error.what(), read_error.what()));
-    }
-    if (!stored) throw;
-    outcome = *stored == text ? storage::ConditionalWrite::written
-                              : storage::ConditionalWrite::condition_failed;
-  }
+  // A retried request that finds its own entry is done, not applied twice.
+  const auto outcome = storage::create_commit_point(
+      storage, key, text, [&](const std::exception& error, const std::exception& read_error) {
+        throw CommitUncertain(
+            ErrorKind::storage_error,
+            fmt::format("cannot tell whether table {} got Delta version {}: creating {} failed "
+                        "({}) and reading it back failed too ({}); its files are kept",
+                        commit.display_name, version, key, error.what(), read_error.what()));
+      });
   if (outcome == storage::ConditionalWrite::condition_failed) {
     fail(ErrorKind::table_conflict,
          "table {}: another writer committed Delta version {} ({}) first; this run committed "
