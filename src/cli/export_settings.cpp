@@ -79,6 +79,30 @@ exporter::ExportConfig make_export_config(const Settings& settings) {
          "--compression snappy applies to parquet only; use zstd, gzip or none for {}",
          config.format_name);
   }
+  if (settings.required_text("table-format") == "delta") {
+    // Refused rather than implied: a Delta table holds Parquet, and a reader should see in the
+    // command line what the files are.
+    if (config.format_name != "parquet") {
+      fail(ErrorKind::usage,
+           "--table-format delta writes Parquet files: add --format parquet (not {})",
+           config.format_name);
+    }
+    if (settings.required_text("parquet-profile") != "portable") {
+      fail(ErrorKind::usage,
+           "--table-format delta needs --parquet-profile portable: Spark and Databricks cannot "
+           "read the exact profile's UUID and TIME columns");
+    }
+    if (settings.text("spool")) {
+      fail(ErrorKind::usage,
+           "--table-format delta cannot be combined with --spool yet: drop one of the two");
+    }
+    // Two answers to where the files go: Delta's table directories or DMS's fixed names.
+    if (config.layout == exporter::DataLayout::dms) {
+      fail(ErrorKind::usage,
+           "--table-format delta and --layout dms each decide where the files go: choose one");
+    }
+    config.table_format = exporter::TableFormat::delta;
+  }
   config.codec = stream_codec(config.compression_name);
   if (settings.text("compression-level")) {
     config.compression_level = static_cast<int>(settings.integer("compression-level"));

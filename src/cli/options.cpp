@@ -156,6 +156,13 @@ const std::vector<OptionSpec>& export_options() {
   // docs/operations.md for the reasoning behind each.
   static const std::vector<OptionSpec> specs = with_database_options({
       {"format", OptionType::choice, "csv", "dataset format", {"csv", "jsonl", "parquet"}},
+      {"table-format",
+       OptionType::choice,
+       "none",
+       "none: plain runs under runs/; delta: also make each table a Delta table under "
+       "tables/<schema>.<table>/ with one new version per run (needs --format parquet and the "
+       "portable profile; docs/delta.md)",
+       {"none", "delta"}},
       {"compression",
        OptionType::choice,
        "",

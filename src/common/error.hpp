@@ -33,6 +33,7 @@ namespace pgexport {
   X(slot_busy, true, 17, "another process is using the replication slot")                       \
   X(runtime_api, false, 18, "the Lambda Runtime API failed or ended the execution environment") \
   X(deadline, false, 19, "the export could not finish before the Lambda invocation deadline")   \
+  X(table_conflict, true, 20, "another writer committed the same Delta table version first")    \
   X(internal, false, 70, "an internal error (a bug in pgexport)")
 
 enum class ErrorKind {

@@ -26,28 +26,19 @@ bool is_newer(const LatestPointer& candidate, const LatestPointer& current) {
 ManifestOutcome create_manifest(storage::Storage& storage, const std::string& run_id,
                                 const std::string& manifest_text) {
   const std::string key = manifest_key(run_id);
-  try {
-    return storage.create_if_absent(key, manifest_text) == storage::ConditionalWrite::written
-               ? ManifestOutcome::committed
-               : ManifestOutcome::already_exists;
-  } catch (const Error& error) {
-    if (error.kind() == ErrorKind::interrupted) throw;
-    // The request may have reached the store before it failed: look before deciding.
-    std::optional<std::string> stored;
-    try {
-      stored = storage.read(key);
-    } catch (const Error& read_error) {
-      throw CommitUncertain(
-          ErrorKind::storage_error,
-          fmt::format("cannot tell whether run '{}' was committed: creating {} failed ({}) and "
-                      "reading it back failed too ({}); its data is left in place: run `pgexport "
-                      "verify --run-id {}`, and `pgexport cleanup` removes it if the run has no "
-                      "manifest",
-                      run_id, key, error.what(), read_error.what(), run_id));
-    }
-    if (!stored) throw;
-    return *stored == manifest_text ? ManifestOutcome::committed : ManifestOutcome::already_exists;
-  }
+  auto outcome = storage::create_commit_point(
+      storage, key, manifest_text,
+      [&](const std::exception& error, const std::exception& read_error) {
+        throw CommitUncertain(
+            ErrorKind::storage_error,
+            fmt::format("cannot tell whether run '{}' was committed: creating {} failed ({}) and "
+                        "reading it back failed too ({}); its data is left in place: run "
+                        "`pgexport verify --run-id {}`, and `pgexport cleanup` removes it if the "
+                        "run has no manifest",
+                        run_id, key, error.what(), read_error.what(), run_id));
+      });
+  return outcome == storage::ConditionalWrite::written ? ManifestOutcome::committed
+                                                       : ManifestOutcome::already_exists;
 }
 
 std::string serialize_latest_pointer(const LatestPointer& pointer) {

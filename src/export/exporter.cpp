@@ -12,6 +12,7 @@
 #include "common/log.hpp"
 #include "common/time_format.hpp"
 #include "export/commit.hpp"
+#include "export/delta_tables.hpp"
 #include "export/layout.hpp"
 #include "export/manifest.hpp"
 #include "export/plan.hpp"
@@ -44,14 +45,18 @@ void check_coordinator(pg::Connection& coordinator) {
 // Removes what this attempt wrote, within the cleanup deadline; never throws, since the
 // error that brought us here is the one to report. What is left has no manifest, so readers
 // ignore it, and `pgexport cleanup` removes it later.
-void withdraw_attempt(storage::Storage& storage, const std::string& prefix,
+void withdraw_attempt(storage::Storage& storage, const std::vector<std::string>& prefixes,
                       std::chrono::seconds budget) {
   CleanupWindow window(budget);
-  try {
-    storage.remove_prefix(prefix);
-  } catch (const std::exception& error) {
-    log::warn("cleanup incomplete; the run has no manifest, so readers ignore what is left",
-              {{"prefix", prefix}, {"error", error.what()}});
+  for (const auto& prefix : prefixes) {
+    try {
+      storage.remove_prefix(prefix);
+    } catch (const std::exception& error) {
+      log::warn(
+          "cleanup incomplete; no manifest or Delta version lists what is left, so readers "
+          "ignore it",
+          {{"prefix", prefix}, {"error", error.what()}});
+    }
   }
 }
 
@@ -199,6 +204,7 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   check_run_is_new(storage, config.run_id);
   const std::string attempt = new_attempt_token();
   const std::string prefix = attempt_prefix(config.run_id, attempt);
+  const bool delta = config.table_format == TableFormat::delta;
 
   auto coordinator = pg::Connection::open(config.source, "coordinator");
   pg::apply_export_session_settings(coordinator);
@@ -237,24 +243,34 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
 
   const bool dms = config.layout == DataLayout::dms;
   DmsLoadFiles dms_files(tables.size());
+  // From here on objects exist: every failure until the manifest is created withdraws them,
+  // except the files of Delta versions already committed (commit_delta_tables keeps those).
+  std::vector<std::string> withdraw_prefixes = {prefix};
+  const DeltaRun delta_run{config.run_id, attempt, snapshot_at};
+  if (delta) {
+    for (auto& directory : delta_attempt_directories(delta_run, tables)) {
+      withdraw_prefixes.push_back(std::move(directory));
+    }
+  }
   // The DMS layout's files have fixed keys that DMS readers list, so they are withdrawn one by
-  // one; the default layout's all live under this attempt's prefix.
+  // one; the default layout's all live under this attempt's prefix (and Delta's under each
+  // table's attempt directory).
   auto withdraw = [&] {
     if (dms) {
       CleanupWindow window(config.cleanup_timeout);
       withdraw_dms_load(storage, dms_files.committed_keys());
     } else {
-      withdraw_attempt(storage, prefix, config.cleanup_timeout);
+      withdraw_attempt(storage, withdraw_prefixes, config.cleanup_timeout);
     }
   };
   if (dms) claim_dms_load(storage, config.run_id, attempt, format_utc_timestamp(started_wall));
 
-  // From here on objects exist: every failure until the manifest is created withdraws them.
   ResultCollector results(tables.size());
   std::vector<double> job_busy_seconds;
   try {
     TaskOutput output{config.run_id,         attempt,        config.codec, config.compression_level,
                       config.max_file_bytes, config.hash_key};
+    output.delta_layout = delta;
     if (dms) {
       output.layout = DataLayout::dms;
       output.dms_files = &dms_files;
@@ -286,6 +302,10 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
            "the coordinator's transaction could not be committed ({}), so the table locks may "
            "not have lasted the whole export; nothing is published: run it again",
            error.what());
+    }
+    // Every file is written and the snapshot held: each table's Delta version, then the manifest.
+    if (delta) {
+      commit_delta_tables(storage, format, delta_run, tables, results.tables(), withdraw_prefixes);
     }
   } catch (...) {
     log::warn("export failed; removing the run's partial objects",

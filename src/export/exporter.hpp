@@ -35,6 +35,9 @@ struct ChangeCaptureStart {
   std::function<SlotSnapshot()> create_slot;
 };
 
+// --table-format: plain runs only, or each table also a Delta table (docs/delta.md).
+enum class TableFormat { none, delta };
+
 struct ExportConfig {
   // How every session logs in: the connection string (empty = libpq environment) and,
   // with --rds-iam, a token made for each session as it opens.
@@ -63,6 +66,9 @@ struct ExportConfig {
   // (--strict-types); otherwise that column of that table is written as PostgreSQL's text and
   // the table's files are written again (docs/types.md, "When a value has no typed form").
   bool strict_types = false;
+  // With delta, each table is also a Delta table under tables/<schema>.<table>/ that the run
+  // commits a new version to before its manifest (delta_tables.hpp; Parquet only).
+  TableFormat table_format = TableFormat::none;
   // Whether a committed run moves latest.json (not when exporting into a spool).
   bool move_latest_pointer = true;
   std::optional<ChangeCaptureStart> change_capture;  // set by `cdc init` only

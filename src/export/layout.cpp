@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "table/delta/delta_actions.hpp"
+
 namespace pgexport::exporter {
 
 std::string encode_key_segment(std::string_view name) {
@@ -43,6 +45,20 @@ std::string data_file_key(std::string_view run_id, std::string_view attempt,
                           int file_index, std::string_view extension) {
   return fmt::format("{}{}/part-{:05}-{:03}.{}", attempt_prefix(run_id, attempt),
                      table_directory(schema, table), task_part, file_index, extension);
+}
+
+std::string delta_attempt_directory(std::string_view run_id, std::string_view attempt,
+                                    std::string_view schema, std::string_view table) {
+  return fmt::format("{}run-{}-{}/", table::delta::table_root(table_directory(schema, table)),
+                     run_id, attempt);
+}
+
+std::string delta_data_file_key(std::string_view run_id, std::string_view attempt,
+                                std::string_view schema, std::string_view table, int task_part,
+                                int file_index, std::string_view extension) {
+  return fmt::format("{}part-{:05}-{:03}.{}",
+                     delta_attempt_directory(run_id, attempt, schema, table), task_part, file_index,
+                     extension);
 }
 
 std::string manifest_key(std::string_view run_id) {

@@ -27,6 +27,15 @@ std::string data_file_key(std::string_view run_id, std::string_view attempt,
                           std::string_view schema, std::string_view table, int task_part,
                           int file_index, std::string_view extension);
 std::string manifest_key(std::string_view run_id);
+
+// With --table-format delta a run's files go into each table's Delta table instead:
+//   tables/<schema>.<table>/run-<run-id>-<attempt>/part-<task>-<file>.parquet
+// one directory per attempt, so a failed attempt removes exactly its own files.
+std::string delta_attempt_directory(std::string_view run_id, std::string_view attempt,
+                                    std::string_view schema, std::string_view table);
+std::string delta_data_file_key(std::string_view run_id, std::string_view attempt,
+                                std::string_view schema, std::string_view table, int task_part,
+                                int file_index, std::string_view extension);
 inline constexpr std::string_view kLatestKey = "latest.json";
 
 // Run ids become key segments: a restricted alphabet keeps them readable and safe.

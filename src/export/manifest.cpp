@@ -42,6 +42,9 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
     entry["name"] = table.schema.name;
     entry["kind"] = table.partitioned ? "partitioned" : "table";
     entry["directory"] = dms ? dms_table_folder(table.schema.schema, table.schema.name)
+                         : result.delta_version
+                             ? delta_attempt_directory(input.run_id, input.attempt,
+                                                       table.schema.schema, table.schema.name)
                              : attempt_prefix(input.run_id, input.attempt) +
                                    table_directory(table.schema.schema, table.schema.name) + "/";
     auto columns = nlohmann::ordered_json::array();
@@ -79,6 +82,9 @@ nlohmann::ordered_json build_manifest(const ManifestInput& input) {
     }
     entry["bytes"] = bytes;
     entry["files"] = std::move(file_list);
+    if (result.delta_version) {
+      entry["delta"] = {{"table", result.delta_table}, {"version", *result.delta_version}};
+    }
     tables.push_back(std::move(entry));
   }
   manifest["tables"] = std::move(tables);

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,15 @@ namespace pgexport::exporter {
 struct FileResult {
   storage::ObjectInfo object;
   uint64_t rows = 0;
+  std::vector<format::ColumnStatistics> statistics;  // for table formats that record them
 };
 
 struct TableResult {
   uint64_t rows = 0;
   std::vector<FileResult> files;
+  // With --table-format delta: the Delta table (its root) and the version this run committed.
+  std::string delta_table;
+  std::optional<int64_t> delta_version;
 };
 
 struct ManifestInput {

@@ -97,14 +97,16 @@ TaskRunner::OpenFile TaskRunner::open_file(const pg::CatalogTable& table, const 
   auto codec = format_.compresses_internally() ? compress::StreamCodec::none : output_.codec;
   std::string extension = format_.extension() + std::string(compress::stream_codec_suffix(codec));
   OpenFile file;
+  const auto& names = table.schema;
   if (output_.layout == DataLayout::dms) {
-    file.object = storage_.create(
-        dms_load_file_key(table.schema.schema, table.schema.name,
-                          output_.dms_files->take_number(task.table_index), extension));
+    file.object = storage_.create(dms_load_file_key(
+        names.schema, names.name, output_.dms_files->take_number(task.table_index), extension));
   } else {
-    file.object =
-        storage_.create(data_file_key(output_.run_id, output_.attempt, table.schema.schema,
-                                      table.schema.name, task.part, file_index, extension));
+    file.object = storage_.create(
+        output_.delta_layout ? delta_data_file_key(output_.run_id, output_.attempt, names.schema,
+                                                   names.name, task.part, file_index, extension)
+                             : data_file_key(output_.run_id, output_.attempt, names.schema,
+                                             names.name, task.part, file_index, extension));
   }
   file.counter = std::make_unique<CountingSink>(*file.object);
   file.compressor =
@@ -116,7 +118,7 @@ TaskRunner::OpenFile TaskRunner::open_file(const pg::CatalogTable& table, const 
 FileResult TaskRunner::close_file(OpenFile& file, format::Encoder& encoder) const {
   encoder.finish();
   file.compressor->finish();
-  FileResult done{file.object->commit(), file.rows};
+  FileResult done{file.object->commit(), file.rows, encoder.file_statistics()};
   if (output_.dms_files) output_.dms_files->committed(done.object.key);
   return done;
 }

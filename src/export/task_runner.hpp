@@ -35,6 +35,7 @@ struct TaskOutput {
   // DMS's TimestampColumnName: a first column of this name holding `timestamp_text`.
   std::optional<std::string> timestamp_column;
   std::string timestamp_text;
+  bool delta_layout = false;  // files go into each table's Delta table (layout.hpp)
 };
 
 // What one finished task produced.
@@ -82,6 +83,7 @@ class ResultCollector {
   void add(TaskResult result);
   // Read only after every worker has finished.
   const std::vector<TableResult>& tables() const { return tables_; }
+  std::vector<TableResult>& tables() { return tables_; }
   uint64_t wire_bytes() const { return wire_bytes_; }
 
  private:

@@ -55,6 +55,17 @@ struct CopySpec {
 // Whole-file compression applied outside the encoder, and codec choice inside it.
 enum class Compression { none, zstd, gzip, snappy };
 
+// Bounds and null count of one top-level column over a finished file, for table formats that
+// record them (Delta's per-file statistics). `min` and `max` are JSON values (a number, or a
+// string such as "2024-05-01" for a date), null when the format keeps no exact bound for the
+// column's type; `null_count` is absent when it is not known.
+struct ColumnStatistics {
+  std::string column;
+  std::optional<uint64_t> null_count;
+  nlohmann::json min;
+  nlohmann::json max;
+};
+
 class Encoder {
  public:
   virtual ~Encoder() = default;
@@ -64,6 +75,9 @@ class Encoder {
   virtual void write_row(std::string_view wire_row) = 0;
   // Completes the current file (footer, buffered rows). start() may follow for a new file.
   virtual void finish() = 0;
+  // Statistics of the last finished file, one entry per top-level column the format keeps
+  // statistics for; empty when it keeps none.
+  virtual std::vector<ColumnStatistics> file_statistics() const { return {}; }
 };
 
 // Builds rows in a format's wire form from PostgreSQL's text output of each value, for rows that

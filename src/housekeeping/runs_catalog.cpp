@@ -111,6 +111,12 @@ Manifest read_manifest(const json& document) {
       }
       table.files.push_back(std::move(file));
     }
+    if (auto delta = entry.find("delta"); delta != entry.end()) {
+      const std::string delta_where = where + ".delta";
+      if (!delta->is_object()) throw InvalidManifest{delta_where + " is not an object"};
+      table.delta_table = text_member(*delta, "table", delta_where);
+      table.delta_version = static_cast<int64_t>(count_member(*delta, "version", delta_where));
+    }
     manifest.tables.push_back(std::move(table));
   }
   return manifest;

@@ -32,6 +32,9 @@ struct ManifestTable {
   std::string name;
   uint64_t rows = 0;
   std::vector<ManifestFile> files;
+  // With --table-format delta: the table's root and the Delta version the run committed.
+  std::string delta_table;
+  std::optional<int64_t> delta_version;
 };
 
 // The fields of a manifest that housekeeping relies on (see export/manifest.cpp).

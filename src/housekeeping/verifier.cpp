@@ -1,9 +1,12 @@
 #include "housekeeping/verifier.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <numeric>
+#include <set>
+#include <sstream>
 
 #include "common/digest.hpp"
 #include "common/error.hpp"
@@ -11,6 +14,7 @@
 #include "export/layout.hpp"
 #include "format/parquet/footer_reader.hpp"
 #include "housekeeping/record_counters.hpp"
+#include "table/delta/delta_actions.hpp"
 
 namespace pgexport::housekeeping {
 
@@ -173,6 +177,58 @@ LatestPointer run_named_by_latest(storage::Storage& storage) {
   return *latest.pointer;
 }
 
+namespace {
+
+// The Delta version a manifest records for a table must exist, name the run, and add exactly
+// the files the manifest lists.
+template <typename Problem>
+void check_delta_version(storage::Storage& storage, const std::string& run_id,
+                         const ManifestTable& table, Problem&& problem) {
+  const std::string key = table::delta::log_entry_key(table.delta_table, *table.delta_version);
+  auto text = storage.read(key);
+  if (!text) {
+    problem(key, fmt::format("is missing: the manifest says run {} committed Delta version {} of "
+                             "{}.{}",
+                             run_id, *table.delta_version, table.schema, table.name));
+    return;
+  }
+  std::set<std::string> added;
+  std::string named_run;
+  try {
+    std::istringstream lines(*text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.empty()) continue;
+      auto action = nlohmann::json::parse(line);
+      if (auto add = action.find("add"); add != action.end()) {
+        added.insert(add->at("path").get<std::string>());
+      } else if (auto info = action.find("commitInfo"); info != action.end()) {
+        named_run = info->value("pgexport", nlohmann::json::object()).value("runId", "");
+      }
+    }
+  } catch (const nlohmann::json::exception& error) {
+    problem(key, fmt::format("is not a Delta log entry: {}", error.what()));
+    return;
+  }
+  std::set<std::string> listed;
+  for (const auto& file : table.files) {
+    if (!file.key.starts_with(table.delta_table)) {
+      problem(file.key, fmt::format("lies outside its Delta table {}", table.delta_table));
+      continue;
+    }
+    listed.insert(table::delta::escape_path(file.key.substr(table.delta_table.size())));
+  }
+  if (named_run != run_id) {
+    problem(key, fmt::format("was committed by run '{}', not '{}'", named_run, run_id));
+  }
+  if (added != listed) {
+    problem(key, fmt::format("adds {} files, the manifest lists {}, and they differ", added.size(),
+                             listed.size()));
+  }
+}
+
+}  // namespace
+
 VerifyReport verify_run(storage::Storage& storage, const std::string& run_id,
                         std::optional<std::string> manifest_key) {
   VerifyReport report;
@@ -248,6 +304,7 @@ VerifyReport verify_run(storage::Storage& storage, const std::string& run_id,
       }
       if (!differences.empty()) problem(file.key, fmt::format("{}", fmt::join(differences, "; ")));
     }
+    if (table.delta_version) check_delta_version(storage, manifest.run_id, table, problem);
     if (listed_rows != table.rows) {
       problem(report.manifest_key, fmt::format("table {}.{} has {} rows, but its files list {}",
                                                table.schema, table.name, table.rows, listed_rows));

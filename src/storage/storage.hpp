@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -130,6 +132,17 @@ class Storage {
   // unfinished uploads where the backend has them.
   virtual void remove_prefix(const std::string& prefix) = 0;
 };
+
+// create_if_absent() for a commit point (a manifest, a log entry), whose outcome must be known:
+// when the store fails in a way that may hide it (a timeout after the request was sent), the
+// object is read back: `written` if it holds `bytes` (the earlier request acted), and
+// condition_failed if it holds other bytes; if it is absent the original error is rethrown. If
+// even the read fails, `unknown(create_error, read_error)` is called, and must throw.
+// Interruptions are rethrown at once.
+ConditionalWrite create_commit_point(
+    Storage& storage, const std::string& key, std::string_view bytes,
+    const std::function<void(const std::exception& create_error, const std::exception& read_error)>&
+        unknown);
 
 // Writes a small object in one go (manifests, pointers) and commits it.
 ObjectInfo put_object(Storage& storage, const std::string& key, std::string_view bytes);

@@ -45,6 +45,8 @@ expect 2 "'5parsecs' is not a duration" --progress-interval 5parsecs
 expect 2 "must be a whole number" --lock-timeout soon
 expect 2 "not expected: --frobnicate" --frobnicate
 expect 2 "must be one of portable, exact" --parquet-profile fast
+expect 2 "--table-format delta and --layout dms each decide where the files go" --layout dms \
+  --table-format delta --format parquet
 # Malformed destinations and connection strings are usage errors, found before any work.
 expect 2 "is not an S3 URL: write s3://bucket/prefix" --destination 's3:/bucket/prefix'
 expect 2 "is not an S3 URL" --destination 'S3://bucket/prefix'

@@ -22,6 +22,11 @@ int CdcInitCommand::execute() {
          "--spool does not apply to cdc init: the slot's snapshot lives only while cdc init "
          "runs, so its export cannot be resumed later");
   }
+  if (settings_.required_text("table-format") != "none") {
+    fail(ErrorKind::usage,
+         "--table-format delta does not apply to cdc init yet: change capture writes plain runs "
+         "and change files; export Delta tables with `pgexport export`");
+  }
   auto run = prepare_export(settings_);
   if (run.config.layout == exporter::DataLayout::dms) {
     fail(ErrorKind::usage,

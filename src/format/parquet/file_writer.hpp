@@ -59,6 +59,8 @@ class FileWriter {
   uint64_t bytes_written() const { return bytes_written_; }
   uint64_t rows_written() const { return rows_written_; }
   size_t row_groups_written() const { return row_groups_.size(); }
+  // Their metadata, with each column chunk's statistics.
+  const std::vector<RowGroup>& row_groups() const { return row_groups_; }
 
  private:
   void flush_row_group();

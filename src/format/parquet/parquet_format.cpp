@@ -1,5 +1,7 @@
 #include "format/parquet/parquet_format.hpp"
 
+#include "format/parquet/file_statistics.hpp"
+
 #include "common/error.hpp"
 #include "format/parquet/pg_binary.hpp"
 #include "format/parquet/text_to_binary.hpp"
@@ -153,8 +155,8 @@ nlohmann::json ParquetFormat::describe_column(const pg::Column& column) const {
 }
 
 ParquetEncoder::ParquetEncoder(const pg::TableSchema& table, const ParquetOptions& options)
-    : table_(table), writer_(file_writer_options(options)) {
-  const MappingOptions mapping = mapping_options(options);
+    : table_(table), mapping_(mapping_options(options)), writer_(file_writer_options(options)) {
+  const MappingOptions& mapping = mapping_;
   for (const auto& column : table_.columns) {
     writer_.add_column(
         make_column_writer(column, plan_column(column, mapping), writer_.column_settings()));
@@ -208,6 +210,10 @@ void ParquetEncoder::write_row(std::string_view wire_row) {
 
 void ParquetEncoder::finish() {
   writer_.finish();
+}
+
+std::vector<ColumnStatistics> ParquetEncoder::file_statistics() const {
+  return summarize_statistics(table_, mapping_, writer_.row_groups());
 }
 
 }  // namespace pgexport::format::parquet

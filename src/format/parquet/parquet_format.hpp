@@ -71,9 +71,10 @@ class ParquetFormat final : public Format {
   nlohmann::json describe_options() const override;
 
   const ParquetOptions& options() const { return options_; }
+  // The type mapping the options choose (type_mapping.hpp).
+  MappingOptions mapping() const;
 
  private:
-  MappingOptions mapping() const;
   ParquetOptions options_;
 };
 
@@ -88,6 +89,8 @@ class ParquetEncoder final : public Encoder {
   // cannot be stored exactly.
   void write_row(std::string_view wire_row) override;
   void finish() override;
+  // From the finished file's column chunk statistics (file_statistics.hpp).
+  std::vector<ColumnStatistics> file_statistics() const override;
 
   // Of the current (or last finished) file.
   uint64_t bytes_written() const { return writer_.bytes_written(); }
@@ -96,6 +99,7 @@ class ParquetEncoder final : public Encoder {
 
  private:
   pg::TableSchema table_;
+  MappingOptions mapping_;
   FileWriter writer_;
 };
 
