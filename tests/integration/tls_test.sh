@@ -31,12 +31,12 @@ tls_pg() { PGEXPORT_LOCAL_DIR=$pg_dir PGEXPORT_PG_PORT=$pg_port PGEXPORT_PG_TLS_
   "$PGEXPORT_SOURCE_DIR/scripts/pg-local.sh" "$@"; }
 trap 'tls_pg stop >/dev/null 2>&1; rm -rf "$pg_dir"; stop_fault_proxy' EXIT
 tls_pg start >"$WORK/tls-pg.log" 2>&1 || fail "the TLS PostgreSQL did not start: $(tail -3 "$WORK/tls-pg.log")"
-psql -X -q "host=localhost port=$pg_port dbname=postgres user=postgres sslmode=verify-full sslrootcert=$certs/ca.crt" \
+psql -X -q "host=localhost hostaddr=127.0.0.1 port=$pg_port dbname=postgres user=postgres sslmode=verify-full sslrootcert=$certs/ca.crt" \
   -c "CREATE TABLE shipments (id int PRIMARY KEY, note text)" \
   -c "INSERT INTO shipments SELECT g, 'n' || g FROM generate_series(1, 100) g" ||
   fail "psql could not reach the TLS PostgreSQL with verify-full"
 # Without TLS the server refuses: the hba file has hostssl lines only.
-psql -X -q "host=localhost port=$pg_port dbname=postgres user=postgres sslmode=disable" -c 'SELECT 1' \
+psql -X -q "host=localhost hostaddr=127.0.0.1 port=$pg_port dbname=postgres user=postgres sslmode=disable" -c 'SELECT 1' \
   >/dev/null 2>&1 && fail "the TLS PostgreSQL accepted a plain-text session, so the test would prove nothing"
 
 export_pg() { # $1 = name, then --source's text; leaves exit status in $status
@@ -45,7 +45,9 @@ export_pg() { # $1 = name, then --source's text; leaves exit status in $status
   env -u PGHOST -u PGPORT -u PGSSLMODE "$PGEXPORT_BIN" export --source "$source" --destination "$dest" \
     --run-id "$name" >"$WORK/$name.out" 2>"$WORK/$name.err" || status=$?
 }
-base="port=$pg_port dbname=postgres user=postgres"
+# hostaddr pins the address (a machine whose "localhost" is ::1 first would otherwise try ::1,
+# where nothing listens); host stays the name the certificate is checked against.
+base="hostaddr=127.0.0.1 port=$pg_port dbname=postgres user=postgres"
 # No sslmode at all: pgexport asks for verify-full itself.
 export_pg verified "host=localhost $base sslrootcert=$certs/ca.crt"
 [[ $status == 0 ]] || { cat "$WORK/verified.err"; fail "export over verified TLS failed (exit $status)"; }
