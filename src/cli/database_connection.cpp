@@ -110,8 +110,9 @@ void warn_if_tls_unverified(const ConnectionOptions& options) {
 
 std::string database_connection_string(const Settings& settings) {
   std::string source = settings.text("source").value_or("");
-  // Checked here, before any connection: libpq would report a malformed string as a failed
-  // connection, which reads as a network problem a retry might cure.
+  // Parsed here, before any connection: a malformed string is a usage error (libpq would
+  // report it as a failed connection, which reads as a network problem a retry might cure), and
+  // an sslmode below verify-full is warned about once for the run.
   warn_if_tls_unverified(parse_connection_string(source));
   const auto path = settings.text("password-file");
   if (!path) return source;
