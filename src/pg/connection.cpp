@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "pg/connection_failure.hpp"
 
 namespace pgexport::pg {
 
@@ -61,26 +62,6 @@ Connection::Connection(PGconn* conn, std::string purpose)
 
 namespace {
 
-bool is_authentication_failure(std::string_view message) {
-  // libpq does not expose a SQLSTATE for failed connections, so recognise the server's
-  // wording (stable across versions) for password/auth failures.
-  return message.find("password authentication failed") != std::string_view::npos ||
-         message.find("authentication failed") != std::string_view::npos ||
-         message.find("no password supplied") != std::string_view::npos ||
-         message.find("no pg_hba.conf entry") != std::string_view::npos ||
-         message.find("is not permitted to log in") != std::string_view::npos ||
-         (message.find("role \"") != std::string_view::npos &&
-          message.find("does not exist") != std::string_view::npos);
-}
-
-// The server's wording for a dbname it does not have (SQLSTATE 3D000, which libpq does not
-// expose for a failed connection). Reported apart from a refused login: the user is known and
-// the password right, the configuration names the wrong database.
-bool is_missing_database(std::string_view message) {
-  return message.find("database \"") != std::string_view::npos &&
-         message.find("does not exist") != std::string_view::npos;
-}
-
 // TCP keepalives, given before the user's connection string so that an explicit setting there
 // wins. The coordinator sits idle in its transaction for the whole export while the workers
 // copy, and ECS tasks reach RDS through NAT gateways and load balancers that silently drop a
@@ -104,24 +85,6 @@ constexpr ConnectionDefault kKeepaliveDefaults[] = {
     // own retransmission limit is about 15 minutes. Matches the keepalive detection time.
     {"tcp_user_timeout", "60000"},
 };
-
-// libpq's wording when the certificate check fails or cannot start: no root certificate file,
-// an unknown CA, a host name the certificate does not name, a server without TLS.
-bool is_tls_failure(std::string_view message) {
-  for (std::string_view sign :
-       {"root certificate file", "certificate verify failed", "does not match host name",
-        "server does not support SSL", "SSL error", "could not get server's host name"}) {
-    if (message.find(sign) != std::string_view::npos) return true;
-  }
-  return false;
-}
-
-bool is_missing_replication_privilege(std::string_view message) {
-  // Up to PostgreSQL 15: "must be superuser or replication role to start walsender";
-  // from 16: "permission denied to start WAL sender".
-  return message.find("replication role to start walsender") != std::string_view::npos ||
-         message.find("permission denied to start WAL sender") != std::string_view::npos;
-}
 
 }  // namespace
 
@@ -172,7 +135,7 @@ Connection Connection::open(const ConnectionSource& source, std::string_view pur
   if (raw == nullptr) throw std::bad_alloc();
   Connection connection(raw, std::string(purpose));
   if (PQstatus(raw) != CONNECTION_OK) {
-    std::string message = first_line(PQerrorMessage(raw));
+    std::string message = connection_failure_line(PQerrorMessage(raw));
     if (protocol == Protocol::logical_replication && is_missing_replication_privilege(message)) {
       fail(ErrorKind::insufficient_privilege,
            "cannot open a replication connection: {} (grant the role REPLICATION, or on RDS "
