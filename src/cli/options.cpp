@@ -577,12 +577,30 @@ bool Settings::flag(std::string_view name) const {
   return found != flags.end() && found->second;
 }
 
+std::vector<std::string> split_list_value(std::string_view value) {
+  std::vector<std::string> items;
+  std::string item;
+  bool quoted = false;
+  for (char c : value) {
+    // A doubled quote inside quotes ("a""b") toggles twice, so it needs no case of its own.
+    if (c == '"') quoted = !quoted;
+    if (c == ',' && !quoted) {
+      if (!item.empty()) items.push_back(std::move(item));
+      item.clear();
+      continue;
+    }
+    item += c;
+  }
+  if (!item.empty()) items.push_back(std::move(item));
+  return items;
+}
+
 std::vector<std::string> Settings::list(std::string_view name) const {
   auto found = lists.find(name);
   if (found == lists.end()) return {};
   std::vector<std::string> items;
-  for (const auto& item : found->second) {
-    if (!item.empty()) items.push_back(item);
+  for (const auto& given : found->second) {
+    for (auto& item : split_list_value(given)) items.push_back(std::move(item));
   }
   return items;
 }
@@ -604,8 +622,9 @@ void bind_options(CLI::App& command, const std::vector<OptionSpec>& specs, Setti
         option = command.add_flag(flag, settings.flags[std::string(spec.name)], help);
         break;
       case OptionType::list:
+        // Split by Settings::list, not by CLI11: a comma inside a double-quoted name
+        // ('public."a,b".*') is part of the name.
         option = command.add_option(flag, settings.lists[std::string(spec.name)], help)
-                     ->delimiter(',')
                      ->type_name("GLOB");
         break;
       default:

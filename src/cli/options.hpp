@@ -90,6 +90,7 @@ class Settings {
   // A duration to the millisecond, for the options where less than a second means something.
   std::chrono::milliseconds precise_duration(std::string_view name) const;
   bool flag(std::string_view name) const;
+  // Every item of a list option, from each occurrence split at commas (split_list_value).
   std::vector<std::string> list(std::string_view name) const;
 
   // Used by the binder.
@@ -114,5 +115,9 @@ std::string size_text(uint64_t bytes);
 // Parses "0", "500ms", "90s", "30m", "24h", "7d"; nullopt when the text is not a duration (no unit,
 // another unit, a sign, a fraction, or more milliseconds than fit).
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+// The items of one list option value: split at each comma outside double quotes, so that a
+// quoted name may hold one ('public."a,b".*'); empty items are dropped.
+std::vector<std::string> split_list_value(std::string_view value);
 
 }  // namespace pgexport::cli

@@ -5,7 +5,7 @@
 # and Parquet, to a directory and to S3 (the Ceph RADOS Gateway). The manifest records the rules
 # and never the key; a second run gives the same hashes; change data capture applies the same
 # rules to its change files (a hashed primary key, a key update's _old_key) and materialize
-# still merges; bad patterns and keys are usage errors (exit 2) that publish nothing.
+# still merges; a quoted name may hold a comma; bad patterns and keys are usage errors (exit 2) that publish nothing.
 source "$(dirname "$0")/lib.sh"
 require_postgres
 need_s3
@@ -34,7 +34,7 @@ INSERT INTO people SELECT g, 'user' || g || '@pii.example', 'SSN-SECRET-' || g, 
                           ('10.0.' || g % 250 || '.1')::inet, 'n' || g FROM generate_series(6, 400) g;
 CREATE TABLE orders (id int PRIMARY KEY, person_email text NOT NULL, amount numeric(10, 2));
 INSERT INTO orders SELECT g, 'user' || (6 + g % 395) || '@pii.example', g * 1.5 FROM generate_series(1, 200) g;
-CREATE TABLE "Weird.Name" (id int PRIMARY KEY, "Mixed Col" text);
+CREATE TABLE "Weird.Name" (id int PRIMARY KEY, "Mixed, Col" text);
 INSERT INTO "Weird.Name" VALUES (1, 'weird-secret-one'), (2, NULL);
 SQL
 KEY="pii key with 'quote', \\backslash and spaces 0123456789"
@@ -44,7 +44,7 @@ RULES=(--exclude-columns public.people.ssn
        --hash-columns '*.*.email' --hash-columns public.orders.person_email
        --hash-columns public.people.active --hash-columns public.people.code
        --hash-columns public.people.addr
-       --hash-columns 'public."Weird.Name"."Mixed Col"'
+       --hash-columns 'public."Weird.Name"."Mixed, Col"'
        --hash-key-file "$WORK/key")
 
 # What each hashed column must hold: PostgreSQL's own HMAC of the cast to text.
@@ -102,7 +102,7 @@ check_run() {
   [[ $(jq -r '.tables[] | select(.name == "people") | .columns[] | select(.hashed == "hmac-sha256") | [.name, .pg_type, .source_pg_type] | @tsv' "$manifest" | tr '\t\n' ':;') == 'email:text:text;active:text:boolean;code:text:character(6);addr:text:inet;' ]] ||
     fail "$label: the manifest does not describe the hashed columns as text from their types"
   [[ $(jq -r '.tables[] | select(.name == "Weird.Name") | .columns[1] | .hashed' "$manifest") == hmac-sha256 ]] ||
-    fail "$label: the quoted pattern did not hash \"Weird.Name\".\"Mixed Col\""
+    fail "$label: the quoted pattern did not hash \"Weird.Name\".\"Mixed, Col\""
   [[ $(jq -r '.personal_data | [.hash_method, (.exclude_columns | join(",")), (.hash_columns | length)] | @tsv' "$manifest") == $'hmac-sha256\tpublic.people.ssn\t6' ]] ||
     fail "$label: the manifest's personal_data section is not what was given"
   [[ $(jq -r '.personal_data.hash_key_check' "$manifest") == "$(printf '%s' 'pgexport hash key check' | openssl dgst -sha256 -hmac "$KEY" | sed 's/.*= //')" ]] ||

@@ -130,6 +130,21 @@ TEST(Options, FlagsEnvironmentAndValidationComeFromTheTable) {
   EXPECT_EQ(settings.size("chunk-size"), 256ull << 20);
 }
 
+TEST(Options, ListsSplitAtCommasOutsideQuotedNames) {
+  CLI::App app;
+  Settings settings;
+  bind_options(app, export_options(), settings);
+  ::setenv("PGEXPORT_EXCLUDE", "audit.*,\"x,y\".z", 1);
+  const char* argv[] = {"pgexport", "--destination", "/tmp/x", "--hash-columns",
+                        "public.\"a,b\".email,*.*.\"say \"\"hi,there\"\"\",,*.*.ssn"};
+  app.parse(5, const_cast<char**>(argv));
+  ::unsetenv("PGEXPORT_EXCLUDE");
+  EXPECT_EQ(settings.list("hash-columns"),
+            (std::vector<std::string>{"public.\"a,b\".email", "*.*.\"say \"\"hi,there\"\"\"",
+                                      "*.*.ssn"}));
+  EXPECT_EQ(settings.list("exclude"), (std::vector<std::string>{"audit.*", "\"x,y\".z"}));
+}
+
 TEST(Options, BadValuesAreUsageErrorsNamingTheOption) {
   CLI::App app;
   Settings settings;
