@@ -91,6 +91,21 @@ std::vector<std::string> DmsLoadFiles::committed_keys() const {
   return committed_;
 }
 
+std::vector<std::string> DmsLoadFiles::committed_keys_in(std::string_view folder) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> keys;
+  for (const auto& key : committed_) {
+    if (key.starts_with(folder)) keys.push_back(key);
+  }
+  return keys;
+}
+
+void DmsLoadFiles::restart_table(size_t table_index, std::string_view folder) {
+  std::lock_guard lock(mutex_);
+  next_.at(table_index) = 1;
+  std::erase_if(committed_, [&](const std::string& key) { return key.starts_with(folder); });
+}
+
 void claim_dms_load(storage::Storage& storage, const std::string& run_id,
                     const std::string& attempt, const std::string& started_at) {
   nlohmann::json claim = {{"run_id", run_id}, {"attempt", attempt}, {"started_at", started_at}};

@@ -67,6 +67,12 @@ class DmsLoadFiles {
   uint32_t take_number(size_t table_index);
   void committed(std::string key);
   std::vector<std::string> committed_keys() const;
+  // The committed keys under `folder` (one table's dms_table_folder).
+  std::vector<std::string> committed_keys_in(std::string_view folder) const;
+  // Numbers the table's files from 1 again and forgets its committed keys under `folder`, once
+  // the caller removed them: a table whose files are all written again (a column fell back to
+  // text) keeps no file of the first attempt, which DMS readers would read as well, and no gap.
+  void restart_table(size_t table_index, std::string_view folder);
 
  private:
   mutable std::mutex mutex_;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <exception>
 #include <optional>
+#include <set>
 
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
@@ -120,11 +121,15 @@ void run_round(const ExportConfig& config, const format::Format& format, storage
 
 // Marks the column as text for the rest of the run, withdraws what its table has written, and
 // returns the tasks to run next: every task of that table and every task that has not finished
-// (the pool stopped those when the fallback was found).
+// (the pool stopped those when the fallback was found). In the DMS layout (`dms_files` given)
+// a file's number is taken when it opens, so a task stopped part-way would leave the files it
+// committed, and its table's numbers a gap: every table with such a task is written again
+// whole, from LOAD00000001.
 std::vector<size_t> redo_after_fallback(const ExportConfig& config, storage::Storage& storage,
                                         std::vector<pg::CatalogTable>& tables,
                                         const std::vector<ExportTask>& tasks,
                                         const std::string& prefix, const ColumnFallback& fallback,
+                                        DmsLoadFiles* dms_files,
                                         std::vector<std::optional<TaskResult>>& task_results) {
   pg::TableSchema& table = tables.at(fallback.table_index).schema;
   pg::Column& column = table.columns.at(fallback.column_index);
@@ -141,11 +146,24 @@ std::vector<size_t> redo_after_fallback(const ExportConfig& config, storage::Sto
        {"column", column.name},
        {"pg_type", column.type.name},
        {"reason", fallback.reason}});
-  storage.remove_prefix(prefix + table_directory(table.schema, table.name) + "/");
+  std::set<size_t> redone_tables = {fallback.table_index};
+  if (dms_files) {
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      if (!task_results[i]) redone_tables.insert(tasks[i].table_index);
+    }
+    for (size_t table_index : redone_tables) {
+      const auto& names = tables.at(table_index).schema;
+      const std::string folder = dms_table_folder(names.schema, names.name);
+      for (const auto& key : dms_files->committed_keys_in(folder)) storage.remove(key);
+      dms_files->restart_table(table_index, folder);
+    }
+  } else {
+    storage.remove_prefix(prefix + table_directory(table.schema, table.name) + "/");
+  }
   std::vector<size_t> pending;
   for (size_t i = 0; i < tasks.size(); ++i) {
     auto& result = task_results[i];
-    if (result && tasks[i].table_index == fallback.table_index) {
+    if (result && redone_tables.count(tasks[i].table_index) > 0) {
       if (config.progress) {
         config.progress->task_redone(tasks[i], result->rows, result->wire_bytes,
                                      result->stored_bytes, result->seconds);
@@ -289,8 +307,8 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
                   pending, task_results, job_busy_seconds);
         pending.clear();
       } catch (const ColumnFallback& fallback) {
-        pending =
-            redo_after_fallback(config, storage, tables, tasks, prefix, fallback, task_results);
+        pending = redo_after_fallback(config, storage, tables, tasks, prefix, fallback,
+                                      dms ? &dms_files : nullptr, task_results);
       }
     }
     for (auto& result : task_results) results.add(std::move(*result));

@@ -124,6 +124,40 @@ seen=$(node "$node_dir/parquet/read_parquet.mjs" "$file" --no-schema --query \
 [[ $seen == "loaded_at $rows $rows" ]] || fail "DuckDB reads '$seen' from $file, expected 'loaded_at $rows $rows'"
 pass "parquet: zoo/texts/LOAD00000001.parquet, verified; DuckDB reads loaded_at first, $stamp in all $rows rows"
 
+# 3b. A Parquet column that falls back to text part-way (a NaN after many typed chunks, two
+# jobs): the table is written again from LOAD00000001, with no file of the first attempt left
+# beside the new ones (DMS readers would read both) and no gap in the numbers.
+fallback_db=pgexport_dms_fallback
+trap 'psql -X -d postgres -qc "DROP DATABASE IF EXISTS $fallback_db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+fresh_database "$fallback_db"
+sql "$fallback_db" <<'SQL'
+CREATE TABLE late_nan (id int PRIMARY KEY, n numeric(12, 2));
+INSERT INTO late_nan SELECT g, g / 7.0 FROM generate_series(1, 200000) g;
+INSERT INTO late_nan VALUES (200001, 'NaN');
+CREATE TABLE plain (id int PRIMARY KEY, t text);
+INSERT INTO plain SELECT g, repeat('x', 40) || g FROM generate_series(1, 150000) g;
+SQL
+dest=$WORK/fallback
+PGDATABASE=$fallback_db "$PGEXPORT_BIN" export --destination "$dest" --layout dms --run-id fallback \
+  --format parquet --jobs 2 --chunk-size 1MiB >/dev/null 2>"$WORK/fallback.err" ||
+  fail "the export with a late NaN failed: $(tail -1 "$WORK/fallback.err")"
+grep -q 'written as PostgreSQL text' "$WORK/fallback.err" ||
+  fail "no fallback warning: the NaN did not make the column fall back, so nothing was redone"
+manifest=$dest/runs/fallback/_manifest.json
+fallback_files=$(check_dms_names "$dest" "$manifest" parquet)
+for table in late_nan plain; do
+  # DuckDB over every file of the table: each source row exactly once.
+  seen=$(node "$node_dir/parquet/read_parquet.mjs" "$dest/public/$table/LOAD00000001.parquet" --no-schema --query \
+    "SELECT count(*), count(DISTINCT id) FROM read_parquet('$dest/public/$table/*.parquet')" |
+    jq -r '.rows[] | map(tostring) | join(" ")')
+  expected=$(sql "$fallback_db" -c "SELECT count(*) || ' ' || count(DISTINCT id) FROM $table")
+  [[ $seen == "$expected" ]] || fail "the LOAD files of $table hold '$seen' rows (all, distinct ids), PostgreSQL '$expected'"
+done
+nan=$(node "$node_dir/parquet/read_parquet.mjs" "$dest/public/late_nan/LOAD00000001.parquet" --no-schema --query \
+  "SELECT n FROM read_parquet('$dest/public/late_nan/*.parquet') WHERE id = 200001" | jq -r '.rows[0][0]')
+[[ $nan == NaN ]] || fail "late_nan's NaN reads back as '$nan'"
+pass "a late NaN in Parquet: the table is rewritten from LOAD00000001 ($fallback_files files, numbers without gaps, exactly the manifest's), every row once, NaN exact"
+
 # 4. A failed export removes every file it wrote. One job, the largest table first; the small
 # table's folder is blocked by a file, so its object cannot be created after the large table's
 # files are committed.
