@@ -114,7 +114,8 @@ void decode_column_chunk(std::string_view bytes, const LeafShape& shape,
       if (have_dictionary || chunk.slots > 0) {
         fail(ErrorKind::data_error, "parquet: a dictionary page that is not the chunk's first");
       }
-      if (header.dictionary_page_header->encoding != Encoding::plain) {
+      if (header.dictionary_page_header->encoding != Encoding::plain &&
+          header.dictionary_page_header->encoding != Encoding::plain_dictionary) {
         fail(ErrorKind::data_error, "parquet: a dictionary page that is not PLAIN");
       }
       read_plain(body, shape, static_cast<size_t>(header.dictionary_page_header->num_values),
@@ -142,7 +143,8 @@ void decode_column_chunk(std::string_view bytes, const LeafShape& shape,
     }
     if (data.encoding == Encoding::plain) {
       read_plain(body, shape, present, chunk.values, chunk);
-    } else if (data.encoding == Encoding::rle_dictionary) {
+    } else if (data.encoding == Encoding::rle_dictionary ||
+               data.encoding == Encoding::plain_dictionary) {
       if (!have_dictionary) {
         fail(ErrorKind::data_error, "parquet: a dictionary-encoded page without a dictionary");
       }
