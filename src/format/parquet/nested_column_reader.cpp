@@ -154,24 +154,31 @@ std::vector<NestedColumnReader::Value> NestedColumnReader::column(
   return values;
 }
 
-std::vector<std::vector<NestedColumnReader::Value>> NestedColumnReader::repeated_column(
+std::vector<NestedColumnReader::Entries> NestedColumnReader::repeated_column(
     const std::vector<std::string>& path) {
   const Leaf& leaf = find(path);
   if (leaf.shape.max_repetition_level == 0) {
     fail(ErrorKind::data_error, "parquet: column {} is not inside a repeated group",
          fmt::join(path, "."));
   }
-  std::vector<std::vector<Value>> rows;
+  std::vector<Entries> rows;
   for (const DecodedChunk& chunk : decode(leaf)) {
     size_t next = 0;
     for (size_t slot = 0; slot < chunk.slots; ++slot) {
-      if (chunk.repetition_levels[slot] == 0) rows.emplace_back();
-      if (rows.empty()) fail(ErrorKind::data_error, "parquet: a chunk starts inside a row");
       const uint32_t level = chunk.definition_levels.empty() ? 0 : chunk.definition_levels[slot];
+      if (chunk.repetition_levels[slot] == 0) {
+        // The collection (the repeated group's parent) is present one level below its entries.
+        rows.emplace_back();
+        if (level + 1 >= leaf.entry_definition_level) rows.back().emplace();
+      }
+      if (rows.empty()) fail(ErrorKind::data_error, "parquet: a chunk starts inside a row");
+      if (level >= leaf.entry_definition_level && !rows.back()) {
+        fail(ErrorKind::data_error, "parquet: an entry of a NULL collection");
+      }
       if (level == leaf.shape.max_definition_level) {
-        rows.back().emplace_back(std::string(chunk.values.at(next++)));
+        rows.back()->emplace_back(std::string(chunk.values.at(next++)));
       } else if (level >= leaf.entry_definition_level) {
-        rows.back().emplace_back(std::nullopt);  // an entry whose value is NULL
+        rows.back()->emplace_back(std::nullopt);  // an entry whose value is NULL
       }
     }
   }

@@ -35,8 +35,10 @@ class NestedColumnReader {
   // below a repeated group is a data_error.
   std::vector<Value> column(const std::vector<std::string>& path);
   // The leaf's values in each row, one per entry of its innermost repeated ancestor (a MAP's
-  // keys or values, a LIST's elements); a NULL or empty collection gives no entries.
-  std::vector<std::vector<Value>> repeated_column(const std::vector<std::string>& path);
+  // keys or values, a LIST's elements): nullopt for a NULL collection (or a NULL ancestor),
+  // an empty vector for an empty one.
+  using Entries = std::optional<std::vector<Value>>;
+  std::vector<Entries> repeated_column(const std::vector<std::string>& path);
 
  private:
   struct Leaf {

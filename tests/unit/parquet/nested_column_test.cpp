@@ -166,12 +166,16 @@ TEST(NestedColumn, TheReaderReassemblesRows) {
   using Opt = NestedColumnReader::Value;
   EXPECT_EQ(reader.column({"s", "a"}),
             (std::vector<Opt>{std::nullopt, std::nullopt, le64(5), le64(-6)}));
+  using Entries = NestedColumnReader::Entries;
+  using List = std::vector<Opt>;
+  // NULL struct, NULL map, empty map, two entries.
   EXPECT_EQ(reader.repeated_column({"s", "m", "key_value", "key"}),
-            (std::vector<std::vector<Opt>>{{}, {}, {}, {"k1", "k2"}}));
+            (std::vector<Entries>{std::nullopt, std::nullopt, List{}, List{"k1", "k2"}}));
   EXPECT_EQ(reader.repeated_column({"s", "m", "key_value", "value"}),
-            (std::vector<std::vector<Opt>>{{}, {}, {}, {"v1", std::nullopt}}));
+            (std::vector<Entries>{std::nullopt, std::nullopt, List{}, List{"v1", std::nullopt}}));
+  // NULL list, empty list, [NULL], [x, y].
   EXPECT_EQ(reader.repeated_column({"l", "list", "element"}),
-            (std::vector<std::vector<Opt>>{{}, {}, {std::nullopt}, {"x", "y"}}));
+            (std::vector<Entries>{std::nullopt, List{}, List{std::nullopt}, List{"x", "y"}}));
   EXPECT_FALSE(reader.has_leaf({"s", "b"}));
   EXPECT_THROW(reader.column({"l", "list", "element"}), Error);
 }
