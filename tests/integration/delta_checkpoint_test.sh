@@ -234,3 +234,21 @@ rm -rf "$local_s3"
 aws_s3 s3 cp --recursive --only-show-errors "$s3_url/tables" "$local_s3/tables"
 check_rows "$local_s3/tables/public.items" "$(checkpoint_live_files "$local_s3/tables/public.items" 5)"
 pass "S3: a checkpoint at the table's own interval, kept configuration, and a log cleaned up before it"
+
+# --- a log that only a multi-part checkpoint covers is refused (exit 6) ---------------------------
+refused=$WORK/refused
+log_dir=$refused/tables/public.items/_delta_log
+mkdir -p "$log_dir"
+echo '{"commitInfo":{"operation":"WRITE","engineInfo":"another engine"}}' >"$log_dir/00000000000000000011.json"
+: >"$log_dir/00000000000000000010.checkpoint.0000000001.0000000002.parquet"
+: >"$log_dir/00000000000000000010.checkpoint.0000000002.0000000002.parquet"
+set +e
+export_delta "$refused" m1 >/dev/null 2>"$WORK/refused.log"
+code=$?
+set -e
+[[ $code == 6 ]] || fail "a log needing a multi-part checkpoint exited $code, not 6: $(cat "$WORK/refused.log")"
+grep -q "a multi-part or V2 checkpoint, which pgexport does not read" "$WORK/refused.log" ||
+  fail "no clear message: $(cat "$WORK/refused.log")"
+[[ -z $(find "$refused/tables/public.items" -name 'part-*') && ! -e $refused/runs/m1/_manifest.json ]] ||
+  fail "the refused run left files or a manifest"
+pass "a log that needs a multi-part checkpoint is refused (exit 6) and nothing is left"
