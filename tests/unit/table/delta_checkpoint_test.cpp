@@ -207,18 +207,79 @@ void expect_same_table(const LogState& actual, const LogState& expected) {
   EXPECT_EQ(actual.tombstones, expected.tombstones);
 }
 
+// A directory whose writes of keys containing `broken` fail, as a denied or lost request does.
+class BreakingStorage final : public storage::Storage {
+ public:
+  BreakingStorage(storage::Storage& inner, std::string broken)
+      : inner_(inner), broken_(std::move(broken)) {}
+  std::string describe() const override { return inner_.describe(); }
+  void check_writable() override { inner_.check_writable(); }
+  bool supports_conditional_writes() const override { return true; }
+  std::unique_ptr<storage::ObjectWriter> create(const std::string& key) override {
+    refuse(key);
+    return inner_.create(key);
+  }
+  storage::ConditionalWrite create_if_absent(const std::string& key,
+                                             std::string_view bytes) override {
+    refuse(key);
+    return inner_.create_if_absent(key, bytes);
+  }
+  storage::ConditionalWrite replace_if_unchanged(const std::string& key, std::string_view bytes,
+                                                 const std::string& version) override {
+    refuse(key);
+    return inner_.replace_if_unchanged(key, bytes, version);
+  }
+  std::optional<std::string> read(const std::string& key) override { return inner_.read(key); }
+  std::optional<storage::VersionedObject> read_versioned(const std::string& key) override {
+    return inner_.read_versioned(key);
+  }
+  bool read_into(const std::string& key, ByteSink& sink) override {
+    return inner_.read_into(key, sink);
+  }
+  std::optional<storage::ObjectStat> stat(const std::string& key) override {
+    return inner_.stat(key);
+  }
+  std::vector<std::string> list(const std::string& prefix) override { return inner_.list(prefix); }
+  std::vector<storage::ObjectStat> list_detailed(const std::string& prefix) override {
+    return inner_.list_detailed(prefix);
+  }
+  std::vector<storage::PendingUpload> list_pending_uploads(const std::string& prefix) override {
+    return inner_.list_pending_uploads(prefix);
+  }
+  void abort_pending_upload(const storage::PendingUpload& upload) override {
+    inner_.abort_pending_upload(upload);
+  }
+  void remove(const std::string& key) override { inner_.remove(key); }
+  void remove_prefix(const std::string& prefix) override { inner_.remove_prefix(prefix); }
+
+ private:
+  void refuse(const std::string& key) {
+    if (key.find(broken_) != std::string::npos) {
+      fail(ErrorKind::storage_error, "PUT {} failed: 403 AccessDenied", key);
+    }
+  }
+  storage::Storage& inner_;
+  std::string broken_;
+};
+
+// Version 0 of a table as another writer made it, with configuration `interval`.
+void create_with_interval(storage::Storage& storage, const std::filesystem::path& directory,
+                          const TableCommit& first, int interval) {
+  commit_table(storage, first, "app");
+  std::string entry0 = *storage.read(log_entry_key(kRoot, 0));
+  std::filesystem::remove(directory / log_entry_key(kRoot, 0));
+  const std::string needle = R"("configuration":{})";
+  entry0.replace(
+      entry0.find(needle), needle.size(),
+      R"("configuration":{"delta.checkpointInterval":")" + std::to_string(interval) + R"("})");
+  ASSERT_EQ(storage.create_if_absent(log_entry_key(kRoot, 0), entry0),
+            storage::ConditionalWrite::written);
+}
+
 TEST_F(DeltaCheckpointOnDisk, ReadingFromTheCheckpointEqualsReplayingEveryEntry) {
   storage::LocalStorage storage(root_);
   // Version 0 as another writer made it, with a checkpoint interval of 3, which pgexport keeps.
-  LogState none;
-  commit_table(storage, commit_of("r0", 0), "app");
-  std::string entry0 = *storage.read(log_entry_key(kRoot, 0));
-  std::filesystem::remove(root_ / log_entry_key(kRoot, 0));
-  const std::string needle = R"("configuration":{})";
-  entry0.replace(entry0.find(needle), needle.size(),
-                 R"("configuration":{"delta.checkpointInterval":"3"})");
-  ASSERT_EQ(storage.create_if_absent(log_entry_key(kRoot, 0), entry0),
-            storage::ConditionalWrite::written);
+  create_with_interval(storage, root_, commit_of("r0", 0), 3);
   for (int n = 1; n <= 7; ++n) {
     EXPECT_EQ(commit_table(storage, commit_of("r" + std::to_string(n), n), "app"), n);
   }
@@ -259,6 +320,27 @@ TEST_F(DeltaCheckpointOnDisk, ReadingFromTheCheckpointEqualsReplayingEveryEntry)
   EXPECT_EQ(after.txn.at("app"), 9);
   EXPECT_EQ(after.files.count("run-r8/part-0.parquet"), 1u);
   EXPECT_EQ(after.files.size(), 2u);
+}
+
+TEST_F(DeltaCheckpointOnDisk, AFailedCheckpointLeavesTheCommitAndTheNextRunWritesIt) {
+  storage::LocalStorage directory(root_);
+  create_with_interval(directory, root_, commit_of("r0", 0), 2);
+  BreakingStorage no_checkpoints(directory, ".checkpoint.");
+  EXPECT_EQ(commit_table(no_checkpoints, commit_of("r1", 1), "app"), 1);
+  EXPECT_EQ(commit_table(no_checkpoints, commit_of("r2", 2), "app"), 2);  // due, and fails
+  EXPECT_TRUE(directory.read(log_entry_key(kRoot, 2)));
+  EXPECT_FALSE(directory.read(checkpoint_key(kRoot, 2)));
+  EXPECT_FALSE(directory.read(last_checkpoint_key(kRoot)));
+  // The next run writes the checkpoint the failed one did not.
+  EXPECT_EQ(commit_table(directory, commit_of("r3", 3), "app"), 3);
+  EXPECT_TRUE(directory.read(checkpoint_key(kRoot, 3)));
+  EXPECT_EQ(json::parse(*directory.read(last_checkpoint_key(kRoot))).at("version"), 3);
+  // A pointer that cannot be moved is not a failure either; the checkpoint file stands.
+  BreakingStorage no_pointer(directory, "_last_checkpoint");
+  EXPECT_EQ(commit_table(no_pointer, commit_of("r4", 4), "app"), 4);
+  EXPECT_TRUE(directory.read(checkpoint_key(kRoot, 4)));
+  EXPECT_EQ(json::parse(*directory.read(last_checkpoint_key(kRoot))).at("version"), 3);
+  EXPECT_EQ(read_log(directory, kRoot).checkpoint_version, 4);
 }
 
 TEST(DeltaReplayPlan, StartsAtTheNewestUsableCheckpoint) {
