@@ -81,6 +81,20 @@ void read_levels(std::string_view& body, uint8_t max_level, size_t count,
 
 }  // namespace
 
+compress::BlockCodecKind block_codec_of(CompressionCodec codec) {
+  switch (codec) {
+    case CompressionCodec::uncompressed:
+      return compress::BlockCodecKind::uncompressed;
+    case CompressionCodec::snappy:
+      return compress::BlockCodecKind::snappy;
+    case CompressionCodec::gzip:
+      return compress::BlockCodecKind::gzip;
+    case CompressionCodec::zstd:
+      return compress::BlockCodecKind::zstd;
+  }
+  fail(ErrorKind::data_error, "parquet: a column chunk uses an unknown codec");
+}
+
 void decode_column_chunk(std::string_view bytes, const LeafShape& shape,
                          compress::BlockDecompressor& decompressor, int64_t expected_slots,
                          DecodedChunk& chunk) {

@@ -15,20 +15,6 @@ namespace {
 
 constexpr std::string_view kMagic = "PAR1";
 
-compress::BlockCodecKind codec_kind(CompressionCodec codec) {
-  switch (codec) {
-    case CompressionCodec::uncompressed:
-      return compress::BlockCodecKind::uncompressed;
-    case CompressionCodec::snappy:
-      return compress::BlockCodecKind::snappy;
-    case CompressionCodec::gzip:
-      return compress::BlockCodecKind::gzip;
-    case CompressionCodec::zstd:
-      return compress::BlockCodecKind::zstd;
-  }
-  fail(ErrorKind::data_error, "parquet: a column chunk uses an unknown codec");
-}
-
 }  // namespace
 
 NestedColumnReader::NestedColumnReader(std::string file) : file_(std::move(file)) {
@@ -118,7 +104,7 @@ std::vector<DecodedChunk> NestedColumnReader::decode(const Leaf& leaf) {
       fail(ErrorKind::data_error, "parquet: the chunk of {} lies outside the file",
            fmt::join(leaf.path, "."));
     }
-    auto decompressor = compress::make_block_decompressor(codec_kind(meta.codec));
+    auto decompressor = compress::make_block_decompressor(block_codec_of(meta.codec));
     decode_column_chunk(
         std::string_view(file_).substr(static_cast<size_t>(start),
                                        static_cast<size_t>(meta.total_compressed_size)),

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "common/error.hpp"
+#include "format/parquet/nested_column_reader.hpp"
 #include "storage/local/local_storage.hpp"
 #include "table/delta/delta_actions.hpp"
 #include "table/delta/delta_checkpoint_reader.hpp"
@@ -91,9 +92,31 @@ TEST(DeltaCheckpoint, HoldsOneRowPerActionAndReadsBackAsTheState) {
   EXPECT_EQ(read.runs.at("run-a"), 10);
 }
 
-TEST(DeltaCheckpoint, AProtocolWithoutFeaturesHasNone) {
+// PROTOCOL.md, "Checkpoint Schema": readerFeatures must be non-NULL for reader version 3 and
+// writerFeatures for writer version 7, and NULL below those versions.
+TEST(DeltaCheckpoint, FeatureListsAreNullExactlyBelowTheirVersions) {
+  auto features = [](const LogState& state, const char* column) {
+    format::parquet::NestedColumnReader reader(build_checkpoint(state, kNow).bytes);
+    std::vector<format::parquet::NestedColumnReader::Entries> rows =
+        reader.repeated_column({"protocol", column, "list", "element"});
+    auto protocol_row = reader.column({"protocol", "minReaderVersion"});
+    for (size_t r = 0; r < rows.size(); ++r) {
+      if (protocol_row[r]) return rows[r];
+    }
+    ADD_FAILURE() << "no protocol row";
+    return format::parquet::NestedColumnReader::Entries();
+  };
+  using List = std::vector<format::parquet::NestedColumnReader::Value>;
   LogState state = sample_state();
+  EXPECT_EQ(features(state, "readerFeatures"), List{"timestampNtz"});
+  EXPECT_EQ(features(state, "writerFeatures"), List{"timestampNtz"});
+  state.protocol = {
+      {"minReaderVersion", 1}, {"minWriterVersion", 7}, {"writerFeatures", json::array()}};
+  EXPECT_EQ(features(state, "readerFeatures"), std::nullopt);
+  EXPECT_EQ(features(state, "writerFeatures"), List{});
   state.protocol = {{"minReaderVersion", 1}, {"minWriterVersion", 2}};
+  EXPECT_EQ(features(state, "readerFeatures"), std::nullopt);
+  EXPECT_EQ(features(state, "writerFeatures"), std::nullopt);
   const LogState read = read_checkpoint(build_checkpoint(state, kNow).bytes, 10, "v10");
   EXPECT_EQ(read.protocol, state.protocol);
 }
