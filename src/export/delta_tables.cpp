@@ -51,7 +51,7 @@ void commit_delta_tables(storage::Storage& storage, const format::Format& format
               [](const FileResult& a, const FileResult& b) { return a.object.key < b.object.key; });
     for (const auto& file : files) {
       commit.files.push_back({file.object.key.substr(commit.root.size()), file.object.size, now,
-                              file.rows, file.statistics, file.object.sha256_hex});
+                              file.rows, file.statistics, file.object.sha256_hex, run.run_id});
     }
     const std::string attempt_directory =
         delta_attempt_directory(run.run_id, run.attempt, schema.schema, schema.name);

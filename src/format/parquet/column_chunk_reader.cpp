@@ -81,6 +81,20 @@ void read_levels(std::string_view& body, uint8_t max_level, size_t count,
 
 }  // namespace
 
+compress::BlockCodecKind block_codec_of(CompressionCodec codec) {
+  switch (codec) {
+    case CompressionCodec::uncompressed:
+      return compress::BlockCodecKind::uncompressed;
+    case CompressionCodec::snappy:
+      return compress::BlockCodecKind::snappy;
+    case CompressionCodec::gzip:
+      return compress::BlockCodecKind::gzip;
+    case CompressionCodec::zstd:
+      return compress::BlockCodecKind::zstd;
+  }
+  fail(ErrorKind::data_error, "parquet: a column chunk uses an unknown codec");
+}
+
 void decode_column_chunk(std::string_view bytes, const LeafShape& shape,
                          compress::BlockDecompressor& decompressor, int64_t expected_slots,
                          DecodedChunk& chunk) {
@@ -114,7 +128,8 @@ void decode_column_chunk(std::string_view bytes, const LeafShape& shape,
       if (have_dictionary || chunk.slots > 0) {
         fail(ErrorKind::data_error, "parquet: a dictionary page that is not the chunk's first");
       }
-      if (header.dictionary_page_header->encoding != Encoding::plain) {
+      if (header.dictionary_page_header->encoding != Encoding::plain &&
+          header.dictionary_page_header->encoding != Encoding::plain_dictionary) {
         fail(ErrorKind::data_error, "parquet: a dictionary page that is not PLAIN");
       }
       read_plain(body, shape, static_cast<size_t>(header.dictionary_page_header->num_values),
@@ -142,7 +157,8 @@ void decode_column_chunk(std::string_view bytes, const LeafShape& shape,
     }
     if (data.encoding == Encoding::plain) {
       read_plain(body, shape, present, chunk.values, chunk);
-    } else if (data.encoding == Encoding::rle_dictionary) {
+    } else if (data.encoding == Encoding::rle_dictionary ||
+               data.encoding == Encoding::plain_dictionary) {
       if (!have_dictionary) {
         fail(ErrorKind::data_error, "parquet: a dictionary-encoded page without a dictionary");
       }

@@ -37,6 +37,9 @@ struct DecodedChunk {
   std::deque<std::string> buffers;  // decompressed pages and unpacked booleans
 };
 
+// The block codec of a column chunk's codec; throws data_error for one pgexport cannot read.
+compress::BlockCodecKind block_codec_of(CompressionCodec codec);
+
 // Decodes the chunk whose bytes (from its first page to its end) are `bytes`. Throws data_error
 // naming what is wrong.
 void decode_column_chunk(std::string_view bytes, const LeafShape& shape,

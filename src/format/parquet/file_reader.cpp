@@ -15,20 +15,6 @@ namespace {
   fail(ErrorKind::data_error, "parquet: {}, which is not how pgexport writes files", what);
 }
 
-compress::BlockCodecKind codec_kind(CompressionCodec codec) {
-  switch (codec) {
-    case CompressionCodec::uncompressed:
-      return compress::BlockCodecKind::uncompressed;
-    case CompressionCodec::snappy:
-      return compress::BlockCodecKind::snappy;
-    case CompressionCodec::gzip:
-      return compress::BlockCodecKind::gzip;
-    case CompressionCodec::zstd:
-      return compress::BlockCodecKind::zstd;
-  }
-  not_ours("an unknown codec");
-}
-
 bool is_list_group(const SchemaElement& element) {
   return (element.logical_type && element.logical_type->kind == LogicalType::Kind::list) ||
          element.converted_type == ConvertedType::list;
@@ -139,7 +125,7 @@ void ParquetTextReader::read_row_group(size_t group, std::string_view bytes,
   for (size_t c = 0; c < columns_.size(); ++c) {
     const ColumnMetaData& meta = row_group.columns[c].meta_data;
     if (!decompressor_ || meta.codec != codec_) {
-      decompressor_ = compress::make_block_decompressor(codec_kind(meta.codec));
+      decompressor_ = compress::make_block_decompressor(block_codec_of(meta.codec));
       codec_ = meta.codec;
     }
     const uint64_t start =

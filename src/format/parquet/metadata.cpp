@@ -37,6 +37,9 @@ void write_logical_type(CompactWriter& writer, const LogicalType& type) {
     case Kind::string:
       write_empty_struct(writer, 1);
       break;
+    case Kind::map:
+      write_empty_struct(writer, 2);
+      break;
     case Kind::list:
       write_empty_struct(writer, 3);
       break;

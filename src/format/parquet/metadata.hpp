@@ -23,6 +23,8 @@ enum class PhysicalType : int32_t {
 
 enum class ConvertedType : int32_t {
   utf8 = 0,
+  map = 1,
+  map_key_value = 2,  // the repeated group of a MAP, in files written before LogicalType
   list = 3,
   enum_ = 4,
   decimal = 5,
@@ -37,7 +39,16 @@ enum class ConvertedType : int32_t {
 
 enum class Repetition : int32_t { required = 0, optional = 1, repeated = 2 };
 
-enum class Encoding : int32_t { plain = 0, rle = 3, rle_dictionary = 8 };
+// plain_dictionary and bit_packed are never written; older writers (parquet-mr's V1 pages, as
+// Spark writes them) use them, and they are read: plain_dictionary as rle_dictionary for data
+// pages and plain for dictionary pages, bit_packed only as the name of absent levels.
+enum class Encoding : int32_t {
+  plain = 0,
+  plain_dictionary = 2,
+  rle = 3,
+  bit_packed = 4,
+  rle_dictionary = 8
+};
 
 enum class CompressionCodec : int32_t { uncompressed = 0, snappy = 1, gzip = 2, zstd = 6 };
 
@@ -47,6 +58,7 @@ enum class PageType : int32_t { data_page = 0, dictionary_page = 2 };
 struct LogicalType {
   enum class Kind {
     string,
+    map,
     list,
     enumeration,
     decimal,

@@ -72,6 +72,8 @@ Repetition repetition(int32_t value) {
 ConvertedType converted_type(int32_t value) {
   switch (value) {
     case 0:
+    case 1:
+    case 2:
     case 3:
     case 4:
     case 5:
@@ -91,7 +93,9 @@ ConvertedType converted_type(int32_t value) {
 Encoding encoding(int32_t value) {
   switch (value) {
     case 0:
+    case 2:
     case 3:
+    case 4:
     case 8:
       return static_cast<Encoding>(value);
     default:
@@ -134,6 +138,9 @@ LogicalType read_logical_type(CompactReader& reader) {
     switch (field.id) {
       case 1:
         value.kind = Kind::string;
+        break;
+      case 2:
+        value.kind = Kind::map;
         break;
       case 3:
         value.kind = Kind::list;

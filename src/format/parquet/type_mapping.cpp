@@ -292,6 +292,8 @@ nlohmann::json logical_name(const std::optional<LogicalType>& type) {
   switch (type->kind) {
     case Kind::string:
       return "STRING";
+    case Kind::map:
+      return "MAP";
     case Kind::list:
       return "LIST";
     case Kind::enumeration:

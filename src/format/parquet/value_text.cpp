@@ -90,6 +90,7 @@ LeafText leaf_text(const SchemaElement& leaf) {
         return {logical.adjusted_to_utc ? Rule::timestamptz : Rule::timestamp};
       }
       break;
+    case Kind::map:
     case Kind::list:
       break;
   }

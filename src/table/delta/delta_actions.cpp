@@ -16,6 +16,14 @@ std::string log_entry_key(std::string_view root, int64_t version) {
   return fmt::format("{}{:020}.json", log_prefix(root), version);
 }
 
+std::string checkpoint_key(std::string_view root, int64_t version) {
+  return fmt::format("{}{:020}.checkpoint.parquet", log_prefix(root), version);
+}
+
+std::string last_checkpoint_key(std::string_view root) {
+  return fmt::format("{}_last_checkpoint", log_prefix(root));
+}
+
 nlohmann::ordered_json protocol_action(bool timestamp_ntz) {
   if (!timestamp_ntz) return {{"protocol", {{"minReaderVersion", 1}, {"minWriterVersion", 2}}}};
   // Table features need reader 3 / writer 7; timestampNtz is a reader-writer feature, so it is
@@ -33,7 +41,7 @@ nlohmann::ordered_json metadata_action(const TableMetadata& metadata) {
             {"format", {{"provider", "parquet"}, {"options", nlohmann::ordered_json::object()}}},
             {"schemaString", metadata.schema_string},
             {"partitionColumns", nlohmann::ordered_json::array()},
-            {"configuration", nlohmann::ordered_json::object()},
+            {"configuration", metadata.configuration},
             {"createdTime", metadata.created_time}}}};
 }
 
@@ -56,6 +64,8 @@ std::string stats_string(uint64_t rows, const std::vector<format::ColumnStatisti
 }
 
 nlohmann::ordered_json add_action(const AddedFile& file) {
+  nlohmann::ordered_json tags = {{"pgexport.sha256", file.sha256_hex}};
+  if (!file.run_id.empty()) tags["pgexport.runId"] = file.run_id;
   return {{"add",
            {{"path", escape_path(file.path)},
             {"partitionValues", nlohmann::ordered_json::object()},
@@ -63,7 +73,7 @@ nlohmann::ordered_json add_action(const AddedFile& file) {
             {"modificationTime", file.modification_time},
             {"dataChange", true},
             {"stats", stats_string(file.rows, file.statistics)},
-            {"tags", {{"pgexport.sha256", file.sha256_hex}}}}}};
+            {"tags", std::move(tags)}}}};
 }
 
 nlohmann::ordered_json remove_action(const RemovedFile& file, int64_t deletion_timestamp) {

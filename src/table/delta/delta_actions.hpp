@@ -20,6 +20,10 @@ std::string table_root(std::string_view table_directory);
 std::string log_prefix(std::string_view root);
 // "<root>_delta_log/00000000000000000003.json": the entry of a version, zero-padded to 20.
 std::string log_entry_key(std::string_view root, int64_t version);
+// "<root>_delta_log/00000000000000000100.checkpoint.parquet": a classic checkpoint.
+std::string checkpoint_key(std::string_view root, int64_t version);
+// "<root>_delta_log/_last_checkpoint"
+std::string last_checkpoint_key(std::string_view root);
 
 // The protocol a table with this schema needs: reader 1 / writer 2 without table features, or
 // reader 3 / writer 7 with the timestampNtz feature in both lists when a column is timestamp_ntz.
@@ -29,6 +33,9 @@ struct TableMetadata {
   std::string id;  // a UUID, the table's identity for its lifetime
   std::string schema_string;
   int64_t created_time = 0;  // milliseconds since the Unix epoch
+  // The table's configuration (delta.checkpointInterval, ...): {} for a new table, the
+  // previous metaData's for a later one, so settings made by other writers are kept.
+  nlohmann::ordered_json configuration = nlohmann::ordered_json::object();
 };
 nlohmann::ordered_json metadata_action(const TableMetadata& metadata);
 
@@ -41,6 +48,10 @@ struct AddedFile {
   uint64_t rows = 0;
   std::vector<format::ColumnStatistics> statistics;
   std::string sha256_hex;  // kept in the action's tags, so a reader can check the file
+  // The pgexport run that wrote the file, kept in the tags as pgexport.runId (when not
+  // empty): a checkpoint keeps tags but no commitInfo, so this is how a retried run is still
+  // recognised once the log's older entries are gone.
+  std::string run_id;
 };
 nlohmann::ordered_json add_action(const AddedFile& file);
 

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/log.hpp"
+#include "table/delta/delta_checkpoint.hpp"
 #include "table/delta/delta_schema.hpp"
 
 namespace pgexport::table::delta {
@@ -17,6 +18,10 @@ bool has_reader_feature(const nlohmann::json& protocol, std::string_view feature
     if (name == feature) return true;
   }
   return false;
+}
+
+int64_t now_millis(const TableCommit& commit) {
+  return commit.description.timestamp;
 }
 
 }  // namespace
@@ -61,8 +66,13 @@ std::string build_entry(const LogState& state, const TableCommit& commit, const 
   } else if (state.metadata.value("schemaString", std::string()) != commit.schema_string) {
     // The table's columns changed since the last run: this overwrite also replaces the schema,
     // keeping the table's identity.
-    actions.push_back(metadata_action({state.metadata.value("id", table_id), commit.schema_string,
-                                       state.metadata.value("createdTime", now)}));
+    TableMetadata metadata{state.metadata.value("id", table_id), commit.schema_string,
+                           state.metadata.value("createdTime", now)};
+    if (auto configuration = state.metadata.find("configuration");
+        configuration != state.metadata.end() && configuration->is_object()) {
+      metadata.configuration = *configuration;
+    }
+    actions.push_back(metadata_action(metadata));
   }
   auto previous = state.txn.find(app);
   const int64_t run_number = previous == state.txn.end() ? 1 : previous->second + 1;
@@ -105,6 +115,10 @@ int64_t commit_table(storage::Storage& storage, const TableCommit& commit, const
                                         log::field("version", version),
                                         log::field("files", commit.files.size()),
                                         log::field("removed", state.files.size())});
+  // The state at the new version, from what was read and what was committed: a checkpoint of
+  // it needs no second read of the log.
+  apply_entry(state, version, text, key);
+  checkpoint_after_commit(storage, commit.root, commit.display_name, state, now_millis(commit));
   return version;
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "table/delta/delta_actions.hpp"
+#include "table/delta/delta_checkpoint_reader.hpp"
 
 namespace pgexport::table::delta {
 
@@ -33,9 +34,12 @@ void apply_entry(LogState& state, int64_t version, const std::string& text,
       auto action = nlohmann::json::parse(line);
       if (auto add = action.find("add"); add != action.end()) {
         auto path = add->at("path").get<std::string>();
-        state.files[path] = LiveFile{path, add->at("size").get<uint64_t>()};
+        state.files[path] = LiveFile{path, add->at("size").get<uint64_t>(), *add};
+        state.tombstones.erase(path);
       } else if (auto remove = action.find("remove"); remove != action.end()) {
-        state.files.erase(remove->at("path").get<std::string>());
+        auto path = remove->at("path").get<std::string>();
+        state.files.erase(path);
+        state.tombstones[path] = *remove;
       } else if (auto protocol = action.find("protocol"); protocol != action.end()) {
         state.protocol = *protocol;
       } else if (auto metadata = action.find("metaData"); metadata != action.end()) {
@@ -93,9 +97,103 @@ std::vector<int64_t> listed_versions(const std::vector<std::string>& keys,
   return ordered;
 }
 
+namespace {
+
+// A checkpoint name's kind: "<20 digits>.checkpoint.parquet" is classic; multi-part
+// ("<v>.checkpoint.<part>.<parts>.parquet") and V2 UUID-named ("<v>.checkpoint.<uuid>.json" or
+// ".parquet") checkpoints are the others.
+enum class CheckpointName { none, classic, other };
+
+CheckpointName checkpoint_name(std::string_view name) {
+  if (name.size() < 20 + 11 || !is_digits(name.substr(0, 20)) ||
+      name.substr(20, 12) != ".checkpoint.") {
+    return CheckpointName::none;
+  }
+  return name.substr(20) == ".checkpoint.parquet" ? CheckpointName::classic : CheckpointName::other;
+}
+
+}  // namespace
+
+ReplayPlan plan_replay(const std::vector<std::string>& keys, const std::string& root) {
+  const std::string prefix = log_prefix(root);
+  std::set<int64_t> entries, classic;
+  std::map<int64_t, std::string> others;
+  for (const auto& key : keys) {
+    if (!key.starts_with(prefix)) continue;
+    std::string_view name(key);
+    name.remove_prefix(prefix.size());
+    if (name.size() == 25 && name.ends_with(".json") && is_digits(name.substr(0, 20))) {
+      entries.insert(std::stoll(std::string(name.substr(0, 20))));
+      continue;
+    }
+    switch (checkpoint_name(name)) {
+      case CheckpointName::classic:
+        classic.insert(std::stoll(std::string(name.substr(0, 20))));
+        break;
+      case CheckpointName::other:
+        others.emplace(std::stoll(std::string(name.substr(0, 20))), std::string(name));
+        break;
+      case CheckpointName::none:
+        break;
+    }
+  }
+  const int64_t newest = entries.empty() ? -1 : *entries.rbegin();
+  auto entries_after = [&](int64_t version) {
+    ReplayPlan plan;
+    for (int64_t v = version + 1; v <= newest; ++v) {
+      if (!entries.count(v)) return std::optional<ReplayPlan>();
+      plan.versions.push_back(v);
+    }
+    return std::optional<ReplayPlan>(std::move(plan));
+  };
+  // The newest classic checkpoint that every later entry follows without a gap.
+  for (auto it = classic.rbegin(); it != classic.rend(); ++it) {
+    if (auto plan = entries_after(*it)) {
+      plan->checkpoint = *it;
+      plan->checkpoint_entry = entries.count(*it) > 0;
+      return *plan;
+    }
+  }
+  // Without entries, only a log that holds nothing else is a new table.
+  if (entries.empty() ? others.empty() : *entries.begin() == 0) {
+    if (auto plan = entries_after(-1)) return *plan;
+  }
+  for (auto it = others.rbegin(); it != others.rend(); ++it) {
+    if (entries_after(it->first)) {
+      fail(ErrorKind::destination_unwritable,
+           "the Delta log of {} needs its checkpoint {} (its earlier entries were cleaned up), "
+           "a multi-part or V2 checkpoint, which pgexport does not read; write a classic "
+           "checkpoint with Spark (spark.databricks.delta.checkpoint.partSize large enough) or "
+           "export to another prefix",
+           root, it->second);
+    }
+  }
+  // No checkpoint covers the log: report the first missing entry, as listed_versions() does.
+  listed_versions(keys, root);
+  fail(ErrorKind::verification_failed, "the Delta log of {} has a gap no checkpoint covers", root);
+}
+
 LogState read_log(storage::Storage& storage, const std::string& root) {
+  const ReplayPlan plan = plan_replay(storage.list(log_prefix(root)), root);
   LogState state;
-  for (int64_t version : listed_versions(storage.list(log_prefix(root)), root)) {
+  if (plan.checkpoint) {
+    const std::string key = checkpoint_key(root, *plan.checkpoint);
+    auto bytes = storage.read(key);
+    if (!bytes) {
+      fail(ErrorKind::storage_error, "{} was listed but cannot be read: it vanished", key);
+    }
+    state = read_checkpoint(std::move(*bytes), *plan.checkpoint, key);
+    if (plan.checkpoint_entry) {
+      // Only its commitInfo is new: which run made the checkpoint's version.
+      const std::string entry_key = log_entry_key(root, *plan.checkpoint);
+      if (auto text = storage.read(entry_key)) {
+        LogState entry;
+        apply_entry(entry, *plan.checkpoint, *text, entry_key);
+        state.runs.insert(entry.runs.begin(), entry.runs.end());
+      }
+    }
+  }
+  for (int64_t version : plan.versions) {
     const std::string key = log_entry_key(root, version);
     auto text = storage.read(key);
     if (!text) {

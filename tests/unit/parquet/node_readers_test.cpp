@@ -16,6 +16,8 @@
 
 #include "all_types.hpp"
 #include "common/digest.hpp"
+#include "format/parquet/file_writer.hpp"
+#include "format/parquet/nested_column_writer.hpp"
 #include "format/parquet/parquet_format.hpp"
 #include "test_support.hpp"
 
@@ -364,6 +366,59 @@ TEST_F(NodeReaders, FloatsComeBackBitForBit) {
       ["-0.0", "-0.0"], ["inf", "inf"], ["-inf", "-inf"], ["1e-45", "5e-324"],
       ["3.4028235e+38", "1.7976931348623157e+308"], ["0.1", "0.30000000000000004"]])json"));
   EXPECT_EQ(rows(path, "SELECT count(*) FROM t WHERE f8 > 1e308"), json::parse(R"([["2"]])"));
+}
+
+// A struct holding a number and a MAP<string,string>, and a LIST<string>, with NULL at every
+// depth (the struct, its field, the map, a map value, the list, an element) and empty
+// collections: DuckDB sees each exactly where it was written.
+TEST_F(NodeReaders, DuckdbReadsNestedColumnsWithNullsAtEveryDepth) {
+  using Value = NestedValue;
+  FileWriterOptions options;
+  options.codec = compress::BlockCodecKind::snappy;
+  FileWriter writer(options);
+  auto s = std::make_unique<NestedColumnWriter>(
+      NestedField::group(
+          "s", {NestedField::int64("a"),
+                NestedField::map("m", NestedField::string("key"), NestedField::string("value"))}),
+      writer.column_settings());
+  auto l = std::make_unique<NestedColumnWriter>(
+      NestedField::list("l", NestedField::string("element")), writer.column_settings());
+  NestedColumnWriter* s_writer = s.get();
+  NestedColumnWriter* l_writer = l.get();
+  writer.add_column(std::move(s));
+  writer.add_column(std::move(l));
+  StringSink sink;
+  writer.start(sink);
+  const std::vector<std::pair<Value, Value>> input = {
+      {Value(), Value()},
+      {Value::group({Value(), Value()}), Value::list({})},
+      {Value::group({Value::int64(5), Value::map({})}), Value::list({Value()})},
+      {Value::group({Value::int64(-6), Value::map({{Value::string("k1"), Value::string("v1")},
+                                                   {Value::string("k2"), Value()}})}),
+       Value::list({Value::string("x"), Value::string("y")})},
+  };
+  for (const auto& [s_value, l_value] : input) {
+    s_writer->write_value(s_value);
+    l_writer->write_value(l_value);
+    writer.end_row();
+  }
+  writer.finish();
+  std::string path = (work_dir_ / "nested.parquet").string();
+  std::ofstream(path, std::ios::binary) << sink.data;
+
+  auto result = duckdb(path,
+                       "SELECT s IS NULL, s.a, s.m IS NULL, map_keys(s.m), map_values(s.m), "
+                       "l IS NULL, l FROM t");
+  EXPECT_EQ(result["rows"], json::parse(R"json([
+    ["true", null, "true", null, null, "true", null],
+    ["false", null, "true", null, null, "false", "[]"],
+    ["false", "5", "false", "[]", "[]", "false", "[NULL]"],
+    ["false", "-6", "false", "[k1, k2]", "[v1, NULL]", "false", "[x, y]"]
+  ])json"));
+  auto types = duckdb(path)["types"];
+  EXPECT_EQ(
+      types,
+      json::parse(R"json(["STRUCT(\"a\" BIGINT, \"m\" MAP(VARCHAR, VARCHAR))", "VARCHAR[]"])json"));
 }
 
 }  // namespace
