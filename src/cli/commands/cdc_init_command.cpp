@@ -28,16 +28,19 @@ int CdcInitCommand::execute() {
          "and change files; export Delta tables with `pgexport export`");
   }
   auto run = prepare_export(settings_);
-  if (run.config.layout == exporter::DataLayout::dms) {
+  const bool dms = run.config.layout == exporter::DataLayout::dms;
+  if (dms && run.config.format_name != "csv") {
     fail(ErrorKind::usage,
-         "--layout dms applies to pgexport export only: change capture writes its change "
-         "files in the runs layout (docs/dms.md, \"Change capture\")");
+         "cdc init --layout dms writes DMS change files in CSV only so far: use --format csv "
+         "(with --compression none or gzip), or export Parquet without change capture "
+         "(docs/dms.md, \"Change capture\")");
   }
   cdc::InitConfig config;
   config.export_config = run.config;
   config.slot = settings_.required_text("slot");
   config.publication = settings_.required_text("publication");
   config.replica_identity_full = settings_.flag("replica-identity-full");
+  config.dms_layout = dms;
   ExportReporting reporting(settings_, "cdc init", config.export_config.run_id);
   config.export_config.progress = reporting.progress();
   auto summary = cdc::run_init(config, *run.format, *run.storage);
