@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Change capture in the AWS DMS layout: `cdc init --layout dms --dms-timestamp-column dms_ts`,
-# then batches of inserts (values with quotes, commas, newlines, empty strings and NULLs),
+# in CSV and in Parquet, then batches of inserts (values with quotes, commas, newlines, empty strings and NULLs),
 # updates that leave a TOASTed value unsent, key updates, deletes on keyed and key-less tables,
 # and a truncate, each shipped by `cdc run --until-caught-up`, to a directory and to S3.
 #
@@ -192,8 +192,11 @@ SQL
          <(sql "$loaded_db" -c "SELECT t::text FROM $table t ORDER BY 1") >"$WORK/diff" ||
       fail "$what: $table loaded from the DMS files differs from PostgreSQL: $(head -20 "$WORK/diff")"
   done
-  # dms_ts is the commit time pgexport's own change files record for the same transactions.
-  for table in orders accounts; do
+  # dms_ts is the commit time pgexport's own change files record for the same transactions
+  # (CSV change files; a Parquet destination's are checked by DuckDB below).
+  local checked_tables="orders accounts"
+  [[ -n $(find "$root/changes" -name '*.parquet' -print -quit) ]] && checked_tables=
+  for table in $checked_tables; do
     sql "$loaded_db" -c "CREATE TABLE changes_$table (_op text, _commit_lsn text, _commit_time timestamptz, _xid bigint, _seq bigint, _unchanged text[], _old_key jsonb, LIKE $table)"
     for file in $(cat "$root"/changes/_log/*.json | jq -r ".tables[] | select(.name == \"$table\") | .files[].key"); do
       sql "$loaded_db" -c "\\copy changes_$table FROM '$root/$file' (FORMAT csv, HEADER true)"
@@ -274,7 +277,7 @@ for _ in $(seq 1 240); do
 done
 logged_counters || fail "the batch of changes 4 was never logged"
 kill -KILL "$run_pid"
-wait "$run_pid" 2>/dev/null || true
+{ wait "$run_pid"; } 2>/dev/null || true
 stop_fault_proxy
 # late has the file of the first S3 batch only: the killed run's was held back.
 [[ $(count_objects "$s3_url/public/late/") == 1 ]] || fail "late's DMS file was written although its upload was held back"
@@ -289,5 +292,41 @@ PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$s3_url" --until-caught-up
 aws_s3 s3 cp --recursive --only-show-errors "$s3_url" "$WORK/s3"
 summary=$(check_destination "$WORK/s3" s3)
 pass "s3: killed after log entry 2 with late's DMS file held back; the next run published it: $(dms_change_files "$WORK/s3" | wc -l) DMS change files ($summary) reproduce all 7 tables"
+
+# 3. Parquet: DMS change files typed as the base run's files are. DuckDB (an independent
+# reader) reads every file; what it reads, as CSV, goes through the same checks and loader.
+node_dir=${PGEXPORT_NODE_DIR:-$PGEXPORT_SOURCE_DIR/tests/node}
+[[ -d $node_dir/node_modules ]] || fail "no $node_dir/node_modules: the Parquet readers are not installed (npm ci in tests/node)"
+sql "$db" -c "SELECT pg_drop_replication_slot('pgexport')" -c "DROP PUBLICATION pgexport" >/dev/null
+sql "$db" -c "TRUNCATE late, quiet" -c "DELETE FROM counters WHERE id >= 200" >/dev/null
+dest=$WORK/parquet
+PGDATABASE=$db "$PGEXPORT_BIN" cdc init --destination "$dest" --layout dms --run-id base --format parquet \
+  --dms-timestamp-column dms_ts --replica-identity-full >/dev/null 2>"$WORK/init-parquet.err" ||
+  fail "cdc init --layout dms --format parquet failed: $(cat "$WORK/init-parquet.err")"
+for batch in 3 4; do
+  changes $batch
+  PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$dest" --until-caught-up >/dev/null 2>"$WORK/run-parquet.err" ||
+    fail "cdc run $batch (parquet) failed: $(cat "$WORK/run-parquet.err")"
+done
+converted=$WORK/parquet-as-csv
+mkdir -p "$converted"
+cp -r "$dest/changes" "$converted/"
+parquet_files=0
+while read -r file; do
+  name=${file##*/}
+  [[ $name =~ ^(LOAD[0-9A-F]{8}|[0-9]{8}-[0-9]{10})\.parquet$ ]] || fail "parquet: $file is not named as DMS names its files"
+  node "$node_dir/parquet/read_parquet.mjs" "$dest/$file" --no-schema >"$WORK/read.json" ||
+    fail "DuckDB cannot read $file"
+  expected='["dms_ts"]'
+  [[ $name == LOAD* ]] || expected='["Op","dms_ts"]'
+  [[ $(jq -c ".columns[0:$(jq length <<<"$expected")]" "$WORK/read.json") == "$expected" ]] ||
+    fail "parquet: $file starts with columns $(jq -c '.columns' "$WORK/read.json"), not $expected"
+  mkdir -p "$converted/$(dirname "$file")"
+  # As DMS writes CSV: the first field unquoted (Op, or the LOAD files' dms_ts), then RFC 4180.
+  jq -r '.rows[] | .[0] + "," + (.[1:] | @csv)' "$WORK/read.json" >"$converted/${file%.parquet}.csv"
+  parquet_files=$((parquet_files + 1))
+done < <(cd "$dest" && find public -type f -name '*.parquet' | sort)
+summary=$(check_destination "$converted" parquet)
+pass "parquet: $parquet_files .parquet files DuckDB reads with Op and dms_ts first; as read ($summary) they reproduce all 7 tables"
 
 sql "$db" -c "SELECT pg_drop_replication_slot('pgexport')" -c "DROP PUBLICATION pgexport" >/dev/null

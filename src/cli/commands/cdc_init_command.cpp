@@ -29,12 +29,6 @@ int CdcInitCommand::execute() {
   }
   auto run = prepare_export(settings_);
   const bool dms = run.config.layout == exporter::DataLayout::dms;
-  if (dms && run.config.format_name != "csv") {
-    fail(ErrorKind::usage,
-         "cdc init --layout dms writes DMS change files in CSV only so far: use --format csv "
-         "(with --compression none or gzip), or export Parquet without change capture "
-         "(docs/dms.md, \"Change capture\")");
-  }
   cdc::InitConfig config;
   config.export_config = run.config;
   config.slot = settings_.required_text("slot");
