@@ -9,8 +9,11 @@
 #include <vector>
 
 #include "cdc/layout.hpp"
+#include "common/byte_sink.hpp"
 #include "common/digest.hpp"
 #include "common/error.hpp"
+#include "compress/stream_compressor.hpp"
+#include "compress/stream_decompressor.hpp"
 #include "storage/local/local_storage.hpp"
 
 namespace pgexport::cdc {
@@ -204,10 +207,17 @@ class DmsChangePublisherTest : public ::testing::Test {
   }
 
   // Entry `sequence` with one change file of table t holding `rows` (CSV records).
-  LogEntry logged(uint64_t sequence, int64_t second, const std::vector<std::string>& rows) {
-    std::string file = "_op,_commit_lsn,_commit_time,_xid,_seq,_unchanged,_old_key,id,name\n";
-    for (const auto& row : rows) file += row + "\n";
-    const std::string key = change_file_key("public", "t", sequence, "0123456789ab", 0, "csv");
+  LogEntry logged(uint64_t sequence, int64_t second, const std::vector<std::string>& rows,
+                  compress::StreamCodec codec = compress::StreamCodec::none) {
+    std::string text = "_op,_commit_lsn,_commit_time,_xid,_seq,_unchanged,_old_key,id,name\n";
+    for (const auto& row : rows) text += row + "\n";
+    StringSink compressed;
+    auto compressor = compress::make_stream_compressor(codec, std::nullopt, compressed);
+    compressor->write(text);
+    compressor->finish();
+    const std::string& file = compressed.data;
+    const std::string key = change_file_key("public", "t", sequence, "0123456789ab", 0,
+                                            "csv" + compress::stream_codec_suffix(codec));
     put(key, file);
     LogEntry entry;
     entry.sequence = sequence;
@@ -220,7 +230,7 @@ class DmsChangePublisherTest : public ::testing::Test {
     entry.end_lsn = Lsn(sequence * 0x100 + 0x30);
     entry.first_commit_time = entry.last_commit_time = at_micros(second * 1'000'000);
     entry.format = "csv";
-    entry.compression = "none";
+    entry.compression = codec == compress::StreamCodec::gzip ? "gzip" : "none";
     LoggedTable table = table_named("t", {"id", "name"});
     table.rows = rows.size();
     table.files = {{key, rows.size(), file.size(), hex_encode(sha256(file))}};
@@ -265,6 +275,22 @@ TEST_F(DmsChangePublisherTest, PublishesEachLoggedEntryOnceWithStableNames) {
   again.catch_up(log, third);
   EXPECT_EQ(again.files_written(), 1u);
   EXPECT_EQ(read("public/t/20141029-1135010000.csv"), "I,2014-10-29 11:35:01.000000,2,x\n");
+}
+
+TEST_F(DmsChangePublisherTest, GzipBasesGetGzipFiles) {
+  base_.compression = "gzip";
+  const LogEntry entry = logged(1, kDocumentedSecond, {"T,0/100,2014-10-29 11:34:01.25+00,7,1,,,,"},
+                                compress::StreamCodec::gzip);
+  CommitLog log(*storage_);
+  DmsChangePublisher publisher(*storage_, base_);
+  publisher.catch_up(log, entry);
+  const std::string key = "public/t/20141029-1134010000.csv.gz";
+  ASSERT_TRUE(storage_->read(key)) << "no " << key;
+  StringSink text;
+  auto decompressor = compress::make_stream_decompressor(compress::StreamCodec::gzip, text);
+  decompressor->write(read(key));
+  decompressor->finish();
+  EXPECT_EQ(text.data, "T,2014-10-29 11:34:01.250000,,\n");
 }
 
 TEST_F(DmsChangePublisherTest, AChangeFileThatDiffersFromItsListingIsNotPublished) {
