@@ -245,6 +245,12 @@ PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$dest" --until-caught-up >
   fail "the cdc run after the failure failed: $(cat "$WORK/repair.err")"
 (( $(jq -r .sequence "$dest/dms_changes.json") >= last )) || fail "the next cdc run did not publish entry $last"
 summary=$(check_destination "$dest" directory)
+# Housekeeping leaves what DMS readers read: cleanup removes none of it, verify passes.
+before=$(cd "$dest" && find public dms_changes.json -type f | sort | xargs sha256sum)
+"$PGEXPORT_BIN" cleanup --destination "$dest" --grace 0 >/dev/null 2>"$WORK/cleanup.err" || fail "cleanup failed: $(cat "$WORK/cleanup.err")"
+[[ $(cd "$dest" && find public dms_changes.json -type f | sort | xargs sha256sum) == "$before" ]] ||
+  fail "cleanup changed the DMS files or dms_changes.json"
+"$PGEXPORT_BIN" verify --destination "$dest" >/dev/null 2>"$WORK/verify.err" || fail "verify failed: $(cat "$WORK/verify.err")"
 pass "directory: $(ls "$dest/changes/_log" | wc -l) log entries, $(dms_change_files "$dest" | wc -l) DMS change files ($summary) applied on the LOAD files reproduce all 7 tables, after a failure between log entry $last and its DMS files (exit $status) repaired by the next run"
 
 # 2. S3, with cdc run killed (SIGKILL) after the log entry while its DMS file is on its way.
@@ -264,6 +270,7 @@ start_fault_proxy --rate 0 --delay 60 --delay-match 'PUT [^ ]*/public/late/'
 PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$s3_url" --s3-endpoint "$PROXY_URL" \
   --until-caught-up >/dev/null 2>"$WORK/killed.err" &
 run_pid=$!
+disown "$run_pid"  # its SIGKILL is the test's doing, not a failure to report
 # The batch of changes 4 is the only one that touches counters: wait for its log entry.
 logged_counters() {
   rm -rf "$WORK/log-poll"
@@ -277,7 +284,11 @@ for _ in $(seq 1 240); do
 done
 logged_counters || fail "the batch of changes 4 was never logged"
 kill -KILL "$run_pid"
-{ wait "$run_pid"; } 2>/dev/null || true
+# Gone once it is neither running nor sleeping (a zombie until the shell reaps it).
+for _ in $(seq 1 100); do
+  [[ $(awk '{print $3}' "/proc/$run_pid/stat" 2>/dev/null) =~ ^[RSD]$ ]] || break
+  sleep 0.1
+done
 stop_fault_proxy
 # late has the file of the first S3 batch only: the killed run's was held back.
 [[ $(count_objects "$s3_url/public/late/") == 1 ]] || fail "late's DMS file was written although its upload was held back"
