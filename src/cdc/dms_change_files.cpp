@@ -123,6 +123,29 @@ std::string dms_change_file_key(std::string_view schema, std::string_view table,
   return fmt::format("{}{}.{}", exporter::dms_table_folder(schema, table), stem, extension);
 }
 
+bool is_dms_change_file_key(std::string_view key) {
+  const size_t table_end = key.rfind('/');
+  if (table_end == std::string_view::npos) return false;
+  const std::string_view folders = key.substr(0, table_end);
+  const size_t schema_end = folders.find('/');
+  // Exactly two non-empty folder segments: <schema>/<table>.
+  if (schema_end == std::string_view::npos || schema_end == 0 || schema_end + 1 == folders.size() ||
+      folders.find('/', schema_end + 1) != std::string_view::npos) {
+    return false;
+  }
+  std::string_view name = key.substr(table_end + 1);
+  bool known_extension = false;
+  for (std::string_view extension : {".csv", ".csv.gz", ".parquet"}) {
+    if (name.size() > extension.size() && name.ends_with(extension)) {
+      name.remove_suffix(extension.size());
+      known_extension = true;
+      break;
+    }
+  }
+  return known_extension && name.size() == 19 && name[8] == '-' && all_digits(name.substr(0, 8)) &&
+         all_digits(name.substr(9));
+}
+
 std::string serialize_dms_progress(const DmsPublishProgress& progress) {
   nlohmann::ordered_json json = {{"version", kProgressVersion},
                                  {"sequence", progress.sequence},

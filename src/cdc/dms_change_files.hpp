@@ -45,6 +45,11 @@ std::string dms_change_file_stem(int64_t ticks);
 std::string dms_change_file_key(std::string_view schema, std::string_view table,
                                 std::string_view stem, std::string_view extension);
 
+// Whether `key` has the shape dms_change_file_key() gives ("<schema>/<table>/" + 8 digits + "-"
+// + 10 digits + ".csv", ".csv.gz" or ".parquet"): housekeeping aborts unfinished uploads of
+// such keys only, never of anything else someone keeps in a table's folder.
+bool is_dms_change_file_key(std::string_view key);
+
 // The object that remembers how far publishing got, beside `dms_load.json`.
 inline constexpr std::string_view kDmsChangesProgressKey = "dms_changes.json";
 

@@ -300,9 +300,20 @@ cdc_slot_released() {
 cdc_slot_released
 PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$s3_url" --until-caught-up >/dev/null 2>"$WORK/repair-s3.err" ||
   fail "the cdc run after the kill failed: $(cat "$WORK/repair-s3.err")"
+# What a run killed mid-upload of a large DMS change file leaves: an unfinished multipart upload
+# in the table's folder. cleanup aborts it, and only uploads of DMS change files.
+for key in public/late/20990101-0000000000.csv public/late/notes.txt; do
+  aws_s3 s3api create-multipart-upload --bucket "$PGEXPORT_TEST_BUCKET" --key "$prefix/$key" >/dev/null
+done
+"$PGEXPORT_BIN" cleanup --destination "$s3_url" --grace 0 >/dev/null 2>"$WORK/cleanup-s3.err" ||
+  fail "cleanup failed: $(cat "$WORK/cleanup-s3.err")"
+[[ $(pending_uploads "$prefix/") == "[\"$prefix/public/late/notes.txt\"]" ]] ||
+  fail "cleanup left these uploads: $(pending_uploads "$prefix/"), expected only public/late/notes.txt"
+aws_s3 s3api abort-multipart-upload --bucket "$PGEXPORT_TEST_BUCKET" --key "$prefix/public/late/notes.txt" \
+  --upload-id "$(aws_s3 s3api list-multipart-uploads --bucket "$PGEXPORT_TEST_BUCKET" --prefix "$prefix/" --output json | jq -r '.Uploads[0].UploadId')"
 aws_s3 s3 cp --recursive --only-show-errors "$s3_url" "$WORK/s3"
 summary=$(check_destination "$WORK/s3" s3)
-pass "s3: killed after log entry 2 with late's DMS file held back; the next run published it: $(dms_change_files "$WORK/s3" | wc -l) DMS change files ($summary) reproduce all 7 tables"
+pass "s3: killed after log entry 2 with late's DMS file held back; the next run published it; cleanup aborted the unfinished upload of a DMS change file and no other: $(dms_change_files "$WORK/s3" | wc -l) DMS change files ($summary) reproduce all 7 tables"
 
 # 3. Parquet: DMS change files typed as the base run's files are. DuckDB (an independent
 # reader) reads every file; what it reads, as CSV, goes through the same checks and loader.

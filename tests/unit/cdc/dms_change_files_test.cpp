@@ -43,6 +43,19 @@ TEST(DmsChangeFileNames, FollowTheDocumentedPattern) {
             "my schema/a%2Fb/20141029-1134010000.csv.gz");
 }
 
+TEST(DmsChangeFileNames, OnlyTheirShapeIsRecognised) {
+  EXPECT_TRUE(is_dms_change_file_key("public/orders/20141029-1134010000.csv"));
+  EXPECT_TRUE(is_dms_change_file_key("my schema/a%2Fb/20141029-1134010000.csv.gz"));
+  EXPECT_TRUE(is_dms_change_file_key("s/t/20141029-1134010000.parquet"));
+  for (const char* other :
+       {"public/orders/LOAD00000001.csv", "public/orders/20141029-113401000.csv",
+        "public/orders/20141029-1134010000.json", "orders/20141029-1134010000.csv",
+        "a/b/c/20141029-1134010000.csv", "public//20141029-1134010000.csv",
+        "changes/_log/00000000000000000001.json", "public/orders/2014102x-1134010000.csv"}) {
+    EXPECT_FALSE(is_dms_change_file_key(other)) << other;
+  }
+}
+
 LoggedTable table_named(std::string name, std::vector<std::string> columns,
                         std::vector<std::string> key = {"id"},
                         KeyKind kind = KeyKind::primary_key) {
