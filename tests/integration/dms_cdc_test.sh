@@ -349,6 +349,20 @@ while read -r file; do
   parquet_files=$((parquet_files + 1))
 done < <(cd "$dest" && find public -type f -name '*.parquet' | sort)
 summary=$(check_destination "$converted" parquet)
-pass "parquet: $parquet_files .parquet files DuckDB reads with Op and dms_ts first; as read ($summary) they reproduce all 7 tables"
+# A replica identity changed behind cdc init's back: the unsent value is refused, never NULL.
+sql "$db" -c "ALTER TABLE accounts REPLICA IDENTITY DEFAULT" -c "UPDATE accounts SET balance = 0 WHERE id = 1"
+files_before=$(cd "$dest" && find public -type f | wc -l)
+status=0
+PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$dest" --until-caught-up >/dev/null 2>"$WORK/unsent.err" || status=$?
+[[ $status == 12 ]] || fail "an update with an unsent value and no old row exited $status, not 12: $(tail -2 "$WORK/unsent.err")"
+grep -q 'column "big"' "$WORK/unsent.err" || fail "the refusal does not name the column: $(tail -1 "$WORK/unsent.err")"
+[[ $(cd "$dest" && find public -type f | wc -l) == "$files_before" ]] || fail "a DMS change file was written for the refused batch"
+sql "$db" -c "ALTER TABLE accounts REPLICA IDENTITY FULL"
+# materialize does not read a DMS-layout base: refused, not misread.
+status=0
+"$PGEXPORT_BIN" materialize --destination "$dest" --output "$WORK/materialized" >/dev/null 2>"$WORK/materialize.err" || status=$?
+[[ $status == 2 ]] && grep -q "DMS-layout full load" "$WORK/materialize.err" ||
+  fail "materialize of a DMS-layout base exited $status: $(tail -1 "$WORK/materialize.err")"
+pass "parquet: $parquet_files .parquet files DuckDB reads with Op and dms_ts first; as read ($summary) they reproduce all 7 tables; an update whose TOASTed value is unsent without an old row is refused (exit 12) and writes no file; materialize refuses the DMS base (exit 2)"
 
 sql "$db" -c "SELECT pg_drop_replication_slot('pgexport')" -c "DROP PUBLICATION pgexport" >/dev/null
