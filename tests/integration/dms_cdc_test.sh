@@ -2,7 +2,8 @@
 # Change capture in the AWS DMS layout: `cdc init --layout dms --dms-timestamp-column dms_ts`,
 # in CSV and in Parquet, then batches of inserts (values with quotes, commas, newlines, empty strings and NULLs),
 # updates that leave a TOASTed value unsent, key updates, deletes on keyed and key-less tables,
-# and a truncate, each shipped by `cdc run --until-caught-up`, to a directory and to S3.
+# and a truncate, each shipped by `cdc run --until-caught-up`, to a directory and to S3 (with
+# --compression gzip: .csv.gz, as DMS's CompressionType GZIP).
 #
 # What is checked, as a DMS-built pipeline would see it:
 #   - names: every change file is <schema>/<table>/yyyyMMdd-HHmmssffff.csv (DMS's documented
@@ -198,7 +199,7 @@ SQL
   [[ -n $(find "$root/changes" -name '*.parquet' -print -quit) ]] && checked_tables=
   for table in $checked_tables; do
     sql "$loaded_db" -c "CREATE TABLE changes_$table (_op text, _commit_lsn text, _commit_time timestamptz, _xid bigint, _seq bigint, _unchanged text[], _old_key jsonb, LIKE $table)"
-    for file in $(cat "$root"/changes/_log/*.json | jq -r ".tables[] | select(.name == \"$table\") | .files[].key"); do
+    for file in $(cat "$root"/changes/_log/*.json | jq -r ".tables[] | select(.name == \"$table\") | .files[].key | sub(\"\\\\.gz$\"; \"\")"); do
       sql "$loaded_db" -c "\\copy changes_$table FROM '$root/$file' (FORMAT csv, HEADER true)"
     done
     missing=$(sql "$loaded_db" -c "SELECT count(*) FROM (SELECT DISTINCT dms_ts FROM stage_$table EXCEPT SELECT to_char(_commit_time AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM changes_$table) m")
@@ -259,7 +260,7 @@ sql "$db" -c "TRUNCATE late, quiet" -c "DELETE FROM counters WHERE id >= 200" >/
 prefix=dms-cdc-$$-$RANDOM
 s3_url=s3://$PGEXPORT_TEST_BUCKET/$prefix
 PGDATABASE=$db "$PGEXPORT_BIN" cdc init --destination "$s3_url" --layout dms --run-id base \
-  --dms-timestamp-column dms_ts --replica-identity-full >/dev/null 2>"$WORK/init-s3.err" ||
+  --dms-timestamp-column dms_ts --replica-identity-full --compression gzip >/dev/null 2>"$WORK/init-s3.err" ||
   fail "cdc init --layout dms to S3 failed: $(cat "$WORK/init-s3.err")"
 changes 3
 PGDATABASE=$db "$PGEXPORT_BIN" cdc run --destination "$s3_url" --until-caught-up >/dev/null 2>"$WORK/run-s3.err" ||
@@ -312,8 +313,15 @@ done
 aws_s3 s3api abort-multipart-upload --bucket "$PGEXPORT_TEST_BUCKET" --key "$prefix/public/late/notes.txt" \
   --upload-id "$(aws_s3 s3api list-multipart-uploads --bucket "$PGEXPORT_TEST_BUCKET" --prefix "$prefix/" --output json | jq -r '.Uploads[0].UploadId')"
 aws_s3 s3 cp --recursive --only-show-errors "$s3_url" "$WORK/s3"
+# CompressionType GZIP: every DMS file is .csv.gz, named as DMS names them; unpacked, the same
+# checks as the directory's.
+while read -r file; do
+  [[ ${file##*/} =~ ^([0-9]{8}-[0-9]{10}|LOAD[0-9A-F]{8})\.csv\.gz$ ]] || fail "s3: $file is not a DMS .csv.gz name"
+done < <(cd "$WORK/s3" && find public -type f)
+[[ -z $(cd "$WORK/s3" && find public -type f ! -name '*.csv.gz') ]] || fail "s3: DMS files that are not .csv.gz"
+find "$WORK/s3" -name '*.gz' -exec gzip -d {} +
 summary=$(check_destination "$WORK/s3" s3)
-pass "s3: killed after log entry 2 with late's DMS file held back; the next run published it; cleanup aborted the unfinished upload of a DMS change file and no other: $(dms_change_files "$WORK/s3" | wc -l) DMS change files ($summary) reproduce all 7 tables"
+pass "s3 (gzip): killed after log entry 2 with late's DMS file held back; the next run published it; cleanup aborted the unfinished upload of a DMS change file and no other: $(dms_change_files "$WORK/s3" | wc -l) DMS change files ($summary) reproduce all 7 tables"
 
 # 3. Parquet: DMS change files typed as the base run's files are. DuckDB (an independent
 # reader) reads every file; what it reads, as CSV, goes through the same checks and loader.
