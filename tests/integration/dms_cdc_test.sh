@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Change capture in the AWS DMS layout: `cdc init --layout dms --dms-timestamp-column dms_ts`,
-# in CSV and in Parquet, then batches of inserts (values with quotes, commas, newlines, empty strings and NULLs),
-# updates that leave a TOASTed value unsent, key updates, deletes on keyed and key-less tables,
-# and a truncate, each shipped by `cdc run --until-caught-up`, to a directory and to S3 (with
-# --compression gzip: .csv.gz, as DMS's CompressionType GZIP).
+# in CSV and in Parquet, then batches of inserts (values with quotes, commas, newlines, empty
+# strings and NULLs), updates that leave a TOASTed value unsent, key updates, deletes on keyed
+# and key-less tables, and a truncate, each shipped by `cdc run --until-caught-up`, to a
+# directory and to S3 (with --compression gzip: .csv.gz, as DMS's CompressionType GZIP).
 #
 # What is checked, as a DMS-built pipeline would see it:
 #   - names: every change file is <schema>/<table>/yyyyMMdd-HHmmssffff.csv (DMS's documented
-#     20141029-1134010000.csv), one per table and log entry that lists the table, names in log
-#     order;
+#     20141029-1134010000.csv), one per table and log entry that lists the table;
 #   - columns: Op (I, U, D or T) first, then dms_ts (yyyy-MM-dd HH:mm:ss.SSSSSS, the commit
 #     time of the change's transaction, as pgexport's own change file records it), then the
 #     table's columns; no header; DMS's CSV defaults;
@@ -20,7 +19,11 @@
 #     to S3): the next cdc run publishes the missing files, each change exactly once (the loader
 #     inserts into tables with their primary keys and checks every U and D finds its one row).
 #   - without --replica-identity-full, cdc init --layout dms refuses tables whose TOASTed values
-#     an update could leave unsent (exit 2, no slot).
+#     an update could leave unsent (exit 2, no slot); an update that lacks such a value after
+#     all (the identity changed later) is refused with exit 12, never written as NULL;
+#   - Parquet: DuckDB reads every LOAD and change file, Op and dms_ts first, and what it reads
+#     passes the same loader; cleanup and verify leave the DMS files alone, cleanup aborts
+#     unfinished uploads of DMS change files only; materialize refuses a DMS-layout base.
 source "$(dirname "$0")/lib.sh"
 need_postgres
 need_s3
