@@ -290,8 +290,10 @@ class ChangeStream {
            "destination",
            storage_.describe(), last_->slot, config_.slot, last_->slot);
     }
-    check_slot_at_start();
+    // The log alone decides what is published: a lost slot does not keep logged changes from
+    // their DMS files.
     publish_logged();
+    check_slot_at_start();
     flushed_ = last_ ? last_->end_lsn : base_.consistent_point;
     position_ = flushed_;
     batch_ = Batch(last_ ? last_->sequence + 1 : 1);
