@@ -129,6 +129,13 @@ std::optional<BaseRun> parse_base_manifest(std::string_view text, const std::str
       malformed(key, error.what());
     }
   }
+  if (auto layout = root.find("layout"); layout != root.end() && !layout->is_null()) {
+    if (!layout->is_object()) malformed(key, "layout is not an object");
+    run.layout = string_member(key, *layout, "layout", "name");
+    if (layout->contains("timestamp_column")) {
+      run.dms_timestamp_column = string_member(key, *layout, "layout", "timestamp_column");
+    }
+  }
   run.publication = string_member(key, *cdc, "cdc", "publication");
   const std::string point = string_member(key, *cdc, "cdc", "consistent_point");
   try {

@@ -47,6 +47,10 @@ struct BaseRun {
   // change file leaves out or hashes alike, and the check of the key it hashed with. Empty
   // rules when the manifest has none.
   exporter::RecordedPersonalData personal_data;
+  // The manifest's "layout": "runs" (the default) or "dms", whose change capture also writes
+  // DMS change files (cdc/dms_change_files.hpp), with DMS's timestamp column when it has one.
+  std::string layout = "runs";
+  std::optional<std::string> dms_timestamp_column;
 
   // The table named so, or nullptr.
   const BaseTable* find(std::string_view schema, std::string_view name) const;

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "cdc/change_rows.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "pg/catalog.hpp"
@@ -61,6 +62,70 @@ void ensure_replica_identity(pg::Connection& connection,
   }
 }
 
+// Published tables (leaf partitions of a partitioned one) whose updates can leave a value
+// unsent: a variable-length column whose values may be stored out of line (attstorage
+// extended or external), and a REPLICA IDENTITY other than FULL, under which the old row an
+// update carries holds only the key. Under FULL the server logs the whole old row with every
+// TOASTed value inlined, so an unsent value is in the old row.
+constexpr std::string_view kPartialUpdatesQuery = R"sql(
+SELECT DISTINCT t.schema_name, t.table_name
+FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]))
+  AS t(schema_name, table_name)
+JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema_name
+JOIN pg_catalog.pg_class p ON p.relnamespace = n.oid AND p.relname = t.table_name
+-- pg_partition_tree() lists nothing for a plain table: the table is its own leaf.
+CROSS JOIN LATERAL (SELECT p.oid AS relid WHERE p.relkind = 'r'
+                    UNION ALL
+                    SELECT relid FROM pg_catalog.pg_partition_tree(p.oid) WHERE p.relkind = 'p') AS tree
+JOIN pg_catalog.pg_class c ON c.oid = tree.relid
+WHERE c.relkind = 'r' AND c.relreplident <> 'f'
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                AND a.attlen = -1 AND a.attstorage IN ('x', 'e'))
+ORDER BY 1, 2
+)sql";
+
+// DMS change files write whole rows: an update that did not send a TOASTed value must carry
+// it in its old row, so the tables where it would not are refused, or set to FULL.
+void ensure_whole_updates(pg::Connection& connection,
+                          const std::vector<replication::TableName>& tables, bool set_full) {
+  std::vector<std::string_view> schemas;
+  std::vector<std::string_view> names;
+  for (const auto& table : tables) {
+    schemas.push_back(table.schema);
+    names.push_back(table.name);
+  }
+  auto result = connection.exec_params(
+      kPartialUpdatesQuery, {pg_text_array_literal(schemas), pg_text_array_literal(names)});
+  std::vector<replication::TableName> partial;
+  for (int row = 0; row < result.rows(); ++row) {
+    partial.push_back({result.text(row, 0), result.text(row, 1)});
+  }
+  if (partial.empty()) return;
+  if (!set_full) {
+    std::vector<std::string> named;
+    for (size_t i = 0; i < partial.size() && i < kMaxNamed; ++i) {
+      named.push_back(partial[i].display_name());
+    }
+    std::string more =
+        partial.size() > kMaxNamed ? fmt::format(" and {} more", partial.size() - kMaxNamed) : "";
+    fail(ErrorKind::usage,
+         "{} tables have columns whose values PostgreSQL may store out of line (TOAST) and no "
+         "REPLICA IDENTITY FULL: {}{}; an update that leaves such a value unchanged does not "
+         "send it, and DMS change files hold whole rows. Pass --replica-identity-full to set "
+         "REPLICA IDENTITY FULL on them (every UPDATE and DELETE then logs the whole old row), "
+         "or --exclude them",
+         partial.size(), fmt::join(named, ", "), more);
+  }
+  for (const auto& table : partial) {
+    replication::set_replica_identity_full(connection, table);
+    log::warn(
+        "set REPLICA IDENTITY FULL, so that DMS change files hold every value of an update: "
+        "every UPDATE and DELETE now logs the whole old row",
+        {{"table", table.display_name()}});
+  }
+}
+
 }  // namespace
 
 exporter::ExportSummary run_init(const InitConfig& config, const format::Format& format,
@@ -84,6 +149,7 @@ exporter::ExportSummary run_init(const InitConfig& config, const format::Format&
   }
   auto tables = selected_tables(admin, config.export_config.filter);
   ensure_replica_identity(admin, tables, config.replica_identity_full);
+  if (config.dms_layout) ensure_whole_updates(admin, tables, config.replica_identity_full);
 
   // The publication first: pgoutput looks it up as of the WAL it decodes, so it must exist
   // before the slot's consistent point.

@@ -20,6 +20,12 @@ struct InitConfig {
   // Set REPLICA IDENTITY FULL on tables that have no usable replica identity, instead of
   // refusing them.
   bool replica_identity_full = false;
+  // --layout dms: change capture also writes DMS change files, whose updates must hold every
+  // value. A table with a column PostgreSQL may store out of line (TOAST) sends an update
+  // that leaves such a value unchanged without it, unless the table's REPLICA IDENTITY is
+  // FULL; such tables are refused, or with replica_identity_full given FULL
+  // (docs/dms.md, "Values an update did not send").
+  bool dms_layout = false;
 };
 
 // Runs it. On any failure the slot and the publication it created are dropped again, so a

@@ -290,6 +290,9 @@ class ChangeStream {
            "destination",
            storage_.describe(), last_->slot, config_.slot, last_->slot);
     }
+    // The log alone decides what is published: a lost slot does not keep logged changes from
+    // their DMS files.
+    publish_logged();
     check_slot_at_start();
     flushed_ = last_ ? last_->end_lsn : base_.consistent_point;
     position_ = flushed_;
@@ -793,6 +796,13 @@ class ChangeStream {
     flushed_ = entry.end_lsn;
     last_entry_at_ = clock_.now();
     send_status(false);
+    publish_logged();
+  }
+
+  // The log's other forms follow the durable entries (never the open batch); what a failure
+  // here leaves undone, the next run's start publishes.
+  void publish_logged() {
+    for (LogPublisher* publisher : config_.publishers) publisher->catch_up(log_, last_);
   }
 
   // The WAL the slot retains now, with a warning past --max-retained-wal; nullopt: unknown.

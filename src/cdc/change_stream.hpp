@@ -14,9 +14,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cdc/base_run.hpp"
 #include "cdc/commit_log.hpp"
+#include "cdc/log_publisher.hpp"
 #include "pg/replication/slot_admin.hpp"
 #include "pg/types.hpp"
 #include "storage/storage.hpp"
@@ -112,6 +114,9 @@ struct ChangeStreamConfig {
   std::string hash_key;
   // Polled between messages: SIGTERM/SIGINT (pgexport::stop_requested).
   std::function<bool()> stop_requested;
+  // Other forms of the log to keep up with it (cdc/log_publisher.hpp): each catches up at
+  // start, before the stream starts, and after every entry this run appends.
+  std::vector<LogPublisher*> publishers;
 };
 
 struct StreamSummary {

@@ -177,8 +177,9 @@ const std::vector<OptionSpec>& export_options() {
        "docs/dms.md)",
        {"runs", "dms"}},
       {"dms-timestamp-column", OptionType::text, "",
-       "with --layout dms: add a first column of this name holding the snapshot's time, "
-       "yyyy-MM-dd HH:mm:ss.SSSSSS in UTC (DMS's TimestampColumnName)"},
+       "with --layout dms: add a first column of this name holding the snapshot's time (in "
+       "cdc change files, after Op, the commit time), yyyy-MM-dd HH:mm:ss.SSSSSS in UTC "
+       "(DMS's TimestampColumnName)"},
       {"compression-level",
        OptionType::integer,
        "",
@@ -326,7 +327,8 @@ const std::vector<OptionSpec>& cdc_init_options() {
     auto specs = with_slot_and_publication_options(export_options());
     specs.push_back({"replica-identity-full", OptionType::flag, "false",
                      "set REPLICA IDENTITY FULL on captured tables that have no usable replica "
-                     "identity (otherwise cdc init refuses them)"});
+                     "identity, and with --layout dms on those whose TOASTed values an update "
+                     "could leave unsent (otherwise cdc init refuses them)"});
     return specs;
   }();
   return specs;

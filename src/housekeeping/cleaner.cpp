@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "cdc/commit_log.hpp"
+#include "cdc/dms_change_files.hpp"
 #include "cdc/layout.hpp"
 #include "common/error.hpp"
 #include "export/layout.hpp"
@@ -86,6 +87,26 @@ std::set<std::string> listed_change_files(const std::vector<cdc::LogEntry>& entr
 // entries. A `cdc run` writes a batch's files over its batch interval and lists them only when
 // the batch closes, so a file is an orphan only when nothing of its attempt (the process that
 // wrote it) has changed within the grace period: then that process is gone.
+// The DMS layout's change files go to fixed keys in the tables' folders; a cdc run killed
+// while it uploaded one leaves an unfinished multipart upload there (never a visible object:
+// the next run writes the file whole). Only destinations with change capture in that layout
+// (dms_changes.json) are looked at, and only keys of DMS change files.
+void plan_dms_change_uploads(storage::Storage& storage, TimePoint now,
+                             const std::function<bool(TimePoint)>& past_grace,
+                             std::vector<CleanupAction>& aborts) {
+  if (!storage.stat(std::string(cdc::kDmsChangesProgressKey))) return;
+  for (auto& upload : storage.list_pending_uploads("")) {
+    if (!cdc::is_dms_change_file_key(upload.key) || !past_grace(upload.started)) continue;
+    CleanupAction action;
+    action.kind = CleanupActionKind::abort_pending_upload;
+    action.key = upload.key;
+    action.reason =
+        fmt::format("a DMS change file's upload, started {} ago", format_age(now - upload.started));
+    action.upload = std::move(upload);
+    aborts.push_back(std::move(action));
+  }
+}
+
 void plan_changes(storage::Storage& storage, TimePoint now,
                   const std::function<bool(TimePoint)>& past_grace, CleanupPlan& plan,
                   std::vector<CleanupAction>& aborts, std::vector<CleanupAction>& orphans) {
@@ -363,6 +384,7 @@ CleanupPlan plan_cleanup(storage::Storage& storage, const CleanupPolicy& policy,
   }
 
   plan_changes(storage, now, past_grace, plan, aborts, orphans);
+  plan_dms_change_uploads(storage, now, past_grace, aborts);
 
   for (auto* group : {&aborts, &uncommitted, &unlisted, &orphans, &committed}) {
     for (auto& action : *group) plan.actions.push_back(std::move(action));

@@ -5,7 +5,8 @@
 # Every table loads back with COPY in that dialect and equals its source (EXCEPT ALL both
 # ways); verify passes and cleanup removes nothing. Also: the timestamp column (first, the
 # snapshot's time) with gzip (.csv.gz), Parquet file names, a second export into the same
-# destination refused before it writes, and a failed export removing every file it wrote.
+# destination refused before it writes, a failed export removing every file it wrote, and
+# `cdc init --layout dms --format jsonl` refused (change capture: dms_cdc_test.sh).
 source "$(dirname "$0")/lib.sh"
 need_postgres
 need_s3
@@ -194,11 +195,12 @@ status=0
 [[ $status == 7 ]] || fail "a second S3 dms-layout export exited $status, not 7"
 pass "s3: $tables tables in $s3_files objects (one table up to LOAD$(printf '%08X' "$s3_many")) load back exactly; verify passes; a second export exits 7"
 
-# Change capture is not written in this layout: cdc init refuses it before touching anything.
+# Change capture in this layout (dms_cdc_test.sh) follows the same format rules: cdc init
+# --layout dms --format jsonl refuses before touching anything.
 status=0
-"$PGEXPORT_BIN" cdc init --destination "$WORK/cdc" --layout dms --slot dms_refused \
+"$PGEXPORT_BIN" cdc init --destination "$WORK/cdc" --layout dms --format jsonl --slot dms_refused \
   --publication dms_refused >/dev/null 2>"$WORK/cdc.err" || status=$?
-[[ $status == 2 ]] || fail "cdc init --layout dms exited $status, not 2: $(cat "$WORK/cdc.err")"
+[[ $status == 2 ]] || fail "cdc init --layout dms --format jsonl exited $status, not 2: $(cat "$WORK/cdc.err")"
 [[ -z $(sql "$SAMPLE_DB" -c "SELECT slot_name FROM pg_replication_slots WHERE slot_name = 'dms_refused'") ]] ||
   fail "the refused cdc init created a slot"
-pass "cdc init --layout dms exits 2 and creates no slot"
+pass "cdc init --layout dms --format jsonl exits 2 and creates no slot"

@@ -28,16 +28,13 @@ int CdcInitCommand::execute() {
          "and change files; export Delta tables with `pgexport export`");
   }
   auto run = prepare_export(settings_);
-  if (run.config.layout == exporter::DataLayout::dms) {
-    fail(ErrorKind::usage,
-         "--layout dms applies to pgexport export only: change capture writes its change "
-         "files in the runs layout (docs/dms.md, \"Change capture\")");
-  }
+  const bool dms = run.config.layout == exporter::DataLayout::dms;
   cdc::InitConfig config;
   config.export_config = run.config;
   config.slot = settings_.required_text("slot");
   config.publication = settings_.required_text("publication");
   config.replica_identity_full = settings_.flag("replica-identity-full");
+  config.dms_layout = dms;
   ExportReporting reporting(settings_, "cdc init", config.export_config.run_id);
   config.export_config.progress = reporting.progress();
   auto summary = cdc::run_init(config, *run.format, *run.storage);

@@ -9,6 +9,7 @@
 #include "cdc/change_memory.hpp"
 #include "cdc/change_projection.hpp"
 #include "cdc/change_stream.hpp"
+#include "cdc/dms_change_files.hpp"
 #include "cdc/session_seams.hpp"
 #include "cli/commands/command_setup.hpp"
 #include "cli/database_connection.hpp"
@@ -126,6 +127,12 @@ int CdcRunCommand::execute() {
   cdc::ReplicationSource stream(replication, slot, base.publication);
   cdc::SessionDatabase database(admin, slot);
   cdc::SteadyClock clock;
+  // A base run in the DMS layout: DMS change files are published from each logged entry.
+  std::optional<cdc::DmsChangePublisher> dms_changes;
+  if (base.layout == "dms") {
+    dms_changes.emplace(*storage, base);
+    config.publishers.push_back(&*dms_changes);
+  }
   const cdc::StreamSummary summary =
       cdc::run_change_stream(config, base, *storage, stream, database, clock);
 

@@ -186,6 +186,55 @@ TEST_F(ChangeStreamTest, BatchesCloseAtCommitsOnlyAndTheSlotMovesAfterTheEntry) 
   EXPECT_EQ(source_->finished, 1);
 }
 
+// Records each catch_up: the newest sequence it was given (0: none), whether that entry was in
+// the destination already, and whether the stream had started.
+class RecordingPublisher final : public LogPublisher {
+ public:
+  RecordingPublisher(storage::Storage& storage, const ScriptedSource& source)
+      : storage_(storage), source_(source) {}
+  void catch_up(CommitLog&, const std::optional<LogEntry>& newest) override {
+    const uint64_t sequence = newest ? newest->sequence : 0;
+    calls.push_back({sequence, sequence == 0 || storage_.stat(log_entry_key(sequence)).has_value(),
+                     !source_.starts.empty()});
+  }
+  struct Call {
+    uint64_t sequence;
+    bool entry_existed;
+    bool stream_started;
+    friend bool operator==(const Call&, const Call&) = default;
+  };
+  std::vector<Call> calls;
+
+ private:
+  storage::Storage& storage_;
+  const ScriptedSource& source_;
+};
+
+TEST_F(ChangeStreamTest, PublishersCatchUpAtStartAndAfterEachDurableEntry) {
+  config_.batch_bytes = 1;
+  database_.target = Lsn(0x3100);
+  source_->payload(relation(kOrders, "public", "orders", kOrdersColumns));
+  transaction(*source_, Lsn(0x2000), Lsn(0x2010), 700, {"1"});
+  transaction(*source_, Lsn(0x3000), Lsn(0x3010), 701, {"2"});
+  source_->payload(keepalive(Lsn(0x3100)));
+  RecordingPublisher first(*storage_, *source_);
+  config_.publishers = {&first};
+  run();
+  using Call = RecordingPublisher::Call;
+  EXPECT_EQ(first.calls, (std::vector<Call>{{0, true, false}, {1, true, true}, {2, true, true}}));
+
+  // The next run starts by catching up with the newest entry, before the stream starts.
+  ScriptedSource& again = restart();
+  database_.slot.confirmed_flush_lsn = Lsn(0x3010);
+  database_.target = Lsn(0x3100);
+  again.payload(keepalive(Lsn(0x3100)));
+  RecordingPublisher second(*storage_, again);
+  config_.publishers = {&second};
+  run();
+  ASSERT_FALSE(second.calls.empty());
+  EXPECT_EQ(second.calls.front(), (Call{2, true, false}));
+}
+
 TEST_F(ChangeStreamTest, BatchIntervalClosesAtTheNextIdleBoundary) {
   config_.batch_interval = std::chrono::seconds(60);
   database_.target = Lsn(0x5000);
