@@ -1,0 +1,113 @@
+#include "table/delta/delta_append.hpp"
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "table/delta/delta_commit.hpp"
+
+namespace pgexport::table::delta {
+
+namespace {
+
+// Another writer (Spark's OPTIMIZE, a table property set by hand) may take a version between
+// our read and our create; each retry reads the log again. Five losses in a row mean the table
+// is busy with someone else's writes, which the caller reports rather than spinning.
+constexpr int kAppendAttempts = 5;
+
+bool lists(const nlohmann::json& protocol, std::string_view list, std::string_view feature) {
+  if (!protocol.is_object()) return false;
+  for (const auto& name : protocol.value(std::string(list), nlohmann::json::array())) {
+    if (name == feature) return true;
+  }
+  return false;
+}
+
+nlohmann::ordered_json append_commit_info(const TableAppend& append) {
+  return {{"commitInfo",
+           {{"timestamp", append.timestamp},
+            {"operation", "WRITE"},
+            // Spark reads operationParameters as a map of strings, hence "[]" as text.
+            {"operationParameters", {{"mode", "Append"}, {"partitionBy", "[]"}}},
+            {"isBlindAppend", true},
+            {"engineInfo", "pgexport/" PGEXPORT_VERSION},
+            {"pgexportBatch", append.description}}}};
+}
+
+// The protocol the new version needs, or null when the table's stays: a table that already
+// has timestampNtz keeps it, and the features it lists are kept when it rises.
+nlohmann::ordered_json raised_protocol(const LogState& state, bool timestamp_ntz) {
+  if (state.version < 0) return protocol_action(timestamp_ntz);
+  if (!timestamp_ntz || lists(state.protocol, "readerFeatures", "timestampNtz")) return nullptr;
+  auto upgraded = protocol_action(true);
+  for (std::string_view list : {"writerFeatures", "readerFeatures"}) {
+    for (const auto& name : state.protocol.value(std::string(list), nlohmann::json::array())) {
+      if (name != "timestampNtz") upgraded["protocol"][list].push_back(name.get<std::string>());
+    }
+  }
+  return upgraded;
+}
+
+}  // namespace
+
+std::string build_append_entry(const LogState& state, const TableAppend& append,
+                               const std::string& table_id) {
+  std::vector<nlohmann::ordered_json> actions;
+  actions.push_back(append_commit_info(append));
+  if (auto protocol = raised_protocol(state, append.timestamp_ntz); !protocol.is_null()) {
+    actions.push_back(std::move(protocol));
+  }
+  if (state.version < 0) {
+    actions.push_back(metadata_action({table_id, append.schema_string, append.timestamp}));
+  } else if (state.metadata.value("schemaString", std::string()) != append.schema_string) {
+    // The captured table's columns changed: the files from here on have the new schema.
+    actions.push_back(metadata_action({state.metadata.value("id", table_id), append.schema_string,
+                                       state.metadata.value("createdTime", append.timestamp)}));
+  }
+  actions.push_back(txn_action(append.app_id, append.batch, append.timestamp));
+  for (const auto& file : append.files) actions.push_back(add_action(file));
+  return entry_text(actions);
+}
+
+bool holds_batch(const LogState& state, const std::string& app_id, int64_t batch) {
+  auto found = state.txn.find(app_id);
+  return found != state.txn.end() && found->second >= batch;
+}
+
+AppendResult append_batch(storage::Storage& storage, const TableAppend& append, LogState& state) {
+  for (int attempt = 1;; ++attempt) {
+    if (holds_batch(state, append.app_id, append.batch)) return AppendResult::already_held;
+    check_writable(state, append.root);
+    const int64_t version = state.version + 1;
+    const std::string key = log_entry_key(append.root, version);
+    const std::string text = build_append_entry(state, append, new_table_id());
+    const auto outcome = storage::create_commit_point(
+        storage, key, text, [&](const std::exception& error, const std::exception& read_error) {
+          throw CommitUncertain(
+              ErrorKind::storage_error,
+              fmt::format("cannot tell whether Delta table {} got version {}: creating {} failed "
+                          "({}) and reading it back failed too ({}); the next run reads the log "
+                          "and knows",
+                          append.display_name, version, key, error.what(), read_error.what()));
+        });
+    if (outcome == storage::ConditionalWrite::written) {
+      apply_entry(state, version, text, key);
+      log::info("delta version committed", {{"table", append.display_name},
+                                            log::field("version", version),
+                                            log::field("batch", append.batch),
+                                            log::field("files", append.files.size())});
+      return AppendResult::appended;
+    }
+    // Another writer took the version: what it wrote decides (a twin may have published this
+    // very batch).
+    state = read_log(storage, append.root);
+    if (attempt == kAppendAttempts && !holds_batch(state, append.app_id, append.batch)) {
+      fail(ErrorKind::table_conflict,
+           "Delta table {}: other writers created each of the versions this append tried ({} "
+           "times, the last {}); the batch is not in it yet, and the next run appends it",
+           append.display_name, kAppendAttempts, key);
+    }
+  }
+}
+
+}  // namespace pgexport::table::delta
