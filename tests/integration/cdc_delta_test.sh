@@ -11,6 +11,10 @@
 # entry lists (row counts as listed); the change rows read through the Delta log equal, as a
 # multiset of (xid, table, op), what the tables' audit triggers recorded in the changing
 # transactions themselves. A column added shows up as a new metaData with the column.
+# `materialize --table-format delta` then commits version 1 of each table, which DuckDB (live
+# files by log replay) finds equal to PostgreSQL's table, EXCEPT ALL both ways; verify passes on
+# it, a plain materialize of the Delta base is refused (exit 2), and `cdc run` goes on from the
+# materialized base into the same change tables.
 #
 # S3: every PUT under a change table's _delta_log/ fails (fault proxy), so `cdc run` logs its
 # batch (the commit point) and then fails to publish it: the crash between the log entry and the
@@ -100,6 +104,25 @@ check_change_tables() { # $1 = destination copy, $2 = label
   pass "$2: each change table holds every logged batch once, with txn = log sequence; its $(wc -l <"$rows_file") rows equal the audit trail"
 }
 
+# The live files of version $2 of the Delta table in local directory $1, by log replay alone.
+live_files() { # $1 = table root directory, $2 = version
+  local any
+  any=$(find "$1" -name '*.parquet' -print -quit)
+  duck "$any" "
+    WITH actions AS (
+      SELECT CAST(regexp_extract(filename, '([0-9]{20})\\.json\$', 1) AS BIGINT) AS version,
+             \"add\", \"remove\"
+      FROM read_json('$1/_delta_log/*.json', format = 'newline_delimited', filename = true,
+                     columns = {'add': 'STRUCT(path VARCHAR)', 'remove': 'STRUCT(path VARCHAR)'})),
+    events AS (
+      SELECT version, \"add\".path AS path, true AS live FROM actions WHERE \"add\" IS NOT NULL
+      UNION ALL
+      SELECT version, \"remove\".path, false FROM actions WHERE \"remove\" IS NOT NULL)
+    SELECT path FROM (SELECT path, arg_max(live, version) AS live FROM events
+                      WHERE version <= $2 GROUP BY path)
+    WHERE live ORDER BY path"
+}
+
 cdc_run() { # $1 = label, further arguments to cdc run
   local label=$1
   shift
@@ -139,6 +162,50 @@ pass "a column added: the change table's next version has a new metaData with it
 # A run with nothing new publishes nothing again.
 cdc_run dir-4 --destination "$dest"
 check_change_tables "$dest" dir-again
+
+# materialize --table-format delta: the next version of each table equals PostgreSQL's table.
+"$PGEXPORT_BIN" materialize --destination "$dest" --output "$dest" --run-id now --table-format delta \
+  >"$WORK/materialize.out" 2>"$WORK/materialize.err" || fail "materialize --table-format delta failed: $(cat "$WORK/materialize.err")"
+check_materialized() { # $1 = table, $2 = DuckDB select list, $3 = PostgreSQL select list, $4 = column definitions
+  local root=$dest/tables/public.$1 files list version
+  version=$(jq -r --arg t "$1" '.tables[] | select(.name == $t) | .delta.version' "$dest/runs/now/_manifest.json")
+  [[ $version == 1 ]] || fail "the materialized run's manifest records version $version of $1, not 1"
+  files=$(live_files "$root" "$version")
+  [[ -n $files ]] || fail "version $version of $1 has no live files"
+  list=$(while read -r path; do printf "'%s/%s'," "$root" "$path"; done <<<"$files")
+  node "$node_dir/parquet/read_parquet.mjs" "$root/$(head -n1 <<<"$files")" --no-schema \
+    --query "SELECT $2 FROM read_parquet([${list%,}])" |
+    jq -r '.rows[] | map(if . == null then "<null>" else tostring end) | @tsv' >"$WORK/materialized-$1.tsv"
+  sql "$db" -c "DROP TABLE IF EXISTS materialized_$1" -c "CREATE TABLE materialized_$1 ($4)" \
+    -c "\\copy materialized_$1 FROM '$WORK/materialized-$1.tsv' (NULL '<null>')"
+  local extra missing
+  extra=$(sql "$db" -c "SELECT count(*) FROM (SELECT * FROM materialized_$1 EXCEPT ALL SELECT $3 FROM $1) d")
+  missing=$(sql "$db" -c "SELECT count(*) FROM (SELECT $3 FROM $1 EXCEPT ALL SELECT * FROM materialized_$1) d")
+  [[ $extra == 0 && $missing == 0 ]] || fail "version $version of $1: $extra rows PostgreSQL does not have, $missing missing"
+  pass "materialize --table-format delta: version $version of $1 equals PostgreSQL's $(sql "$db" -c "SELECT count(*) FROM $1") rows (EXCEPT ALL both ways, read by log replay)"
+  sql "$db" -c "DROP TABLE materialized_$1"  # not a table of the next cdc init
+}
+check_materialized items "id, name, CAST(amount AS VARCHAR), epoch_us(\"at\"), extra" \
+  "id, name, amount::text, (extract(epoch FROM at) * 1000000)::bigint, extra" \
+  "id integer, name text, amount text, at bigint, extra integer"
+check_materialized notes "id, body" "id, body" "id bigint, body text"
+"$PGEXPORT_BIN" verify --destination "$dest" --run-id now >/dev/null 2>"$WORK/verify.err" ||
+  fail "pgexport verify fails on the materialized Delta run: $(cat "$WORK/verify.err")"
+pass "pgexport verify passes on the materialized Delta run"
+# The table format follows the base: a plain run from a Delta base is refused.
+set +e
+"$PGEXPORT_BIN" materialize --destination "$dest" --output "$WORK/plain" --run-id plain --table-format none \
+  >/dev/null 2>"$WORK/plain.err"
+code=$?
+set -e
+[[ $code == 2 ]] || fail "materialize --table-format none from a Delta base exited $code, not 2"
+grep -q "a Delta run" "$WORK/plain.err" || fail "the refusal does not say why: $(cat "$WORK/plain.err")"
+[[ ! -e $WORK/plain/runs ]] || fail "the refused materialize wrote a run"
+pass "materialize --table-format none from a Delta base is refused (exit 2), nothing written"
+# The materialized run is the next base: cdc run goes on appending to the change tables.
+sql "$db" -c "INSERT INTO notes VALUES (300, 'after materialize')"
+cdc_run dir-5 --destination "$dest"
+check_change_tables "$dest" dir-after-materialize
 "$PGEXPORT_BIN" cdc drop >/dev/null 2>&1 || fail "cdc drop failed"
 
 # --- S3, with the Delta commit failing after the log entry ---------------------------------------
