@@ -15,7 +15,7 @@ namespace {
 constexpr size_t kSequenceDigits = 20;
 constexpr std::string_view kLogSuffix = ".json";
 // A change table's directory is its table's with this suffix (layout.hpp says why).
-constexpr std::string_view kTablesPrefix = "tables/";
+constexpr std::string_view kTablesPrefix = kDeltaTablesPrefix;
 constexpr std::string_view kChangeTableSuffix = ".changes";
 
 // A whole string of decimal digits as a number; nullopt when empty, not digits, or beyond

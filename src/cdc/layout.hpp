@@ -39,6 +39,8 @@ std::string log_entry_key(uint64_t sequence);
 // the Delta commit adds them where they are (a Delta file path is relative to its table) and
 // nothing is copied; the commit log lists these keys like any change file's.
 std::string delta_change_table_root(std::string_view schema, std::string_view table);
+// "tables/": where Delta tables and change tables live.
+inline constexpr std::string_view kDeltaTablesPrefix = "tables/";
 std::string delta_change_file_key(std::string_view schema, std::string_view table,
                                   uint64_t sequence, std::string_view attempt, int file,
                                   std::string_view extension);
