@@ -138,7 +138,10 @@ table::delta::LogState& DeltaChangeTables::state_of(const std::string& schema,
   const std::string root = delta_change_table_root(schema, name);
   auto found = states_.find(root);
   if (found == states_.end()) {
-    found = states_.emplace(root, table::delta::read_log(storage_, root)).first;
+    found = states_
+                .emplace(root, table::delta::read_append_state(storage_, root,
+                                                               change_table_app_id(schema, name)))
+                .first;
   }
   return found->second;
 }
@@ -152,7 +155,7 @@ void DeltaChangeTables::append(const table::delta::TableAppend& append,
   }
 }
 
-void DeltaChangeTables::catch_up(CommitLog& log, const std::optional<LogEntry>& newest) {
+void DeltaChangeTables::create_missing() {
   const int64_t now = unix_millis_now();
   // Version 0 of a change table holds no files: its txn version 0 is "no batch yet".
   for (const BaseTable& table : base_.tables) {
@@ -170,8 +173,11 @@ void DeltaChangeTables::catch_up(CommitLog& log, const std::optional<LogEntry>& 
     create.timestamp = now;
     create.description = {{"slot", base_.slot}, {"baseRunId", base_.run_id}};
     // A twin creating it at the same moment wins; its version 0 is as good as ours.
-    if (!table::delta::holds_batch(state, create.app_id, 0)) append(create, state);
+    append(create, state);
   }
+}
+
+void DeltaChangeTables::catch_up(CommitLog& log, const std::optional<LogEntry>& newest) {
   if (!newest) return;
   std::map<std::string, int64_t> published;
   // Walk back from the newest entry, reading each change table's log when first needed.
@@ -180,10 +186,14 @@ void DeltaChangeTables::catch_up(CommitLog& log, const std::optional<LogEntry>& 
   for (uint64_t sequence = newest->sequence; sequence >= 1; --sequence) {
     LogEntry entry = sequence == newest->sequence ? *newest : log.entry(sequence);
     for (const LoggedTable& table : entry.tables) {
-      const auto& state = state_of(table.schema, table.name);
-      auto found = state.txn.find(change_table_app_id(table.schema, table.name));
-      published[table_key_of(table.schema, table.name)] =
-          found == state.txn.end() ? -1 : found->second;
+      // Only the newest batch of each change table is read here; a table's whole state is
+      // read when it gets an append.
+      const std::string key = table_key_of(table.schema, table.name);
+      if (!published.count(key)) {
+        published[key] =
+            table::delta::newest_batch(storage_, delta_change_table_root(table.schema, table.name),
+                                       change_table_app_id(table.schema, table.name));
+      }
     }
     newest_first.push_back(entry);
     by_sequence.emplace(sequence, entry);

@@ -66,10 +66,14 @@ class DeltaChangeTables {
   // `base` must be a Delta base (BaseRun::delta()); both must outlive this object.
   DeltaChangeTables(storage::Storage& storage, const BaseRun& base);
 
-  // Creates, as an empty version 0, the change table of every base table that has none (so a
-  // warehouse can define it before its first change), then appends every logged entry the
-  // change tables do not hold yet (sequences_to_publish), oldest first. `newest` is the
-  // log's newest entry as CommitLog::last() returned it.
+  // Creates, as an empty version 0, the change table of every base table that has none, so a
+  // warehouse can define it before its first change (cdc init). Costs a listing per table, so
+  // `cdc run` does not call it: the first append to a missing change table creates it.
+  void create_missing();
+
+  // Appends every logged entry the change tables do not hold yet (sequences_to_publish),
+  // oldest first, reading only the change tables of the entries it walks back over. `newest`
+  // is the log's newest entry as CommitLog::last() returned it.
   void catch_up(CommitLog& log, const std::optional<LogEntry>& newest);
 
   // Appends the entry (just created in the log) to the change table of each table it names.

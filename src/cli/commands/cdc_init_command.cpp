@@ -42,8 +42,7 @@ int CdcInitCommand::execute() {
     // Each table's change table exists (empty) from the start, so the warehouse can define it
     // before the first change arrives.
     const cdc::BaseRun base = cdc::find_base_run(*run.storage, config.slot);
-    cdc::CommitLog log(*run.storage);
-    cdc::DeltaChangeTables(*run.storage, base).catch_up(log, std::nullopt);
+    cdc::DeltaChangeTables(*run.storage, base).create_missing();
   }
   reporting.report_committed(summary, config.export_config, *run.storage);
   return 0;

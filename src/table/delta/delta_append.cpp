@@ -69,6 +69,42 @@ std::string build_append_entry(const LogState& state, const TableAppend& append,
   return entry_text(actions);
 }
 
+LogState read_append_state(storage::Storage& storage, const std::string& root,
+                           const std::string& app_id) {
+  const std::vector<int64_t> versions = listed_versions(storage.list(log_prefix(root)), root);
+  LogState state;
+  if (versions.empty()) return state;
+  for (auto version = versions.rbegin(); version != versions.rend(); ++version) {
+    const std::string key = log_entry_key(root, *version);
+    auto text = storage.read(key);
+    if (!text) fail(ErrorKind::storage_error, "{} was listed but cannot be read: it vanished", key);
+    LogState entry;
+    apply_entry(entry, *version, *text, key);
+    if (state.protocol.is_null() && !entry.protocol.is_null()) state.protocol = entry.protocol;
+    if (state.metadata.is_null() && !entry.metadata.is_null()) state.metadata = entry.metadata;
+    if (!state.txn.count(app_id)) {
+      if (auto txn = entry.txn.find(app_id); txn != entry.txn.end()) state.txn.insert(*txn);
+    }
+    if (!state.protocol.is_null() && !state.metadata.is_null() && state.txn.count(app_id)) break;
+  }
+  state.version = versions.back();
+  return state;
+}
+
+int64_t newest_batch(storage::Storage& storage, const std::string& root,
+                     const std::string& app_id) {
+  const std::vector<int64_t> versions = listed_versions(storage.list(log_prefix(root)), root);
+  for (auto version = versions.rbegin(); version != versions.rend(); ++version) {
+    const std::string key = log_entry_key(root, *version);
+    auto text = storage.read(key);
+    if (!text) fail(ErrorKind::storage_error, "{} was listed but cannot be read: it vanished", key);
+    LogState entry;
+    apply_entry(entry, *version, *text, key);
+    if (auto txn = entry.txn.find(app_id); txn != entry.txn.end()) return txn->second;
+  }
+  return -1;
+}
+
 bool holds_batch(const LogState& state, const std::string& app_id, int64_t batch) {
   auto found = state.txn.find(app_id);
   return found != state.txn.end() && found->second >= batch;
@@ -100,7 +136,7 @@ AppendResult append_batch(storage::Storage& storage, const TableAppend& append, 
     }
     // Another writer took the version: what it wrote decides (a twin may have published this
     // very batch).
-    state = read_log(storage, append.root);
+    state = read_append_state(storage, append.root, append.app_id);
     if (attempt == kAppendAttempts && !holds_batch(state, append.app_id, append.batch)) {
       fail(ErrorKind::table_conflict,
            "Delta table {}: other writers created each of the versions this append tried ({} "

@@ -41,6 +41,19 @@ struct TableAppend {
 std::string build_append_entry(const LogState& state, const TableAppend& append,
                                const std::string& table_id);
 
+// What an append needs of the table's log, read from its newest entry backwards only until the
+// newest protocol, metaData and txn of `app_id` are known (each newest one wins, so older
+// entries cannot change them): `version`, `protocol`, `metadata` and `txn[app_id]` as
+// read_log() gives them, without the live files, which an append does not remove. So a change
+// table with thousands of batches is opened with one listing and a few reads, not thousands.
+LogState read_append_state(storage::Storage& storage, const std::string& root,
+                           const std::string& app_id);
+
+// The newest batch number (txn version) of `app_id` the table's log holds, read from the newest
+// entry backwards only until that writer's txn: usually one listing and one read. -1 when the
+// table does not exist or the writer never appended.
+int64_t newest_batch(storage::Storage& storage, const std::string& root, const std::string& app_id);
+
 // Whether the table's log already holds the batch: its appId's txn version is at or beyond it.
 bool holds_batch(const LogState& state, const std::string& app_id, int64_t batch);
 
@@ -50,7 +63,7 @@ enum class AppendResult {
 };
 
 // Appends the batch unless the table holds it, and keeps `state` (the table's log as the caller
-// last read it, or an empty state to read it now) current. When another writer created the
+// last read it with read_append_state() or read_log()) current. When another writer created the
 // version first, the log is read again: if it now holds the batch, that is already_held;
 // otherwise the append is tried at the next version, a few times, then table_conflict. Throws
 // CommitUncertain (delta_commit.hpp) when the outcome cannot be known, and

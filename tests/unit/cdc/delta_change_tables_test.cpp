@@ -240,7 +240,7 @@ std::string file_of(uint64_t sequence) {
 
 TEST_F(DeltaChangeTablesStorage, CatchUpCreatesEmptyTablesThenPublishesEachLoggedBatchOnce) {
   CommitLog log(*storage_);
-  DeltaChangeTables(*storage_, base_).catch_up(log, std::nullopt);
+  DeltaChangeTables(*storage_, base_).create_missing();
   using Versions = std::vector<std::pair<int64_t, std::vector<std::string>>>;
   EXPECT_EQ(versions("items"), (Versions{{0, {}}}));
   EXPECT_EQ(versions("notes"), (Versions{{0, {}}}));
@@ -270,14 +270,25 @@ TEST_F(DeltaChangeTablesStorage, CatchUpCreatesEmptyTablesThenPublishesEachLogge
   EXPECT_EQ(versions("items"),
             (Versions{{0, {}}, {1, {file_of(1)}}, {2, {file_of(2)}}, {5, {file_of(5)}}}));
   EXPECT_EQ(versions("notes"), (Versions{{0, {}}, {2, {file_of(2)}}, {4, {file_of(4)}}}));
+
+  // What an append reads from the log's tail is what a whole replay gives.
+  const std::string root = delta_change_table_root("public", "items");
+  const std::string app = change_table_app_id("public", "items");
+  const auto whole = table::delta::read_log(*storage_, root);
+  const auto tail = table::delta::read_append_state(*storage_, root, app);
+  EXPECT_EQ(tail.version, whole.version);
+  EXPECT_EQ(tail.protocol, whole.protocol);
+  EXPECT_EQ(tail.metadata, whole.metadata);
+  EXPECT_EQ(tail.txn.at(app), 5);
+  EXPECT_EQ(whole.txn.at(app), 5);
 }
 
 TEST_F(DeltaChangeTablesStorage, ATwinThatPublishedTheBatchFirstIsNotDoubled) {
   CommitLog log(*storage_);
   DeltaChangeTables first(*storage_, base_);
-  first.catch_up(log, std::nullopt);
+  first.create_missing();
   DeltaChangeTables twin(*storage_, base_);
-  twin.catch_up(log, std::nullopt);  // both read the logs at version 0
+  twin.create_missing();  // finds them: both have read the logs at version 0
   EXPECT_EQ(twin.appended(), 0u);
   const LogEntry entry = entry_of(1, {logged("items", 1, 2)});
   log_entry(entry);
@@ -294,7 +305,7 @@ TEST_F(DeltaChangeTablesStorage, ATwinThatPublishedTheBatchFirstIsNotDoubled) {
 TEST_F(DeltaChangeTablesStorage, AnotherWritersVersionIsKeptAndTheBatchTakesTheNext) {
   CommitLog log(*storage_);
   DeltaChangeTables tables(*storage_, base_);
-  tables.catch_up(log, std::nullopt);
+  tables.create_missing();
   // Someone else (a Spark job setting a table property, say) takes version 1.
   const std::string root = delta_change_table_root("public", "items");
   storage::put_object(*storage_, table::delta::log_entry_key(root, 1),
