@@ -186,14 +186,11 @@ void DeltaChangeTables::catch_up(CommitLog& log, const std::optional<LogEntry>& 
   for (uint64_t sequence = newest->sequence; sequence >= 1; --sequence) {
     LogEntry entry = sequence == newest->sequence ? *newest : log.entry(sequence);
     for (const LoggedTable& table : entry.tables) {
-      // Only the newest batch of each change table is read here; a table's whole state is
-      // read when it gets an append.
-      const std::string key = table_key_of(table.schema, table.name);
-      if (!published.count(key)) {
-        published[key] =
-            table::delta::newest_batch(storage_, delta_change_table_root(table.schema, table.name),
-                                       change_table_app_id(table.schema, table.name));
-      }
+      // Usually one listing and one read (read_append_state); what is read serves the append.
+      const auto& state = state_of(table.schema, table.name);
+      auto found = state.txn.find(change_table_app_id(table.schema, table.name));
+      published[table_key_of(table.schema, table.name)] =
+          found == state.txn.end() ? -1 : found->second;
     }
     newest_first.push_back(entry);
     by_sequence.emplace(sequence, entry);

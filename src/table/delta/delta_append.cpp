@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "table/delta/delta_commit.hpp"
@@ -48,24 +50,58 @@ nlohmann::ordered_json raised_protocol(const LogState& state, bool timestamp_ntz
   return upgraded;
 }
 
+// The state an append of `app_id` recorded in its commitInfo (build_append_entry), when `text`
+// is such an append; nullopt for any other entry (another writer's, an older pgexport's).
+std::optional<LogState> recorded_table_state(const std::string& text, const std::string& app_id) {
+  const size_t end = text.find('\n');
+  auto first = nlohmann::json::parse(text.substr(0, end), nullptr, false);
+  if (first.is_discarded() || !first.is_object()) return std::nullopt;
+  auto batch = first.find("commitInfo");
+  if (batch == first.end() || !batch->is_object()) return std::nullopt;
+  auto description = batch->find("pgexportBatch");
+  if (description == batch->end() || !description->is_object()) return std::nullopt;
+  auto recorded = description->find("tableState");
+  if (recorded == description->end() || !recorded->is_object()) return std::nullopt;
+  LogState state;
+  state.protocol = recorded->value("protocol", nlohmann::json());
+  state.metadata = recorded->value("metaData", nlohmann::json());
+  if (!state.protocol.is_object() || !state.metadata.is_object()) return std::nullopt;
+  LogState actions;
+  apply_entry(actions, 0, text, "the newest entry");
+  auto txn = actions.txn.find(app_id);
+  if (txn == actions.txn.end()) return std::nullopt;  // another writer's append
+  state.txn.insert(*txn);
+  return state;
+}
+
 }  // namespace
 
 std::string build_append_entry(const LogState& state, const TableAppend& append,
                                const std::string& table_id) {
   std::vector<nlohmann::ordered_json> actions;
-  actions.push_back(append_commit_info(append));
-  if (auto protocol = raised_protocol(state, append.timestamp_ntz); !protocol.is_null()) {
-    actions.push_back(std::move(protocol));
+  nlohmann::ordered_json protocol = state.protocol;
+  nlohmann::ordered_json metadata = state.metadata;
+  if (auto raised = raised_protocol(state, append.timestamp_ntz); !raised.is_null()) {
+    protocol = raised["protocol"];
+    actions.push_back(std::move(raised));
   }
   if (state.version < 0) {
     actions.push_back(metadata_action({table_id, append.schema_string, append.timestamp}));
+    metadata = actions.back()["metaData"];
   } else if (state.metadata.value("schemaString", std::string()) != append.schema_string) {
     // The captured table's columns changed: the files from here on have the new schema.
     actions.push_back(metadata_action({state.metadata.value("id", table_id), append.schema_string,
                                        state.metadata.value("createdTime", append.timestamp)}));
+    metadata = actions.back()["metaData"];
   }
   actions.push_back(txn_action(append.app_id, append.batch, append.timestamp));
   for (const auto& file : append.files) actions.push_back(add_action(file));
+  // The table's protocol and metaData as of this version, in its commitInfo: the next append
+  // that finds this version the newest reads this one entry instead of the log back to the
+  // last metaData, which would grow with every batch (there are no checkpoints yet).
+  TableAppend described = append;
+  described.description["tableState"] = {{"protocol", protocol}, {"metaData", metadata}};
+  actions.insert(actions.begin(), append_commit_info(described));
   return entry_text(actions);
 }
 
@@ -80,6 +116,12 @@ LogState read_append_state(storage::Storage& storage, const std::string& root,
     if (!text) fail(ErrorKind::storage_error, "{} was listed but cannot be read: it vanished", key);
     LogState entry;
     apply_entry(entry, *version, *text, key);
+    if (*version == versions.back()) {
+      if (auto recorded = recorded_table_state(*text, app_id)) {
+        recorded->version = *version;
+        return *recorded;
+      }
+    }
     if (state.protocol.is_null() && !entry.protocol.is_null()) state.protocol = entry.protocol;
     if (state.metadata.is_null() && !entry.metadata.is_null()) state.metadata = entry.metadata;
     if (!state.txn.count(app_id)) {
@@ -89,20 +131,6 @@ LogState read_append_state(storage::Storage& storage, const std::string& root,
   }
   state.version = versions.back();
   return state;
-}
-
-int64_t newest_batch(storage::Storage& storage, const std::string& root,
-                     const std::string& app_id) {
-  const std::vector<int64_t> versions = listed_versions(storage.list(log_prefix(root)), root);
-  for (auto version = versions.rbegin(); version != versions.rend(); ++version) {
-    const std::string key = log_entry_key(root, *version);
-    auto text = storage.read(key);
-    if (!text) fail(ErrorKind::storage_error, "{} was listed but cannot be read: it vanished", key);
-    LogState entry;
-    apply_entry(entry, *version, *text, key);
-    if (auto txn = entry.txn.find(app_id); txn != entry.txn.end()) return txn->second;
-  }
-  return -1;
 }
 
 bool holds_batch(const LogState& state, const std::string& app_id, int64_t batch) {

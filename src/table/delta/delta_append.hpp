@@ -41,18 +41,14 @@ struct TableAppend {
 std::string build_append_entry(const LogState& state, const TableAppend& append,
                                const std::string& table_id);
 
-// What an append needs of the table's log, read from its newest entry backwards only until the
-// newest protocol, metaData and txn of `app_id` are known (each newest one wins, so older
-// entries cannot change them): `version`, `protocol`, `metadata` and `txn[app_id]` as
-// read_log() gives them, without the live files, which an append does not remove. So a change
-// table with thousands of batches is opened with one listing and a few reads, not thousands.
+// What an append needs of the table's log: `version`, `protocol`, `metadata` and
+// `txn[app_id]` as read_log() gives them, without the live files, which an append does not
+// remove. When the newest entry is an append of `app_id`, its commitInfo records the table's
+// protocol and metaData as of that version, so one listing and one read suffice; otherwise the
+// entries are read from the newest backwards only until the newest protocol, metaData and txn
+// are known (each newest one wins, so older entries cannot change them).
 LogState read_append_state(storage::Storage& storage, const std::string& root,
                            const std::string& app_id);
-
-// The newest batch number (txn version) of `app_id` the table's log holds, read from the newest
-// entry backwards only until that writer's txn: usually one listing and one read. -1 when the
-// table does not exist or the writer never appended.
-int64_t newest_batch(storage::Storage& storage, const std::string& root, const std::string& app_id);
 
 // Whether the table's log already holds the batch: its appId's txn version is at or beyond it.
 bool holds_batch(const LogState& state, const std::string& app_id, int64_t batch);
