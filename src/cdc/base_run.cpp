@@ -68,6 +68,14 @@ BaseTable parse_table(const std::string& key, const json& value, const std::stri
                              string_member(key, columns[i], column_path, "pg_type")});
     auto output = columns[i].find("output");
     table.column_outputs.push_back(output == columns[i].end() ? json() : *output);
+    auto base_type = columns[i].find("pg_base_type");
+    table.column_base_types.push_back(base_type != columns[i].end() && base_type->is_string()
+                                          ? base_type->get<std::string>()
+                                          : table.columns.back().pg_type);
+  }
+  if (auto delta = value.find("delta"); delta != value.end()) {
+    if (!delta->is_object()) malformed(key, path + ".delta is not an object");
+    table.delta_table = string_member(key, *delta, path + ".delta", "table");
   }
   const json& table_key = member(key, value, path, "key");
   if (!table_key.is_object()) malformed(key, path + ".key is not an object");
@@ -99,6 +107,14 @@ const BaseTable* BaseRun::find(std::string_view table_schema, std::string_view t
     if (table.schema == table_schema && table.name == table_name) return &table;
   }
   return nullptr;
+}
+
+bool BaseRun::delta() const {
+  if (tables.empty()) return false;
+  for (const BaseTable& table : tables) {
+    if (table.delta_table.empty()) return false;
+  }
+  return true;
 }
 
 std::optional<BaseRun> parse_base_manifest(std::string_view text, const std::string& key,

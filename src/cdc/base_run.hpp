@@ -29,6 +29,12 @@ struct BaseTable {
   // Each column's "output" description in the manifest (how the format writes it), in column
   // order; null where the manifest has none.
   std::vector<nlohmann::json> column_outputs;
+  // Each column's type with domains resolved (the manifest's pg_base_type, else its pg_type),
+  // in column order: what the Parquet encoder typed the column from.
+  std::vector<std::string> column_base_types;
+  // With --table-format delta: the table's Delta table root ("tables/<schema>.<table>/", the
+  // manifest's "delta"."table"); empty for a plain run.
+  std::string delta_table;
 };
 
 struct BaseRun {
@@ -54,6 +60,9 @@ struct BaseRun {
 
   // The table named so, or nullptr.
   const BaseTable* find(std::string_view schema, std::string_view name) const;
+  // Whether the run made every table a Delta table (cdc init --table-format delta): then each
+  // table's changes also go to its Delta change table (cdc/delta_change_tables.hpp).
+  bool delta() const;
 };
 
 // The base run of `slot` described by the manifest `text` stored at `key`; nullopt when the

@@ -11,6 +11,7 @@
 #include "cdc/change_format.hpp"
 #include "cdc/change_projection.hpp"
 #include "cdc/change_rows.hpp"
+#include "cdc/delta_change_tables.hpp"
 #include "cdc/layout.hpp"
 #include "common/byte_sink.hpp"
 #include "common/cancellation.hpp"
@@ -279,7 +280,9 @@ class ChangeStream {
         format_(
             make_change_format(base, {config.compression_level, config.parquet_row_group_bytes})),
         codec_(change_stream_codec(base)),
-        batch_(1) {}
+        batch_(1) {
+    if (base.delta()) delta_.emplace(storage, base);
+  }
 
   StreamSummary run() {
     check_hash_key(base_, config_.hash_key);
@@ -294,6 +297,8 @@ class ChangeStream {
     // their DMS files.
     publish_logged();
     check_slot_at_start();
+    // Delta change tables: publish what an earlier run logged and did not append.
+    if (delta_) delta_->catch_up(log_, last_);
     flushed_ = last_ ? last_->end_lsn : base_.consistent_point;
     position_ = flushed_;
     batch_ = Batch(last_ ? last_->sequence + 1 : 1);
@@ -737,9 +742,12 @@ class ChangeStream {
     const std::string extension =
         format_->extension() + std::string(compress::stream_codec_suffix(codec_));
     auto file = std::make_unique<OpenFile>();
-    file->key = change_file_key(
-        version.base->schema, version.base->name, batch_.sequence(), config_.attempt,
-        batch_.next_file_index(table_key(version.base->schema, version.base->name)), extension);
+    const int index = batch_.next_file_index(table_key(version.base->schema, version.base->name));
+    // A Delta base's change files go straight into the table's Delta change table.
+    file->key = delta_ ? delta_change_file_key(version.base->schema, version.base->name,
+                                               batch_.sequence(), config_.attempt, index, extension)
+                       : change_file_key(version.base->schema, version.base->name,
+                                         batch_.sequence(), config_.attempt, index, extension);
     file->object = storage_.create(file->key);
     file->counter = std::make_unique<CountingSink>(*file->object);
     file->compressor =
@@ -796,6 +804,8 @@ class ChangeStream {
     flushed_ = entry.end_lsn;
     last_entry_at_ = clock_.now();
     send_status(false);
+    // Delta change tables: the entry is durable, so each of its tables gets its append now.
+    if (delta_) delta_->publish(entry);
     publish_logged();
   }
 
@@ -831,6 +841,7 @@ class ChangeStream {
   CommitLog log_;
   std::unique_ptr<format::Format> format_;
   compress::StreamCodec codec_;
+  std::optional<DeltaChangeTables> delta_;  // with a Delta base run only
 
   std::optional<LogEntry> last_;
   std::optional<LoggedSchemas> schemas_;

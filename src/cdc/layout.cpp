@@ -14,6 +14,9 @@ namespace {
 // to this width makes lexical order the numeric order.
 constexpr size_t kSequenceDigits = 20;
 constexpr std::string_view kLogSuffix = ".json";
+// A change table's directory is its table's with this suffix (layout.hpp says why).
+constexpr std::string_view kTablesPrefix = kDeltaTablesPrefix;
+constexpr std::string_view kChangeTableSuffix = ".changes";
 
 // A whole string of decimal digits as a number; nullopt when empty, not digits, or beyond
 // UINT64_MAX.
@@ -41,6 +44,18 @@ std::string change_file_key(std::string_view schema, std::string_view table, uin
                      file, extension);
 }
 
+std::string delta_change_table_root(std::string_view schema, std::string_view table) {
+  return fmt::format("{}{}{}/", kTablesPrefix, exporter::table_directory(schema, table),
+                     kChangeTableSuffix);
+}
+
+std::string delta_change_file_key(std::string_view schema, std::string_view table,
+                                  uint64_t sequence, std::string_view attempt, int file,
+                                  std::string_view extension) {
+  return fmt::format("{}{:020}-{}-{:03}.{}", delta_change_table_root(schema, table), sequence,
+                     attempt, file, extension);
+}
+
 std::string log_entry_key(uint64_t sequence) {
   return fmt::format("{}{:020}{}", kLogPrefix, sequence, kLogSuffix);
 }
@@ -54,11 +69,21 @@ std::optional<uint64_t> sequence_of_log_key(std::string_view key) {
 }
 
 std::optional<ChangeFileName> parse_change_file_key(std::string_view key) {
-  if (!key.starts_with(kChangesPrefix)) return std::nullopt;
-  key.remove_prefix(kChangesPrefix.size());
+  const bool in_change_table = key.starts_with(kTablesPrefix);
+  if (in_change_table) {
+    key.remove_prefix(kTablesPrefix.size());
+  } else if (key.starts_with(kChangesPrefix)) {
+    key.remove_prefix(kChangesPrefix.size());
+  } else {
+    return std::nullopt;
+  }
   const size_t slash = key.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  const std::string_view directory = key.substr(0, slash);
+  std::string_view directory = key.substr(0, slash);
+  if (in_change_table) {
+    if (!directory.ends_with(kChangeTableSuffix)) return std::nullopt;
+    directory.remove_suffix(kChangeTableSuffix.size());
+  }
   const std::string_view name = key.substr(slash + 1);
   // A table directory is "<schema>.<table>" with exactly one '.' (names are encoded).
   if (std::count(directory.begin(), directory.end(), '.') != 1 ||

@@ -31,6 +31,20 @@ std::string change_file_key(std::string_view schema, std::string_view table, uin
 // "changes/_log/<sequence>.json".
 std::string log_entry_key(uint64_t sequence);
 
+// With a Delta base run (cdc init --table-format delta) each table's changes also form a Delta
+// table, its change table, "tables/<schema>.<table>.changes/", next to the table itself
+// ("tables/<schema>.<table>/"). An encoded "<schema>.<table>" has exactly one '.', so a change
+// table's directory, which has two, is never a table's. The batch's change files are written
+// straight into it, "tables/<schema>.<table>.changes/<sequence>-<attempt>-<file>.<ext>", so
+// the Delta commit adds them where they are (a Delta file path is relative to its table) and
+// nothing is copied; the commit log lists these keys like any change file's.
+std::string delta_change_table_root(std::string_view schema, std::string_view table);
+// "tables/": where Delta tables and change tables live.
+inline constexpr std::string_view kDeltaTablesPrefix = "tables/";
+std::string delta_change_file_key(std::string_view schema, std::string_view table,
+                                  uint64_t sequence, std::string_view attempt, int file,
+                                  std::string_view extension);
+
 // What a change file's key says about the file: whose batch it belongs to.
 struct ChangeFileName {
   std::string table_directory;  // "<schema>.<table>", encoded as in the key
@@ -38,7 +52,8 @@ struct ChangeFileName {
   std::string attempt;          // the token of the process that wrote it
 };
 
-// The parts of a key change_file_key() makes, or nullopt when `key` is not one: housekeeping
+// The parts of a key change_file_key() or delta_change_file_key() makes (`table_directory`
+// "<schema>.<table>" for both), or nullopt when `key` is not one: housekeeping
 // removes only keys of this shape (and only those no log entry lists), never anything else
 // someone put under changes/.
 std::optional<ChangeFileName> parse_change_file_key(std::string_view key);

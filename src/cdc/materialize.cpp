@@ -27,6 +27,7 @@
 #include "compress/stream_compressor.hpp"
 #include "compress/stream_decompressor.hpp"
 #include "export/commit.hpp"
+#include "export/delta_tables.hpp"
 #include "export/exporter.hpp"
 #include "export/layout.hpp"
 #include "export/manifest.hpp"
@@ -161,6 +162,7 @@ struct BaseTable {
   std::string key_kind;
   std::vector<std::string> key_columns;
   std::vector<ListedFile> files;
+  bool delta = false;  // the manifest names its Delta table (--table-format delta)
 };
 
 struct BaseRun {
@@ -178,6 +180,12 @@ struct BaseRun {
   std::string slot;
   Lsn consistent_point;
   std::vector<BaseTable> tables;
+
+  // Whether every table is a Delta table (cdc init --table-format delta).
+  bool delta() const {
+    return !tables.empty() && std::all_of(tables.begin(), tables.end(),
+                                          [](const BaseTable& table) { return table.delta; });
+  }
 };
 
 // Reads one manifest member by member, naming the manifest and the member in every error.
@@ -241,6 +249,7 @@ BaseTable read_base_table(const ManifestReader& reader, const ordered_json& valu
     table.columns.push_back(std::move(column));
   }
   if (value.contains("excluded_columns")) table.excluded_columns = value["excluded_columns"];
+  table.delta = value.contains("delta") && value["delta"].is_object();
   const ordered_json& key = reader.member(value, "key", path);
   if (!key.is_object()) reader.malformed(path + ".key is not an object");
   table.key_kind = reader.text(key, "kind", path + ".key");
@@ -600,6 +609,7 @@ class TableFileWriter {
       compressor_->finish();
     }
     exporter::FileResult result{object_->commit(), rows_};
+    if (encoder_) result.statistics = encoder_->file_statistics();  // Delta's per-file stats
     object_.reset();
     return result;
   }
@@ -862,6 +872,9 @@ struct RunContext {
   std::optional<int> compression_level;
   compress::StreamCodec output_codec;
   const format::Format* parquet = nullptr;  // the output's format when it is parquet
+  // Each table's file goes into its Delta table's directory, to be committed as its next
+  // version (export/delta_tables) before the manifest.
+  bool delta = false;
   // Across tables: the newest commit applied and its time, for the run's snapshot_at.
   Lsn newest_applied;
   std::string newest_commit_time;
@@ -891,15 +904,28 @@ class TableMaterializer {
                                               : context_.format == FileFormat::jsonl ? "jsonl"
                                                                                      : "parquet") +
                                   compress::stream_codec_suffix(context_.output_codec);
-    TableFileWriter writer(context_.output,
-                           exporter::data_file_key(context_.run_id, context_.attempt, job_.schema,
-                                                   job_.name, 0, 0, extension),
-                           context_.output_codec, context_.compression_level, context_.format,
-                           columns_, context_.parquet, pg::TableSchema{job_.schema, job_.name, {}});
+    TableFileWriter writer(
+        context_.output,
+        context_.delta ? exporter::delta_data_file_key(context_.run_id, context_.attempt,
+                                                       job_.schema, job_.name, 0, 0, extension)
+                       : exporter::data_file_key(context_.run_id, context_.attempt, job_.schema,
+                                                 job_.name, 0, 0, extension),
+        context_.output_codec, context_.compression_level, context_.format, columns_,
+        context_.parquet, pg::TableSchema{job_.schema, job_.name, {}});
     if (job_.base && !fold_->truncated()) stream_base(writer);
     fold_->write_remaining(writer);
-    const exporter::FileResult file = writer.commit();
-    return manifest_entry(file);
+    file_ = writer.commit();
+    return manifest_entry(file_);
+  }
+
+  // The file run() committed.
+  const exporter::FileResult& file() const { return file_; }
+
+  // The output's columns as the Parquet encoder planned them: what a Delta schema describes.
+  pg::TableSchema output_schema() const {
+    pg::TableSchema schema{job_.schema, job_.name, {}};
+    for (const ColumnSpec& spec : columns_) schema.columns.push_back(spec.column);
+    return schema;
   }
 
  private:
@@ -1391,8 +1417,11 @@ class TableMaterializer {
     entry["schema"] = job_.schema;
     entry["name"] = job_.name;
     entry["kind"] = job_.kind;
-    entry["directory"] = exporter::attempt_prefix(context_.run_id, context_.attempt) +
-                         exporter::table_directory(job_.schema, job_.name) + "/";
+    entry["directory"] = context_.delta
+                             ? exporter::delta_attempt_directory(context_.run_id, context_.attempt,
+                                                                 job_.schema, job_.name)
+                             : exporter::attempt_prefix(context_.run_id, context_.attempt) +
+                                   exporter::table_directory(job_.schema, job_.name) + "/";
     entry["columns"] = described_;
     if (job_.base && !job_.base->excluded_columns.is_null()) {
       entry["excluded_columns"] = job_.base->excluded_columns;
@@ -1417,6 +1446,7 @@ class TableMaterializer {
   bool full_row_ = false;
   std::vector<size_t> key_positions_;
   std::unique_ptr<ChangeFold> fold_;
+  exporter::FileResult file_;
   jsonl::ValueRenderer renderer_;
   std::optional<std::pair<Lsn, uint64_t>> last_position_;
   const std::string* current_file_ = nullptr;
@@ -1462,6 +1492,22 @@ MaterializeSummary materialize(storage::Storage& source, storage::Storage& outpu
          "converting between formats is not supported yet: run {} and its changes are {}; leave "
          "out --format or give --format {}",
          base.run_id, base.format, base.format);
+  }
+
+  // A Delta base's run is a Delta run too: the same files, listed by the manifest and by each
+  // table's Delta log, so plain readers lose nothing. A plain run from a Delta base would
+  // become the base of later `cdc run`s, which would then stop appending to the change
+  // tables; a Delta run from a plain base would make them start in the middle of the log.
+  const bool delta = config.table_format ? *config.table_format == "delta" : base.delta();
+  if (delta != base.delta()) {
+    fail(ErrorKind::usage,
+         "run {} is {}, so its materialized run is too: leave out --table-format or give "
+         "--table-format {}{}",
+         base.run_id, base.delta() ? "a Delta run (cdc init --table-format delta)" : "a plain run",
+         base.delta() ? "delta" : "none",
+         base.delta() ? "; the manifest of the new run lists its files for plain readers"
+                      : "; for Delta tables, start capture with `pgexport cdc init "
+                        "--table-format delta`");
   }
 
   const std::vector<LogEntry> entries = read_log(source);
@@ -1545,6 +1591,7 @@ MaterializeSummary materialize(storage::Storage& source, storage::Storage& outpu
                      base.format == "parquet" ? compress::StreamCodec::none
                                               : stream_codec(base.compression, base.manifest_key),
                      parquet.get(),
+                     delta,
                      base.consistent_point,
                      {},
                      0};
@@ -1562,13 +1609,29 @@ MaterializeSummary materialize(storage::Storage& source, storage::Storage& outpu
   }
 
   ordered_json tables = ordered_json::array();
+  // With delta: each table's file, for its Delta commit, and the directories a failure removes
+  // (commit_delta_tables takes a committed table's out: a live version references its file).
+  std::vector<pg::CatalogTable> delta_tables;
+  std::vector<exporter::TableResult> delta_results;
+  std::vector<std::string> withdraw;
   std::string manifest_text;
   std::string snapshot_at = base.snapshot_at;
   std::string finished_at;
   try {
     for (const TableJob& job : jobs) {
       throw_if_stop_requested();
-      ordered_json entry = TableMaterializer(context, job).run();
+      TableMaterializer materializer(context, job);
+      if (delta) {
+        withdraw.push_back(exporter::delta_attempt_directory(config.run_id, context.attempt,
+                                                             job.schema, job.name));
+      }
+      ordered_json entry = materializer.run();
+      if (delta) {
+        pg::CatalogTable table;
+        table.schema = materializer.output_schema();
+        delta_tables.push_back(std::move(table));
+        delta_results.push_back({materializer.file().rows, {materializer.file()}, {}, {}});
+      }
       summary.rows += entry["rows"].get<uint64_t>();
       summary.bytes += entry["bytes"].get<uint64_t>();
       summary.files += 1;
@@ -1579,6 +1642,15 @@ MaterializeSummary materialize(storage::Storage& source, storage::Storage& outpu
     if (auto time = manifest_time_of_commit(context.newest_commit_time);
         time && *time > snapshot_at) {
       snapshot_at = *time;
+    }
+    if (delta) {
+      exporter::commit_delta_tables(output, *parquet,
+                                    exporter::DeltaRun{config.run_id, context.attempt, snapshot_at},
+                                    delta_tables, delta_results, withdraw);
+      for (size_t i = 0; i < delta_results.size(); ++i) {
+        tables[i]["delta"] = {{"table", delta_results[i].delta_table},
+                              {"version", *delta_results[i].delta_version}};
+      }
     }
 
     ordered_json manifest;
@@ -1609,6 +1681,7 @@ MaterializeSummary materialize(storage::Storage& source, storage::Storage& outpu
     manifest_text = manifest.dump(2) + "\n";
   } catch (...) {
     withdraw_attempt(output, prefix);
+    for (const std::string& directory : withdraw) withdraw_attempt(output, directory);
     throw;
   }
 

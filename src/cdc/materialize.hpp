@@ -33,6 +33,11 @@ struct MaterializeConfig {
   // "csv", "jsonl" or "parquet"; default: the base run's format. Another format than the run's
   // is a usage error for now (no conversion between formats).
   std::optional<std::string> format;
+  // "none" or "delta"; default: the base run's. With delta (a base that cdc init
+  // --table-format delta or a Delta materialize wrote) each table's file is committed as the
+  // next version of its Delta table before the manifest. Another table format than the base's
+  // is a usage error (docs/delta.md, "Materialize").
+  std::optional<std::string> table_format;
   std::string run_id;                    // the new run's id (export's rules, --run-id)
   std::optional<int> compression_level;  // the codec's fast level when absent
   bool move_latest_pointer = true;
@@ -57,10 +62,11 @@ struct MaterializeSummary {
 // Reads the base run and the commit log from `source` and commits the new run to `output`
 // (which may be the same destination). Errors: an LSN below the base's consistent point or
 // above the newest logged commit, a --format other than the run's, no run with a cdc section
-// (usage); a log with a gap, a malformed entry or manifest, a listed object missing or with
-// another size, SHA-256 or row count, changes out of order (verification_failed, naming the
-// object); a table whose key kind is "none" (data_error, naming the table); an output that cannot
-// be written (destination_unwritable); a run id already committed there (run_exists).
+// (usage), a --table-format other than the base's (usage), a Delta version another writer
+// created first (table_conflict); a log with a gap, a malformed entry or manifest, a listed object
+// missing or with another size, SHA-256 or row count, changes out of order (verification_failed,
+// naming the object); a table whose key kind is "none" (data_error, naming the table); an output
+// that cannot be written (destination_unwritable); a run id already committed there (run_exists).
 MaterializeSummary materialize(storage::Storage& source, storage::Storage& output,
                                const MaterializeConfig& config);
 

@@ -431,6 +431,12 @@ const std::vector<OptionSpec>& materialize_options() {
        "",
        "the run's format; default: the base run's (converting is not supported yet)",
        {"csv", "jsonl", "parquet"}},
+      {"table-format",
+       OptionType::choice,
+       "",
+       "delta: also commit each table as the next version of its Delta table; default: the "
+       "base run's (another one is refused; docs/delta.md)",
+       {"none", "delta"}},
       {"run-id", OptionType::text, "",
        "name of the new run under runs/; default: the UTC start time, e.g. 20261124T203543Z"},
   });

@@ -113,6 +113,16 @@ void plan_changes(storage::Storage& storage, TimePoint now,
   const std::string prefix(cdc::kChangesPrefix);
   std::vector<storage::ObjectStat> objects = storage.list_detailed(prefix);
   std::vector<storage::PendingUpload> uploads = storage.list_pending_uploads(prefix);
+  // A Delta base's change files live in the change tables under tables/ (cdc/layout.hpp). An
+  // orphan there is in no Delta version either (versions add only logged files); everything
+  // else under tables/ is a Delta table's and never a change file.
+  const std::string tables(cdc::kDeltaTablesPrefix);
+  for (auto& object : storage.list_detailed(tables)) {
+    if (cdc::parse_change_file_key(object.key)) objects.push_back(std::move(object));
+  }
+  for (auto& upload : storage.list_pending_uploads(tables)) {
+    if (cdc::parse_change_file_key(upload.key)) uploads.push_back(std::move(upload));
+  }
   if (objects.empty() && uploads.empty()) return;
 
   const std::vector<cdc::LogEntry> entries = cdc::CommitLog(storage).entries_after(0);

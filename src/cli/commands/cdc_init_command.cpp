@@ -1,6 +1,8 @@
 #include "cli/commands/cdc_init_command.hpp"
 
+#include "cdc/base_run.hpp"
 #include "cdc/cdc_init.hpp"
+#include "cdc/delta_change_tables.hpp"
 #include "cli/commands/command_setup.hpp"
 #include "cli/destination.hpp"
 #include "cli/export_reporting.hpp"
@@ -22,11 +24,6 @@ int CdcInitCommand::execute() {
          "--spool does not apply to cdc init: the slot's snapshot lives only while cdc init "
          "runs, so its export cannot be resumed later");
   }
-  if (settings_.required_text("table-format") != "none") {
-    fail(ErrorKind::usage,
-         "--table-format delta does not apply to cdc init yet: change capture writes plain runs "
-         "and change files; export Delta tables with `pgexport export`");
-  }
   auto run = prepare_export(settings_);
   const bool dms = run.config.layout == exporter::DataLayout::dms;
   cdc::InitConfig config;
@@ -38,6 +35,12 @@ int CdcInitCommand::execute() {
   ExportReporting reporting(settings_, "cdc init", config.export_config.run_id);
   config.export_config.progress = reporting.progress();
   auto summary = cdc::run_init(config, *run.format, *run.storage);
+  if (config.export_config.table_format == exporter::TableFormat::delta) {
+    // Each table's change table exists (empty) from the start, so the warehouse can define it
+    // before the first change arrives.
+    const cdc::BaseRun base = cdc::find_base_run(*run.storage, config.slot);
+    cdc::DeltaChangeTables(*run.storage, base).create_missing();
+  }
   reporting.report_committed(summary, config.export_config, *run.storage);
   return 0;
 }

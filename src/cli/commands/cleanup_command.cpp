@@ -15,8 +15,10 @@ namespace pgexport::cli {
 namespace {
 
 void log_action(const housekeeping::CleanupAction& action, const std::string& message) {
-  // Under changes/ a file belongs to the cdc run (attempt) that wrote it, not to a run.
-  const bool change_capture = action.key.starts_with(cdc::kChangesPrefix);
+  // A change file (under changes/ or in a Delta change table) belongs to the cdc run (attempt)
+  // that wrote it, not to a run.
+  const bool change_capture = action.key.starts_with(cdc::kChangesPrefix) ||
+                              cdc::parse_change_file_key(action.key).has_value();
   log::info(message, {{"key", action.key},
                       {change_capture ? "attempt" : "run_id",
                        change_capture ? action.attempt : action.run_id},

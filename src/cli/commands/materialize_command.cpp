@@ -54,6 +54,7 @@ int MaterializeCommand::execute() {
     }
   }
   config.format = settings_.text("format");
+  config.table_format = settings_.text("table-format");
   config.run_id =
       settings_.text("run-id").value_or(format_utc_compact(std::chrono::system_clock::now()));
   if (!exporter::is_valid_run_id(config.run_id)) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "export/layout.hpp"
+
 namespace pgexport::cdc {
 namespace {
 
@@ -44,6 +46,28 @@ TEST(CdcLayout, OnlyExactEntryKeysNameASequence) {
   EXPECT_EQ(sequence_of_log_key("changes/_log/0000000000000000000x.json"), std::nullopt);
   EXPECT_EQ(sequence_of_log_key("changes/_log/00000000000000000007.json.tmp"), std::nullopt);
   EXPECT_EQ(sequence_of_log_key("changes/other/00000000000000000007.json"), std::nullopt);
+}
+
+TEST(CdcLayout, ADeltaChangeTableSitsNextToItsTableAndNeverIsOne) {
+  EXPECT_EQ(delta_change_table_root("public", "orders"), "tables/public.orders.changes/");
+  EXPECT_EQ(delta_change_file_key("public", "orders", 12, "1f0c9a2b3c4d", 0, "parquet"),
+            "tables/public.orders.changes/00000000000000000012-1f0c9a2b3c4d-000.parquet");
+  // A table named "orders.changes" is encoded, so its directory has one '.' and differs.
+  EXPECT_EQ(exporter::table_directory("public", "orders.changes"), "public.orders%2Echanges");
+  EXPECT_NE(delta_change_table_root("public", "orders"),
+            "tables/" + exporter::table_directory("public", "orders.changes") + "/");
+  // Housekeeping reads both shapes of change file keys alike.
+  auto name =
+      parse_change_file_key(delta_change_file_key("public", "orders", 12, "a1", 3, "parquet"));
+  ASSERT_TRUE(name);
+  EXPECT_EQ(name->table_directory, "public.orders");
+  EXPECT_EQ(name->sequence, 12u);
+  EXPECT_EQ(name->attempt, "a1");
+  for (std::string other : {"tables/public.orders/00000000000000000012-a1-003.parquet",
+                            "tables/public.orders.changes/_delta_log/00000000000000000000.json",
+                            "tables/public.orders.other/00000000000000000012-a1-003.parquet"}) {
+    EXPECT_FALSE(parse_change_file_key(other)) << other;
+  }
 }
 
 }  // namespace

@@ -222,5 +222,38 @@ TEST(ChangeFileKeys, OnlyKeysChangeCaptureWritesParse) {
   }
 }
 
+TEST_F(ChangeCleanupTest, OrphansInDeltaChangeTablesGoAndTheirTablesStay) {
+  const std::string logged =
+      cdc::delta_change_file_key("public", "items", 1, kLogged, 0, "parquet");
+  const std::string orphan =
+      cdc::delta_change_file_key("public", "items", 2, kKilled, 0, "parquet");
+  const std::string pending =
+      cdc::delta_change_file_key("public", "items", 2, kKilled, 1, "parquet");
+  storage.put(logged, "listed");
+  storage.put(orphan, "killed");
+  storage.start_upload(pending);
+  storage.put("tables/public.items.changes/_delta_log/00000000000000000000.json", "{}");
+  storage.put("tables/public.items/run-base-aaaaaaaaaaaa/part-00000-000.parquet", "table data");
+  // The log lists `logged`: entry 2 of kLogged's.
+  cdc::LogEntry second = entry(2, kLogged, {});
+  second.tables[0].name = "items";
+  second.tables[0].files = {{logged, 1, 6, "00"}};
+  second.changes = 1;
+  second.tables[0].rows = 1;
+  ASSERT_EQ(cdc::CommitLog(storage).append(second), cdc::AppendOutcome::appended);
+  clock.advance(2 * 24h);
+  const std::vector<std::string> actions = describe(plan(grace(24h)));
+  EXPECT_NE(
+      std::find(actions.begin(), actions.end(), "remove change file no log entry lists " + orphan),
+      actions.end());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "abort pending upload " + pending),
+            actions.end());
+  for (const std::string& action : actions) {
+    EXPECT_EQ(action.find(logged), std::string::npos) << action;
+    EXPECT_EQ(action.find("_delta_log"), std::string::npos) << action;
+    EXPECT_EQ(action.find("tables/public.items/"), std::string::npos) << action;
+  }
+}
+
 }  // namespace
 }  // namespace pgexport::housekeeping
