@@ -131,9 +131,12 @@ std::string build_append_entry(const LogState& state, const TableAppend& append,
 
 LogState read_append_state(storage::Storage& storage, const std::string& root,
                            const std::string& app_id) {
-  const std::vector<int64_t> versions = listed_versions(storage.list(log_prefix(root)), root);
+  // The entries after the newest checkpoint (all of them when there is none); the walk back
+  // never reaches before it, and when they do not hold the state the checkpoint does.
+  const ReplayPlan plan = plan_replay(storage.list(log_prefix(root)), root);
+  const std::vector<int64_t>& versions = plan.versions;
   LogState state;
-  if (versions.empty()) return state;
+  if (versions.empty()) return plan.checkpoint ? read_log(storage, root) : state;
   for (auto version = versions.rbegin(); version != versions.rend(); ++version) {
     const std::string key = log_entry_key(root, *version);
     auto text = storage.read(key);
@@ -153,9 +156,10 @@ LogState read_append_state(storage::Storage& storage, const std::string& root,
     }
     if (!state.protocol.is_null() && !state.metadata.is_null() && state.txn.count(app_id)) break;
   }
-  if (state.protocol.is_null() || state.metadata.is_null()) {
-    // The entries left hold no protocol or metaData: older ones were cleaned up after a
-    // checkpoint, which holds the state instead.
+  if (state.protocol.is_null() || state.metadata.is_null() ||
+      (plan.checkpoint && !state.txn.count(app_id))) {
+    // The entries after the checkpoint do not hold the newest protocol, metaData or this
+    // writer's txn: the checkpoint does (a txn missing there too means none).
     return read_log(storage, root);
   }
   state.version = versions.back();
