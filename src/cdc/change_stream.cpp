@@ -294,11 +294,11 @@ class ChangeStream {
            storage_.describe(), last_->slot, config_.slot, last_->slot);
     }
     // The log alone decides what is published: a lost slot does not keep logged changes from
-    // their DMS files.
-    publish_logged();
-    check_slot_at_start();
+    // their Delta change tables or DMS files.
     // Delta change tables: publish what an earlier run logged and did not append.
     if (delta_) delta_->catch_up(log_, last_);
+    publish_logged();
+    check_slot_at_start();
     flushed_ = last_ ? last_->end_lsn : base_.consistent_point;
     position_ = flushed_;
     batch_ = Batch(last_ ? last_->sequence + 1 : 1);
