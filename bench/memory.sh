@@ -15,7 +15,15 @@
 # log (4.5 million keys, an empty base), once over 1,000 updated keys with the 4.5 million rows
 # as its base.
 #
-#   bench/memory.sh [--scale N] [--cdc-rows N] [--runs N] [--only GLOB] [--raw FILE]
+# Huge values (--huge, alone): one 1 GB `text` value (1,000,000,000 hex digits: its COPY text
+# form is the largest PostgreSQL sends), one 1 GB `bytea` value (random bytes) and a table of
+# 1,600 int4 columns (10,000 rows), each exported with --memory-limit 128MiB --jobs 1 in csv,
+# jsonl and parquet with each codec, to a directory and to S3; the target is the bound of
+# docs/memory.md (--memory-limit + 2 x the largest COPY row, + the largest value for Parquet,
+# + 64 MiB). The bytea cannot be exported as CSV or JSON Lines (its hex text is above
+# PostgreSQL's 1 GB limit): those runs are expected to fail with exit 12, and are reported so.
+#
+#   bench/memory.sh [--scale N] [--cdc-rows N] [--runs N] [--only GLOB] [--raw FILE] [--huge]
 #
 #   --scale N     pgbench scale (default 250; must give pgbench_accounts >= 2 GB of COPY text
 #                 for the run to mean anything: scale 200 and up)
@@ -23,6 +31,7 @@
 #   --runs N      runs of every configuration (default 1). With more, every cdc run after the
 #                 first also ships the 1,000-row update transaction of the runs before it
 #   --only GLOB   only configurations whose name matches GLOB (repeatable), e.g. '*cdc*'
+#   --huge        only the huge-value runs (about 6 GB of memory at once; 20 minutes)
 #   --raw FILE    append the raw measurements there (default bench/work/memory.tsv); bench/run.sh
 #                 --memory passes its own file and puts the table into bench/results.md
 #
@@ -34,7 +43,7 @@ BENCH_TAG=bench-memory
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
-scale=250 runs=1 raw="" cdc_rows=4500000 only=()
+scale=250 runs=1 raw="" cdc_rows=4500000 only=() huge=0
 while (( $# )); do
   case $1 in
     --scale) scale=${2:?--scale needs a number}; shift 2 ;;
@@ -42,6 +51,7 @@ while (( $# )); do
     --runs) runs=${2:?--runs needs a number}; shift 2 ;;
     --only) only+=("${2:?--only needs a glob}"); shift 2 ;;
     --raw) raw=${2:?--raw needs a file}; shift 2 ;;
+    --huge) huge=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; bdie "unknown argument '$1'" ;;
   esac
@@ -49,9 +59,10 @@ done
 [[ $scale =~ ^[1-9][0-9]*$ ]] || bdie "--scale must be a positive number, got '$scale'"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || bdie "--runs must be a positive number, got '$runs'"
 [[ $cdc_rows =~ ^[1-9][0-9]*$ ]] || bdie "--cdc-rows must be a positive number, got '$cdc_rows'"
+(( huge && ${#only[@]} == 0 )) && only=('pgexport-huge-*')
 selected() { # configuration name matches --only (or no --only)
   local g
-  (( ${#only[@]} )) || return 0
+  if (( ! ${#only[@]} )); then [[ $1 != pgexport-huge-* ]]; return; fi
   # shellcheck disable=SC2053  # $g is a glob on purpose
   for g in "${only[@]}"; do [[ $1 == $g ]] && return 0; done
   return 1
@@ -210,6 +221,57 @@ if wants "${WIDE_RUNS[@]}"; then
   adds pgexport-cdc-run-20tables-mem128-s3 s3 "mem-cdc-20/r\${BENCH_RUN}" \
     "$(reset_slot $db); $PY $BENCH_DIR/s3util.py put $O/mem-cdc-$db-base mem-cdc-20/r\${BENCH_RUN} >/dev/null" \
     "$(cdc_run $db) --destination s3://$B/mem-cdc-20/r\${BENCH_RUN} $S3"
+fi
+# --- huge values -----------------------------------------------------------------------------------
+if wants pgexport-huge-text-csv-none-mem128-dir; then
+  db=bench_huge
+  if [[ $(bpsql -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = '$db'") != 1 ]]; then
+    blog "creating $db: a 1 GB text, a 1 GB bytea and 1,600 columns"
+    bpsql -d postgres -qc "CREATE DATABASE $db"
+    wide_columns=$(seq 1 1600 | sed 's/.*/c& int4/' | paste -sd,)
+    wide_values=$(seq 1 1600 | sed 's/.*/g * 1600 + &/' | paste -sd,)
+    bpsql -d "$db" -v ON_ERROR_STOP=1 -q <<SQL
+CREATE TABLE big_text (id int PRIMARY KEY, t text);
+ALTER TABLE big_text ALTER COLUMN t SET STORAGE EXTERNAL;
+INSERT INTO big_text VALUES (1, encode(pg_read_binary_file('/dev/urandom', 0, 500000000), 'hex'));
+CREATE TABLE big_bytea (id int PRIMARY KEY, b bytea);
+ALTER TABLE big_bytea ALTER COLUMN b SET STORAGE EXTERNAL;
+INSERT INTO big_bytea VALUES (1, pg_read_binary_file('/dev/urandom', 0, 1000000000));
+CREATE TABLE wide ($wide_columns);
+INSERT INTO wide SELECT $wide_values FROM generate_series(0, 9999) g;
+SQL
+  fi
+  printf '%s	1 GB text, 1 GB bytea, 1,600 int4 columns x 10,000 rows	3	10002	%s	%s
+' "$db" \
+    $((1000000000 + 2000000003 + 10000 * 1600 * 6)) \
+    "$(bpsql -d postgres -At -c "SELECT pg_database_size('$db')")" >>"$META/memory-datasets.tsv"
+  BENCH_EXPECT_BYTES=2000000000
+  base="$PGEXPORT export --source 'dbname=$db' --jobs 1 --run-id bench --log-level warn --memory-limit 128MiB"
+  for table in text bytea wide; do
+    include="--include public.big_$table"
+    [[ $table == wide ]] && include="--include public.wide"
+    for case in csv:none csv:zstd csv:gzip jsonl:none jsonl:zstd jsonl:gzip parquet:none parquet:snappy parquet:zstd parquet:gzip; do
+      format=${case%:*} codec=${case#*:}
+      # A 1 GB bytea has no text form (checked below instead).
+      [[ $table == bytea && $format != parquet ]] && continue
+      name=pgexport-huge-$table-$format-$codec-mem128
+      addm "$name-dir" dir "$O/huge" "$base $include --format $format --compression $codec --destination $O/huge"
+      # To S3 once per format (the part buffers are what differs).
+      if [[ $codec == zstd ]]; then
+        addm "$name-s3" s3 "huge/r\${BENCH_RUN}" \
+          "$base $include --format $format --compression $codec --destination s3://$B/huge/r\${BENCH_RUN} $S3"
+      fi
+    done
+  done
+  # What the server does with the 1 GB bytea in COPY text: refuses it, and pgexport says so in
+  # one line with exit 12 (docs/memory.md).
+  rc=0
+  $PGEXPORT export --source "dbname=$db" --jobs 1 --run-id refused --log-level warn --memory-limit 128MiB \
+    --include public.big_bytea --format csv --destination "$O/huge-refused" >/dev/null 2>"$WORK/huge-refused.err" || rc=$?
+  blog "csv of the 1 GB bytea: exit $rc: $(tail -1 "$WORK/huge-refused.err")"
+  printf 'huge_bytea_csv\t%s\t%s\n' "$rc" "$(tail -1 "$WORK/huge-refused.err" | tr '\t' ' ')" >>"$META/memory-machine.tsv"
+  (( rc == 12 )) || bdie "the 1 GB bytea as CSV should end with exit 12, not $rc"
+  rm -rf "$O/huge-refused"
 fi
 [[ -s $C ]] || bdie "no configuration matches --only ${only[*]}"
 

@@ -9,6 +9,7 @@
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "export/file_roll.hpp"
 #include "export/layout.hpp"
 #include "format/hashed_columns.hpp"
 #include "pg/copy_stream.hpp"
@@ -164,6 +165,9 @@ TaskResult TaskRunner::run_into(pg::Connection& connection, const pg::CatalogTab
   }
   result.table_index = task.table_index;
   int file_index = 0;
+  // --max-file-size, or before the file outgrows what the destination stores as one object.
+  const uint64_t roll_bytes =
+      file_roll_bytes(output_.max_file_bytes, storage_.largest_object_bytes());
   // The DMS layout opens a file at the first row, so an empty chunk leaves no file.
   std::optional<OpenFile> file;
   if (output_.layout != DataLayout::dms) file = open_file(table, task, file_index, *encoder);
@@ -181,11 +185,12 @@ TaskResult TaskRunner::run_into(pg::Connection& connection, const pg::CatalogTab
         throw_if_stop_requested();
         fail(ErrorKind::interrupted, "stopped because another part of the export failed");
       }
-      // Roll to a new file at a row boundary once the stored size reaches the limit.
+      // Roll to a new file at a row boundary once the stored size reaches the limit. What the
+      // encoder holds from earlier rows goes out first, so the size counts it.
+      if (file) encoder->write_filled();
       if (!file) {
         file = open_file(table, task, file_index, *encoder);
-      } else if (output_.max_file_bytes > 0 && file->rows > 0 &&
-                 file->counter->count() >= output_.max_file_bytes) {
+      } else if (roll_bytes > 0 && file->rows > 0 && file->counter->count() >= roll_bytes) {
         result.files.push_back(close_file(*file, *encoder));
         closed_bytes += result.files.back().object.size;
         file = open_file(table, task, ++file_index, *encoder);

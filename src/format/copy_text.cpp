@@ -29,9 +29,9 @@ bool is_octal(char c) {
 std::span<const CopyTextField> CopyTextParser::parse(std::string_view row) {
   fields_.clear();
   if (!row.empty() && row.back() == '\n') row.remove_suffix(1);
-  // Unescaping never lengthens a field, so a scratch buffer as long as the row holds every
-  // unescaped field of it, and views into it stay valid while the row is parsed.
-  if (scratch_.size() < row.size()) scratch_.resize(row.size());
+  // A scratch buffer that grew for a huge row is given back, so one 1 GB value does not pin
+  // 1 GB for the rest of the table.
+  if (scratch_.size() > kKeptScratchBytes) std::string().swap(scratch_);
   scratch_used_ = 0;
 
   const char* position = row.data();
@@ -44,6 +44,12 @@ std::span<const CopyTextField> CopyTextParser::parse(std::string_view row) {
       fields_.push_back({std::string_view(position, static_cast<size_t>(tab - position)), false});
     } else if (tab - position == 2 && position[0] == '\\' && position[1] == 'N') {
       fields_.push_back({std::string_view(), true});
+    } else if (backslash == position && tab - position >= 2 && position[1] == '\\' &&
+               find_char(position + 2, tab, '\\') == tab) {
+      // The field's only escape is a leading "\\": its value is the rest of it, a view with no
+      // copy. Every bytea arrives so ("\\x" then hex digits), however large.
+      fields_.push_back(
+          {std::string_view(position + 1, static_cast<size_t>(tab - position - 1)), false});
     } else {
       field_end = parse_escaped(position, backslash, end);
     }
@@ -55,6 +61,12 @@ std::span<const CopyTextField> CopyTextParser::parse(std::string_view row) {
 
 const char* CopyTextParser::parse_escaped(const char* begin, const char* first_backslash,
                                           const char* end) {
+  // Unescaping never lengthens a field, so room for the rest of the row holds every unescaped
+  // field from here on. It is made at the row's first escaped field, before any view into the
+  // scratch exists, so views stay valid; rows without escapes need none.
+  if (scratch_used_ == 0 && scratch_.size() < static_cast<size_t>(end - begin)) {
+    scratch_.resize(static_cast<size_t>(end - begin));
+  }
   char* const out_begin = scratch_.data() + scratch_used_;
   char* out = out_begin;
   size_t prefix = static_cast<size_t>(first_backslash - begin);

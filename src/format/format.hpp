@@ -73,6 +73,10 @@ class Encoder {
   virtual void start(ByteSink& out) = 0;
   // One row exactly as one COPY message carries it, in the CopySpec's wire format.
   virtual void write_row(std::string_view wire_row) = 0;
+  // Writes out what earlier rows filled and the encoder still holds (a Parquet row group at its
+  // cap). write_row() does so itself before its row; a caller that decides on file sizes calls
+  // it first, at a point where it holds no row, so the size it checks includes those bytes.
+  virtual void write_filled() {}
   // Completes the current file (footer, buffered rows). start() may follow for a new file.
   virtual void finish() = 0;
   // Statistics of the last finished file, one entry per top-level column the format keeps

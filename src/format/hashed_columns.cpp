@@ -44,6 +44,7 @@ class HashingEncoder final : public Encoder {
   void write_row(std::string_view wire_row) override {
     inner_->write_row(rewriter_.rewrite(wire_row));
   }
+  void write_filled() override { inner_->write_filled(); }
   void finish() override { inner_->finish(); }
 
  private:

@@ -1,5 +1,7 @@
 #include "pg/copy_stream.hpp"
 
+#include <fmt/format.h>
+
 #include <cstring>
 
 #include "common/error.hpp"
@@ -11,6 +13,15 @@ namespace {
 constexpr char kBinarySignature[] = "PGCOPY\n\377\r\n";
 constexpr size_t kSignatureSize = 11;
 constexpr size_t kFixedHeaderSize = kSignatureSize + 8;
+
+// The server builds each value's text form, and each COPY row, in one allocation of at most
+// 1 GB (MaxAllocSize). Past it COPY ends with one of these: a bytea above 512 MiB has no hex
+// text ("invalid memory alloc request size"), and a row of several large values, or a text
+// whose escapes push it past 1 GB, outgrows the row buffer ("Cannot enlarge string buffer").
+bool is_allocation_limit(std::string_view message) {
+  return message.find("invalid memory alloc request size") != std::string_view::npos ||
+         message.find("Cannot enlarge string buffer") != std::string_view::npos;
+}
 
 uint32_t read_uint32(const char* bytes) {
   uint32_t value;
@@ -49,6 +60,18 @@ void CopyStream::finish() {
   done_ = true;
   Result result(PQgetResult(connection_.native()));
   if (PQresultStatus(result.native()) != PGRES_COMMAND_OK) {
+    const char* primary = PQresultErrorField(result.native(), PG_DIAG_MESSAGE_PRIMARY);
+    const char* detail = PQresultErrorField(result.native(), PG_DIAG_MESSAGE_DETAIL);
+    const std::string message =
+        fmt::format("{}{}{}", primary ? primary : "", detail ? ": " : "", detail ? detail : "");
+    if (is_allocation_limit(message)) {
+      fail(ErrorKind::data_error,
+           "COPY failed on the {} connection: a value or row is larger in COPY's {} form than "
+           "PostgreSQL's 1 GB allocation limit ({}); a bytea above 512 MiB has no text form: "
+           "export the table with --format parquet, which reads values in binary, or leave the "
+           "column out with --exclude-columns",
+           connection_.purpose(), binary_ ? "binary" : "text", message);
+    }
     fail_statement("COPY", connection_.purpose(), result.native());
   }
   while (PGresult* extra = PQgetResult(connection_.native())) PQclear(extra);

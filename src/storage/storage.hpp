@@ -89,6 +89,9 @@ class Storage {
 
   // Starts a new object. Nothing is visible until commit().
   virtual std::unique_ptr<ObjectWriter> create(const std::string& key) = 0;
+  // The largest object one writer of create() can store, or nullopt when only the file system
+  // bounds it. Writers of data files roll to a new file before they reach it.
+  virtual std::optional<uint64_t> largest_object_bytes() const { return std::nullopt; }
 
   // Writes a small object only if no object has `key`; returns condition_failed, changing
   // nothing, when one exists. Exactly one of several concurrent callers gets `written`.

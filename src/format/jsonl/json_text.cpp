@@ -68,6 +68,19 @@ size_t base64_length(size_t bytes) {
 
 void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
+  append_json_string_content(out, text);
+  out.push_back('"');
+}
+
+bool is_hex_bytes(std::string_view hex) {
+  if (hex.size() % 2 != 0) return false;
+  for (char c : hex) {
+    if (kHexValue[static_cast<unsigned char>(c)] < 0) return false;
+  }
+  return true;
+}
+
+void append_json_string_content(std::string& out, std::string_view text) {
   const char* run = text.data();
   const char* const end = text.data() + text.size();
   for (const char* position = run; position != end; ++position) {
@@ -85,7 +98,6 @@ void append_json_string(std::string& out, std::string_view text) {
     run = position + 1;
   }
   out.append(run, end);
-  out.push_back('"');
 }
 
 bool is_json_number(std::string_view text) {

@@ -12,6 +12,14 @@ namespace pgexport::format::jsonl {
 // otherwise). Bytes from 0x80 up pass through unchanged: the text is taken to be UTF-8.
 void append_json_string(std::string& out, std::string_view text);
 
+// Appends `text` escaped as inside a JSON string, without the quotes. Each byte is escaped on
+// its own, so a long text may be appended in slices cut anywhere.
+void append_json_string_content(std::string& out, std::string_view text);
+
+// True when `hex` is an even number of hex digits (either case): what
+// append_base64_from_hex() accepts.
+bool is_hex_bytes(std::string_view hex);
+
 // True when `text` is a JSON number exactly as RFC 8259 spells one:
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 bool is_json_number(std::string_view text);

@@ -17,6 +17,15 @@ namespace {
 // both work on blocks of this order), small enough to stay in the L2 cache while the next
 // stage reads it. A single longer line is written whole; the buffer keeps that capacity.
 constexpr size_t kFlushBytes = 64 * 1024;
+// A text or bytea value longer than this is rendered in slices of about kFlushBytes, each
+// written out before the next, so a 1 GB value never has a second copy in the line buffer.
+constexpr size_t kSlicedValueBytes = 1u << 20;
+// A line buffer that grew past this for a huge value of another type is given back after the
+// line is written.
+constexpr size_t kKeptBufferBytes = 4u << 20;
+// Hex digits per bytea slice: a multiple of 6 (three bytes, four base64 characters), so every
+// slice but the last encodes without padding and the slices join into one base64 text.
+constexpr size_t kHexSliceDigits = kFlushBytes / 6 * 6;
 
 struct ColumnOutput {
   std::string key;  // "name": with the name JSON-escaped
@@ -50,11 +59,15 @@ class JsonlEncoder final : public Encoder {
     if (out_ == nullptr) fail(ErrorKind::internal, "JSON Lines encoder: write_row before start");
     ++row_number_;
     const size_t row_start = buffer_.size();
+    row_sliced_ = false;
     buffer_.push_back('{');
     try {
       if (!columns_.empty()) encode_fields(wire_row);
     } catch (...) {
-      buffer_.resize(row_start);  // never leave half a line behind
+      // Never leave half a line behind in the buffer. A row that had a huge value sliced out
+      // has already sent part of its line: its file is then incomplete, and the error that
+      // follows aborts it, as every failed task's file is.
+      buffer_.resize(row_sliced_ ? 0 : row_start);
       throw;
     }
     buffer_.append("}\n");
@@ -89,6 +102,9 @@ class JsonlEncoder final : public Encoder {
         continue;
       }
       try {
+        if (field.value.size() > kSlicedValueBytes && write_sliced(column.plan, field.value)) {
+          continue;
+        }
         renderer_.render(column.plan, field.value, buffer_);
       } catch (const Error& error) {
         fail(error.kind(), "table {}, column \"{}\", row {}: {}", table_name_, column_names_[i],
@@ -97,10 +113,44 @@ class JsonlEncoder final : public Encoder {
     }
   }
 
+  // Writes a huge text or bytea value in slices straight through the line buffer; false
+  // (nothing written) for a rendering that is not sliced. The value is checked before its
+  // first slice goes out, so a malformed one still leaves no partial line.
+  bool write_sliced(const jsonl::ValuePlan& plan, std::string_view value) {
+    const jsonl::Rendering rendering = plan.rendering;
+    if (rendering == jsonl::Rendering::bytea) {
+      if (!value.starts_with("\\x") || !jsonl::is_hex_bytes(value.substr(2))) return false;
+      value.remove_prefix(2);
+      buffer_.push_back('"');
+      for (size_t at = 0; at < value.size(); at += kHexSliceDigits) {
+        jsonl::append_base64_from_hex(buffer_, value.substr(at, kHexSliceDigits));
+        row_sliced_ = true;
+        flush();
+      }
+      buffer_.push_back('"');
+      return true;
+    }
+    if (rendering != jsonl::Rendering::text && rendering != jsonl::Rendering::json_text) {
+      return false;
+    }
+    buffer_.push_back('"');
+    for (size_t at = 0; at < value.size(); at += kFlushBytes) {
+      jsonl::append_json_string_content(buffer_, value.substr(at, kFlushBytes));
+      row_sliced_ = true;
+      flush();
+    }
+    buffer_.push_back('"');
+    return true;
+  }
+
   void flush() {
     if (buffer_.empty()) return;
     out_->write(buffer_);
     buffer_.clear();
+    if (buffer_.capacity() > kKeptBufferBytes) {
+      std::string().swap(buffer_);
+      buffer_.reserve(kFlushBytes + kFlushBytes / 4);
+    }
   }
 
   std::string table_name_;
@@ -111,6 +161,7 @@ class JsonlEncoder final : public Encoder {
   std::string buffer_;
   ByteSink* out_ = nullptr;
   uint64_t row_number_ = 0;  // within the current file, for error messages
+  bool row_sliced_ = false;  // part of the current row's line is already written
 };
 
 }  // namespace

@@ -16,15 +16,11 @@ int32_t page_size(size_t bytes) {
   return static_cast<int32_t>(bytes);
 }
 
-// Scratch buffers that grew past this for one huge value are released after use, so a single
-// 100 MB value does not pin 100 MB for the rest of the file.
-constexpr size_t kScratchKeepBytes = 4u << 20;
-
-void release_if_large(std::string& buffer) {
-  if (buffer.capacity() > kScratchKeepBytes) std::string().swap(buffer);
-}
-
 }  // namespace
+
+void release_grown_buffer(std::string& buffer) {
+  if (buffer.capacity() > kKeptBufferBytes) std::string().swap(buffer);
+}
 
 PrimitiveColumnWriter::PrimitiveColumnWriter(PhysicalType physical, LeafSchema schema,
                                              const ColumnWriterSettings& settings)
@@ -63,19 +59,27 @@ void PrimitiveColumnWriter::append_levels(std::string& page, const std::vector<u
   std::memcpy(page.data() + length_at, &length, 4);
 }
 
-void PrimitiveColumnWriter::append_page(std::string& out, PageHeader header,
-                                        std::string_view body) {
+void PrimitiveColumnWriter::append_page(std::vector<std::string>& pieces, PageHeader header,
+                                        std::string& body) {
   std::string& compressed = settings_.scratch->compressed;
   settings_.codec->compress(body, compressed);
   header.uncompressed_page_size = page_size(body.size());
   header.compressed_page_size = page_size(compressed.size());
-  size_t header_at = out.size();
-  serialize(header, out);
-  size_t header_bytes = out.size() - header_at;
-  out += compressed;
-  uncompressed_bytes_ += static_cast<int64_t>(header_bytes + body.size());
-  compressed_bytes_ += static_cast<int64_t>(header_bytes + compressed.size());
-  release_if_large(compressed);
+  const size_t body_bytes = body.size();
+  // The page body is not needed once compressed: a huge value's page is then held once.
+  release_grown_buffer(body);
+  std::string header_bytes;
+  serialize(header, header_bytes);
+  uncompressed_bytes_ += static_cast<int64_t>(header_bytes.size() + body_bytes);
+  compressed_bytes_ += static_cast<int64_t>(header_bytes.size() + compressed.size());
+  pieces.push_back(std::move(header_bytes));
+  if (compressed.capacity() > kKeptBufferBytes) {
+    // A huge page moves into the chunk instead of being copied next to itself.
+    pieces.push_back(std::move(compressed));
+    compressed = std::string();
+  } else {
+    pieces.push_back(compressed);
+  }
 }
 
 void PrimitiveColumnWriter::flush_page() {
@@ -99,7 +103,7 @@ void PrimitiveColumnWriter::flush_page() {
   page_buffered_bytes_ = 0;
   definition_levels_.clear();
   repetition_levels_.clear();
-  release_if_large(body);
+  release_grown_buffer(body);
 }
 
 ColumnChunk PrimitiveColumnWriter::write_chunk(ByteSink& out, int64_t offset) {
@@ -114,18 +118,20 @@ ColumnChunk PrimitiveColumnWriter::write_chunk(ByteSink& out, int64_t offset) {
   int64_t position = offset;
   auto dictionary = take_dictionary();
   if (dictionary && dictionary_pages_ > 0) {
-    std::string page;
+    std::vector<std::string> page;
     PageHeader header;
     header.type = PageType::dictionary_page;
     header.dictionary_page_header = DictionaryPageHeader{.num_values = dictionary->second};
     append_page(page, header, dictionary->first);
-    out.write(page);
     meta.dictionary_page_offset = position;
-    position += static_cast<int64_t>(page.size());
+    for (const std::string& piece : page) {
+      out.write(piece);
+      position += static_cast<int64_t>(piece.size());
+    }
     meta.encoding_stats.push_back({PageType::dictionary_page, Encoding::plain, 1});
   }
   meta.data_page_offset = position;
-  out.write(chunk_pages_);
+  for (const std::string& piece : chunk_pages_) out.write(piece);
 
   if (meta.dictionary_page_offset || plain_pages_ > 0) meta.encodings.push_back(Encoding::plain);
   if (schema_.max_definition_level > 0 || schema_.max_repetition_level > 0) {
@@ -146,7 +152,7 @@ ColumnChunk PrimitiveColumnWriter::write_chunk(ByteSink& out, int64_t offset) {
   take_value_statistics(statistics);
   meta.statistics = std::move(statistics);
 
-  std::string().swap(chunk_pages_);  // the budget is per row group: give the memory back
+  std::vector<std::string>().swap(chunk_pages_);  // the budget is per row group: give it back
   chunk_slots_ = chunk_nulls_ = uncompressed_bytes_ = compressed_bytes_ = 0;
   plain_pages_ = dictionary_pages_ = 0;
   return chunk;

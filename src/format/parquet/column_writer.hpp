@@ -22,6 +22,15 @@ namespace pgexport::format::parquet {
 
 class PrimitiveColumnWriter;
 
+// Buffers that grew past this for one huge value are released after use, so a single 1 GB
+// value does not pin its memory for the rest of the file. 4 MiB is a few pages: buffers of
+// ordinary pages keep their capacity and are never reallocated.
+inline constexpr size_t kKeptBufferBytes = 4u << 20;
+
+// Frees `buffer`'s memory when its capacity passed kKeptBufferBytes; the contents are kept
+// only when it did not (callers release buffers they have finished with).
+void release_grown_buffer(std::string& buffer);
+
 // Buffers for building one page at a time. Shared by all columns of a file writer, so memory
 // for page assembly does not grow with the number of columns.
 struct PageScratch {
@@ -125,7 +134,9 @@ class PrimitiveColumnWriter : public ColumnWriter {
  private:
   void add_levels(uint8_t definition_level, uint8_t repetition_level);
   void append_levels(std::string& page, const std::vector<uint8_t>& levels, uint8_t max_level);
-  void append_page(std::string& out, PageHeader header, std::string_view body);
+  // Compresses `body` into one page (header, then compressed body) appended to `pieces`, and
+  // releases `body`'s memory if it grew for a huge value.
+  void append_page(std::vector<std::string>& pieces, PageHeader header, std::string& body);
 
   PhysicalType physical_;
   LeafSchema schema_;
@@ -134,8 +145,9 @@ class PrimitiveColumnWriter : public ColumnWriter {
   int32_t page_slots_ = 0;
   uint64_t page_buffered_bytes_ = 0;  // values and levels of the current page
 
-  // The current chunk: finished data pages (header + compressed body), and their accounting.
-  std::string chunk_pages_;
+  // The current chunk: finished data pages (each a header and a compressed body, kept as
+  // separate strings so a huge page is moved in, never copied), and their accounting.
+  std::vector<std::string> chunk_pages_;
   int64_t chunk_slots_ = 0;
   int64_t chunk_nulls_ = 0;
   int64_t uncompressed_bytes_ = 0;

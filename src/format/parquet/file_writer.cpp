@@ -80,8 +80,16 @@ void FileWriter::start(ByteSink& out) {
 }
 
 void FileWriter::end_row() {
+  end_row_deferred();
+  flush_if_full();
+}
+
+void FileWriter::end_row_deferred() {
   ++rows_written_;
   ++rows_in_group_;
+}
+
+void FileWriter::flush_if_full() {
   if (rows_in_group_ >= options_.row_group_rows || buffered_bytes_ >= options_.row_group_bytes) {
     flush_row_group();
   }

@@ -52,6 +52,13 @@ class FileWriter {
   size_t column_count() const { return columns_.size(); }
   // Ends the current row; may write a row group.
   void end_row();
+  // Ends the current row, leaving a row group that has reached its cap to flush_if_full(),
+  // called before the next row (or to finish()). A caller whose row is a buffer it frees
+  // before the next row (a COPY message) so has that buffer gone while the row group is
+  // compressed: a huge value is then held once less at the peak.
+  void end_row_deferred();
+  // Writes the row group if it has reached its cap.
+  void flush_if_full();
   // Writes the last row group and the footer. start() may follow for a new file.
   void finish();
 

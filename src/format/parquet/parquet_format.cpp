@@ -181,6 +181,10 @@ void ParquetEncoder::start(ByteSink& out) {
 }
 
 void ParquetEncoder::write_row(std::string_view wire_row) {
+  // The row group the previous row filled is written now, not at its end: that row's COPY
+  // message is freed by the time this one arrives, so a huge value is compressed while only
+  // libpq's input buffer and the page hold it (docs/memory.md).
+  writer_.flush_if_full();
   const size_t count = table_.columns.size();
   size_t column = 0;
   try {
@@ -205,7 +209,7 @@ void ParquetEncoder::write_row(std::string_view wire_row) {
     fail(ErrorKind::data_error, "table {}, row {} of this file: {}", table_.display_name(), row,
          error.what());
   }
-  writer_.end_row();
+  writer_.end_row_deferred();
 }
 
 void ParquetEncoder::finish() {

@@ -88,6 +88,8 @@ class ParquetEncoder final : public Encoder {
   // Throws pgexport::Error (data_error) naming the table, column and row for a value that
   // cannot be stored exactly.
   void write_row(std::string_view wire_row) override;
+  // Writes the row group the previous rows filled.
+  void write_filled() override { writer_.flush_if_full(); }
   void finish() override;
   // From the finished file's column chunk statistics (file_statistics.hpp).
   std::vector<ColumnStatistics> file_statistics() const override;

@@ -41,6 +41,10 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
     }
     const Value converted = policy_.convert(*value);
     update_statistics(converted);
+    // A value that alone passes the dictionary's limit would make the dictionary fall back
+    // anyway, after a copy of it the size of the value: go PLAIN first, so a 1 GB text is held
+    // once (in the page), not twice.
+    if (use_dictionary_ && Policy::plain_size(converted) > settings_.dictionary_bytes) fall_back();
     if (use_dictionary_) {
       append_index(converted);
     } else {
@@ -65,6 +69,9 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
       booleans_.clear();
     } else {
       page += plain_values_;
+      // A page that held a huge value gives its memory back before the page is compressed,
+      // so the value is not held three times (values, page body, compressed page) at once.
+      release_grown_buffer(plain_values_);
       plain_values_.clear();
     }
     return Encoding::plain;
@@ -92,6 +99,7 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
       }
       std::string min_bytes = statistic_bytes(min), max_bytes = statistic_bytes(max);
       if constexpr (Policy::kPhysical == PhysicalType::byte_array) {
+        if (max_truncated_) max_bytes.assign(kMaxStatisticBytes + 1, '\0');  // too long: omitted
         if (min_bytes.size() > kMaxStatisticBytes) {
           // A prefix is still a lower bound; a long maximum has no cheap exact upper bound.
           min_bytes.resize(utf8_boundary(min_bytes, kMaxStatisticBytes));
@@ -111,6 +119,7 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
       }
     }
     has_min_max_ = false;
+    min_truncated_ = max_truncated_ = false;
     min_ = max_ = Stored{};
     nan_count_ = 0;
   }
@@ -197,6 +206,11 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
         return;
       }
     }
+    if constexpr (Policy::kPhysical == PhysicalType::byte_array) {
+      if (value.size() > kMaxStatisticBytes || min_truncated_ || max_truncated_) {
+        return update_long_statistics(value);
+      }
+    }
     if (!has_min_max_) {
       min_ = Stored(value);
       max_ = Stored(value);
@@ -205,6 +219,36 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
       min_ = Stored(value);
     } else if (Policy::less(max_, value)) {
       max_ = Stored(value);
+    }
+  }
+
+  // Byte-array bounds when a value is longer than a statistic keeps: each bound is held as at
+  // most kMaxStatisticBytes + 1 bytes, so a 1 GB value is never copied for its statistics.
+  // A truncated minimum is a prefix of the true one, so still a lower bound (written as
+  // inexact); a truncated maximum is never written, but its prefix still decides exactly
+  // whether a later value is larger (one that does not start with the prefix compares within
+  // it), and when it cannot (both start with it) the maximum stays too long to write.
+  void update_long_statistics(std::string_view value) {
+    const std::string_view kept = value.substr(0, kMaxStatisticBytes + 1);
+    const bool truncated = kept.size() < value.size();
+    if (!has_min_max_) {
+      min_ = max_ = std::string(kept);
+      min_truncated_ = max_truncated_ = truncated;
+      has_min_max_ = true;
+      return;
+    }
+    // The minimum: a value below the kept prefix, or equal to it while the prefix stands for a
+    // longer value, is the new minimum.
+    if (Policy::less(value, min_) || (min_truncated_ && value == std::string_view(min_))) {
+      min_ = std::string(kept);
+      min_truncated_ = truncated;
+    }
+    // The maximum.
+    const std::string_view max = max_;
+    if (max_truncated_ ? (!value.starts_with(max) && Policy::less(max, value))
+                       : Policy::less(max, value)) {
+      max_ = std::string(kept);
+      max_truncated_ = truncated;
     }
   }
 
@@ -243,6 +287,8 @@ class StandardColumnWriter final : public PrimitiveColumnWriter {
 
   // Chunk statistics.
   bool has_min_max_ = false;
+  bool min_truncated_ = false;  // min_ is the prefix of a longer minimum (byte arrays)
+  bool max_truncated_ = false;  // max_ is the prefix of a longer maximum (byte arrays)
   Stored min_{};
   Stored max_{};
   int64_t nan_count_ = 0;

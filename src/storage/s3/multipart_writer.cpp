@@ -23,6 +23,17 @@ uint64_t part_size_for(int number, const MultipartConfig& config) {
   return std::min(size, config.max_part_size);
 }
 
+uint64_t largest_object_bytes(const MultipartConfig& config, uint64_t budget_bytes) {
+  uint64_t total = 0;
+  for (int number = 1; number <= kMaxParts; ++number) {
+    const uint64_t part = part_size_for(number, config);
+    if (part > budget_bytes) break;
+    total += part;
+    if (total >= kMaxObjectBytes) return kMaxObjectBytes;
+  }
+  return total;
+}
+
 MultipartObjectWriter::MultipartObjectWriter(std::shared_ptr<S3Client> client, std::string key,
                                              std::string reported_key, MultipartConfig config,
                                              std::shared_ptr<MemoryBudget> budget)

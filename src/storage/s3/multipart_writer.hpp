@@ -41,8 +41,17 @@ struct MultipartConfig {
 // S3's largest part number.
 inline constexpr int kMaxParts = 10'000;
 
+// S3's largest object: 5 TiB.
+inline constexpr uint64_t kMaxObjectBytes = uint64_t{5} << 40;
+
 // The size of part `number` (1-based) under the config's growth schedule.
 uint64_t part_size_for(int number, const MultipartConfig& config);
+
+// The largest object one writer can upload when every part buffer is leased from a budget of
+// `budget_bytes`: the sum of the schedule's parts up to the first that does not fit in the
+// budget (or up to S3's 10,000 parts), at most S3's 5 TiB. With 8 MiB parts to start and a
+// 64 MiB budget: 1000 parts each of 8, 16, 32 and 64 MiB, about 117 GiB.
+uint64_t largest_object_bytes(const MultipartConfig& config, uint64_t budget_bytes);
 
 class MultipartObjectWriter final : public storage::ObjectWriter {
  public:

@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "common/digest.hpp"
 #include "common/error.hpp"
@@ -214,6 +215,11 @@ void S3Storage::remove_prefix(const std::string& prefix) {
   std::vector<std::string> keys;
   for (auto& object : client_->list_objects(target)) keys.push_back(std::move(object.key));
   client_->delete_objects(keys);
+}
+
+std::optional<uint64_t> S3Storage::largest_object_bytes() const {
+  return s3::largest_object_bytes(
+      multipart_, memory_budget_ ? memory_budget_->total() : std::numeric_limits<uint64_t>::max());
 }
 
 std::unique_ptr<S3Storage> make_s3_storage(const S3Options& options) {

@@ -65,6 +65,9 @@ class S3Storage final : public storage::Storage {
   void check_writable() override;
   bool supports_conditional_writes() const override { return conditional_writes_.load(); }
   std::unique_ptr<storage::ObjectWriter> create(const std::string& key) override;
+  // What the part schedule and the memory budget let one multipart upload reach
+  // (largest_object_bytes() of multipart_writer.hpp).
+  std::optional<uint64_t> largest_object_bytes() const override;
   // PutObject with If-None-Match: * (see S3Client::put_object_if_absent).
   storage::ConditionalWrite create_if_absent(const std::string& key,
                                              std::string_view bytes) override;

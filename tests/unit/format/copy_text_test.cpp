@@ -143,5 +143,37 @@ TEST(CopyTextParser, ControlCharactersThatCopyDoesNotEscapePassThrough) {
   EXPECT_EQ(parse(std::string("\x01\x1f\x7f", 3) + "\n"), (Values{std::string("\x01\x1f\x7f")}));
 }
 
+// A bytea's field ("\\x" then hex digits) is a view into the row, however large, with no copy;
+// a field with any other escape is unescaped as before.
+TEST(CopyTextParser, ALeadingEscapedBackslashAloneIsAViewIntoTheRow) {
+  CopyTextParser parser;
+  const std::string row = "\\\\x0aff\t\\\\x0a\\\\\t\\\\\n";
+  auto fields = parser.parse(row);
+  ASSERT_EQ(fields.size(), 3u);
+  EXPECT_EQ(fields[0].value, "\\x0aff");
+  EXPECT_EQ(fields[0].value.data(), row.data() + 1);  // inside the row: not copied
+  EXPECT_EQ(fields[1].value, "\\x0a\\");              // a second escape: unescaped
+  EXPECT_EQ(fields[2].value, "\\");
+  EXPECT_EQ(fields[2].value.data(), row.data() + row.size() - 2);
+}
+
+// The scratch that unescapes a huge row is given back at the next row, and rows without
+// escapes need none.
+TEST(CopyTextParser, ScratchGrownForAHugeRowIsReleased) {
+  CopyTextParser parser;
+  std::string huge(8u << 20, 'x');
+  huge[100] = '\\';
+  huge[101] = 't';
+  auto fields = parser.parse(huge);
+  ASSERT_EQ(fields.size(), 1u);
+  EXPECT_EQ(fields[0].value.size(), huge.size() - 1);
+  EXPECT_EQ(fields[0].value[100], '\t');
+  EXPECT_GE(parser.scratch_bytes(), huge.size() - 100);
+  EXPECT_EQ(parse(parser, "a\tb"), (Values{"a", "b"}));
+  EXPECT_EQ(parser.scratch_bytes(), 0u);
+  EXPECT_EQ(parse(parser, "a\\tb"), (Values{"a\tb"}));
+  EXPECT_LE(parser.scratch_bytes(), 4u);
+}
+
 }  // namespace
 }  // namespace pgexport::format

@@ -193,5 +193,61 @@ TEST(JsonlFormat, DescribeColumnFollowsTheColumnsType) {
             nlohmann::json({{"json_type", "string"}, {"encoding", "pg_text"}}));
 }
 
+// A huge text or bytea value goes out in slices of about 64 KiB, never built whole in the line
+// buffer, and the line reads back, with an ordinary JSON parser, as the values themselves.
+TEST(JsonlEncoder, HugeTextAndByteaValuesAreWrittenInSlices) {
+  auto schema = table({column("t", pg::oid::kText), column("b", pg::oid::kBytea)});
+  // 3 MiB of text with characters JSON escapes, spread so that slices cut between them.
+  std::string text;
+  while (text.size() < (3u << 20)) text += "abc\"def\x01\u00e9\n";
+  std::string wire_text;
+  for (char c : text) {
+    if (c == '\\')
+      wire_text += "\\\\";
+    else if (c == '\n')
+      wire_text += "\\n";
+    else
+      wire_text += c;
+  }
+  // 2 MiB of bytes in bytea's hex form, as COPY TEXT sends it ("\\x" then hex digits).
+  std::string bytes, hex = "\\\\x";
+  for (size_t i = 0; i < (2u << 20) + 2; ++i) {
+    const unsigned char byte = static_cast<unsigned char>(i * 131 + 7);
+    bytes.push_back(static_cast<char>(byte));
+    hex += "0123456789abcdef"[byte >> 4];
+    hex += "0123456789abcdef"[byte & 15];
+  }
+  JsonlFormat format;
+  auto encoder = format.make_encoder(schema);
+  RecordingSink sink;
+  encoder->start(sink);
+  encoder->write_row(wire_text + "\t" + hex + "\n");
+  encoder->finish();
+
+  // The same line made with an ordinary JSON library from the values themselves.
+  nlohmann::json line = nlohmann::json::parse(sink.data);
+  EXPECT_EQ(line["t"].get<std::string>(), text);
+  std::string base64 = line["b"].get<std::string>();
+  ASSERT_EQ(base64.size(), (bytes.size() + 2) / 3 * 4);
+  EXPECT_EQ(base64.substr(base64.size() - 2), "==");  // 2 MiB + 2 bytes: padded once, at the end
+  EXPECT_EQ(base64.find('='), base64.size() - 2);     // no slice was padded in the middle
+  ASSERT_GT(sink.writes.size(), 40u);
+  for (size_t size : sink.writes) EXPECT_LE(size, 512u << 10);
+}
+
+// A malformed huge bytea is refused before any of its line is written.
+TEST(JsonlEncoder, AMalformedHugeByteaLeavesNoPartialLine) {
+  auto schema = table({column("b", pg::oid::kBytea)});
+  JsonlFormat format;
+  auto encoder = format.make_encoder(schema);
+  RecordingSink sink;
+  encoder->start(sink);
+  std::string hex = "\\\\x" + std::string(2u << 20, 'a') + "zz";
+  EXPECT_THROW(encoder->write_row(hex + "\n"), Error);
+  encoder->write_row("\\\\x00\n");
+  encoder->finish();
+  EXPECT_EQ(sink.data, "{\"b\":\"AA==\"}\n");
+}
+
 }  // namespace
 }  // namespace pgexport::format

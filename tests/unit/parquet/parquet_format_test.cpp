@@ -513,6 +513,52 @@ TEST(ParquetEncoder, LongStringBoundsAreShortenedOrLeftOut) {
   EXPECT_EQ(utf8[st::kMin].s().size(), 255u);  // 256 would split the 128th "é"
 }
 
+// Bounds of values too long to keep whole are decided from their first 257 bytes, so a huge
+// value is never copied for its statistics; these orders need more than the prefix to be right.
+TEST(ParquetEncoder, LongValueBoundsAreDecidedFromTheirPrefix) {
+  auto table = table_of({column("s", base_type(kText, "text"))});
+  const std::string prefix(300, 'm');
+  // Both long values share the kept prefix; "m...mz" is the larger, "m...ma" the smaller.
+  const std::string low = prefix + "a", high = prefix + "z";
+  auto shared = first_chunk(read_footer(write_file(
+      table, {tuple({high}), tuple({low}), tuple({prefix.substr(0, 257)})})))[cmd::kStatistics];
+  // The 257-byte value equals the kept prefix of both and so is below them: the exact minimum,
+  // still cut to 256 bytes for the footer.
+  EXPECT_EQ(shared[st::kMin].s(), prefix.substr(0, 256));
+  EXPECT_FALSE(shared.has(st::kMax));  // the maximum is long: left out
+
+  // A short value above a long maximum's prefix is the new, exact maximum; one below the long
+  // minimum's prefix the new minimum.
+  auto moved = first_chunk(read_footer(
+      write_file(table, {tuple({high}), tuple({"n"}), tuple({"a"})})))[cmd::kStatistics];
+  EXPECT_EQ(moved[st::kMax].s(), "n");
+  EXPECT_TRUE(moved[st::kMaxExact].b());
+  EXPECT_EQ(moved[st::kMin].s(), "a");
+  EXPECT_TRUE(moved[st::kMinExact].b());
+
+  // A short value below a long maximum does not replace it.
+  auto kept =
+      first_chunk(read_footer(write_file(table, {tuple({high}), tuple({"b"})})))[cmd::kStatistics];
+  EXPECT_EQ(kept[st::kMin].s(), "b");
+  EXPECT_FALSE(kept.has(st::kMax));
+}
+
+// A value larger than the dictionary's limit goes PLAIN at once, and the page after it is still
+// written: the chunk reads back with every value.
+TEST(ParquetEncoder, AValueLargerThanTheDictionaryLimitIsWrittenPlain) {
+  auto table = table_of({column("s", base_type(kText, "text"))});
+  ParquetOptions options;
+  options.dictionary_bytes = 1024;
+  const std::string huge(5u << 20, 'h');  // past the 4 MiB that buffers keep
+  auto footer = read_footer(
+      write_file(table, {tuple({"a"}), tuple({huge}), tuple({"a"}), tuple({"b"})}, options));
+  const auto& meta = first_chunk(footer);
+  EXPECT_FALSE(meta.has(cmd::kDictionaryPageOffset));
+  EXPECT_EQ(ints(meta[cmd::kEncodings]), (std::vector<int64_t>{0, 3}));  // PLAIN, RLE levels
+  EXPECT_EQ(meta[cmd::kNumValues].i(), 4);
+  EXPECT_GT(meta[cmd::kUncompressed].i(), static_cast<int64_t>(huge.size()));
+}
+
 TEST(ParquetEncoder, EveryCodecIsRecordedInTheColumnMetadata) {
   for (auto [compression, id] : {std::pair{Compression::none, 0},
                                  {Compression::snappy, 1},

@@ -51,6 +51,25 @@ struct Fixture {
   }
 };
 
+// The largest object: the schedule's parts up to the first one the budget cannot lease.
+TEST(MultipartWriter, LargestObjectIsWhatTheBudgetLetsThePartsReach) {
+  MultipartConfig config;  // 8 MiB parts, doubling every 1000
+  // --memory-limit 128MiB for Parquet: 64 MiB of upload budget; 1000 parts of 8, 16, 32 and
+  // 64 MiB, and the 4001st (128 MiB) does not fit.
+  EXPECT_EQ(largest_object_bytes(config, 64 * kMebibyte), 120'000 * kMebibyte);
+  // A budget that is not a part size: the last step that fits.
+  EXPECT_EQ(largest_object_bytes(config, 100 * kMebibyte), 120'000 * kMebibyte);
+  EXPECT_EQ(largest_object_bytes(config, 8 * kMebibyte), 8'000 * kMebibyte);
+  // Below one part, nothing can be uploaded.
+  EXPECT_EQ(largest_object_bytes(config, 4 * kMebibyte), 0u);
+  // With memory to spare S3's own 5 TiB limit is the bound.
+  EXPECT_EQ(largest_object_bytes(config, uint64_t{1} << 40), kMaxObjectBytes);
+  // Large parts from the start: 10,000 parts of 16 MiB.
+  config.initial_part_size = 16 * kMebibyte;
+  config.parts_per_size_step = 20'000;
+  EXPECT_EQ(largest_object_bytes(config, 16 * kMebibyte), 160'000 * kMebibyte);
+}
+
 TEST(MultipartWriter, SmallObjectIsOnePutAtCommit) {
   Fixture f;
   auto writer = f.writer(small_parts(100));
