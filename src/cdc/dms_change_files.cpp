@@ -11,6 +11,7 @@
 
 #include "cdc/change_format.hpp"
 #include "cdc/change_rows.hpp"
+#include "cdc/checked_read.hpp"
 #include "cdc/layout.hpp"
 #include "cdc/parquet_columns.hpp"
 #include "cdc/run_format.hpp"
@@ -39,34 +40,6 @@ constexpr int kProgressVersion = 1;
 // A Parquet DMS change file writes a row group once it holds this many bytes, as change files
 // do by default (cdc/change_format.hpp): one file is written at a time, so this is its memory.
 constexpr uint64_t kParquetRowGroupBytes = 8ull << 20;
-
-// Hashes and counts what is read and hands it on, so a listed file is checked against its
-// listing while it is decoded. A failure of the decoder is kept, so the file's bytes are still
-// all counted: a file with the wrong bytes is reported as that, not as the parse error that
-// its damage causes.
-class CheckedRead final : public ByteSink {
- public:
-  explicit CheckedRead(ByteSink& downstream) : downstream_(downstream) {}
-  void write(std::string_view bytes) override {
-    hash_.update(bytes);
-    size_ += bytes.size();
-    if (failure_) return;
-    try {
-      downstream_.write(bytes);
-    } catch (...) {
-      failure_ = std::current_exception();
-    }
-  }
-  uint64_t size() const { return size_; }
-  std::string sha256() { return hex_encode(hash_.finish()); }
-  std::exception_ptr failure() const { return failure_; }
-
- private:
-  ByteSink& downstream_;
-  Sha256 hash_;
-  uint64_t size_ = 0;
-  std::exception_ptr failure_;
-};
 
 [[noreturn]] void broken(const std::string& key, std::string_view what) {
   fail(ErrorKind::verification_failed,

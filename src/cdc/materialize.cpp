@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cdc/change_rows.hpp"
+#include "cdc/checked_read.hpp"
 #include "cdc/commit_log.hpp"
 #include "cdc/field_text.hpp"
 #include "cdc/layout.hpp"
@@ -387,34 +388,6 @@ std::vector<LogEntry> read_log(storage::Storage& storage) {
 }
 
 // ---- reading a listed file ----------------------------------------------------------------
-
-// Hashes and counts every byte read, and passes them on until the first failure downstream,
-// which is kept: a file whose size or SHA-256 differs is reported as that, never as the parse
-// error the damage caused.
-class CheckedRead final : public ByteSink {
- public:
-  explicit CheckedRead(ByteSink& downstream) : downstream_(downstream) {}
-
-  void write(std::string_view bytes) override {
-    hash_.update(bytes);
-    size_ += bytes.size();
-    if (failure_) return;
-    try {
-      downstream_.write(bytes);
-    } catch (...) {
-      failure_ = std::current_exception();
-    }
-  }
-  uint64_t size() const { return size_; }
-  std::string sha256() { return hex_encode(hash_.finish()); }
-  std::exception_ptr failure() const { return failure_; }
-
- private:
-  ByteSink& downstream_;
-  Sha256 hash_;
-  uint64_t size_ = 0;
-  std::exception_ptr failure_;
-};
 
 // Rethrows the current exception; a file that cannot be decoded (data_error) becomes
 // verification_failed naming it.

@@ -21,6 +21,7 @@
 # Delta commit. The next `cdc run` (without the proxy) publishes it before anything else, and
 # one more batch after it: each batch is in each change table exactly once.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/delta_lib.sh"
 source "$(dirname "$0")/cdc_lib.sh"
 need_postgres
 need_s3
@@ -40,9 +41,6 @@ INSERT INTO notes SELECT i, 'note ' || i FROM generate_series(1, 5) i;
 SQL
 cdc_install_audit "$db" items notes
 
-duck() { # $1 = any Parquet file, $2 = SQL
-  node "$node_dir/parquet/read_parquet.mjs" "$1" --no-schema --query "$2" | jq -r '.rows[] | map(. // "") | @tsv'
-}
 
 # Per version of the change table at $1: version, txn version, and each added path with the
 # numRecords of its stats, from the log alone.
@@ -104,24 +102,6 @@ check_change_tables() { # $1 = destination copy, $2 = label
   pass "$2: each change table holds every logged batch once, with txn = log sequence; its $(wc -l <"$rows_file") rows equal the audit trail"
 }
 
-# The live files of version $2 of the Delta table in local directory $1, by log replay alone.
-live_files() { # $1 = table root directory, $2 = version
-  local any
-  any=$(find "$1" -name '*.parquet' -print -quit)
-  duck "$any" "
-    WITH actions AS (
-      SELECT CAST(regexp_extract(filename, '([0-9]{20})\\.json\$', 1) AS BIGINT) AS version,
-             \"add\", \"remove\"
-      FROM read_json('$1/_delta_log/*.json', format = 'newline_delimited', filename = true,
-                     columns = {'add': 'STRUCT(path VARCHAR)', 'remove': 'STRUCT(path VARCHAR)'})),
-    events AS (
-      SELECT version, \"add\".path AS path, true AS live FROM actions WHERE \"add\" IS NOT NULL
-      UNION ALL
-      SELECT version, \"remove\".path, false FROM actions WHERE \"remove\" IS NOT NULL)
-    SELECT path FROM (SELECT path, arg_max(live, version) AS live FROM events
-                      WHERE version <= $2 GROUP BY path)
-    WHERE live ORDER BY path"
-}
 
 cdc_run() { # $1 = label, further arguments to cdc run
   local label=$1

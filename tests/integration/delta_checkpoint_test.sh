@@ -13,6 +13,7 @@
 # delta.checkpointInterval=5), so five runs reach a checkpoint; pgexport must keep that
 # configuration in the metaData it writes for a later schema change.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/delta_lib.sh"
 need_postgres
 need_s3
 node_dir=${PGEXPORT_NODE_DIR:-$PGEXPORT_SOURCE_DIR/tests/node}
@@ -27,9 +28,6 @@ INSERT INTO items SELECT i, 'item ' || i, timestamp '2024-01-01 00:00' + i * int
   FROM generate_series(1, 20) i;
 SQL
 
-duck() { # $1 = any Parquet file (read_parquet.mjs wants one), $2 = SQL; tab-separated rows
-  node "$node_dir/parquet/read_parquet.mjs" "$1" --no-schema --query "$2" | jq -r '.rows[] | map(. // "") | @tsv'
-}
 
 export_delta() { # $1 = destination, $2 = run id, further arguments to pgexport
   local destination=$1 run=$2
@@ -42,23 +40,6 @@ run_ok() { # $1 = destination, $2 = run id
   export_delta "$1" "$2" >/dev/null 2>"$WORK/$2.log" || fail "run $2: $(cat "$WORK/$2.log")"
 }
 
-# The live files of the newest version by replaying every JSON entry (needs version 0 on).
-json_live_files() { # $1 = table root directory
-  local any
-  any=$(find "$1" -name 'part-*.parquet' -print -quit)
-  duck "$any" "
-    WITH actions AS (
-      SELECT CAST(regexp_extract(filename, '([0-9]{20})\\.json\$', 1) AS BIGINT) AS version,
-             \"add\", \"remove\"
-      FROM read_json('$1/_delta_log/*.json', format = 'newline_delimited', filename = true,
-                     columns = {'add': 'STRUCT(path VARCHAR)', 'remove': 'STRUCT(path VARCHAR)'})),
-    events AS (
-      SELECT version, \"add\".path AS path, true AS live FROM actions WHERE \"add\" IS NOT NULL
-      UNION ALL
-      SELECT version, \"remove\".path, false FROM actions WHERE \"remove\" IS NOT NULL)
-    SELECT path FROM (SELECT path, arg_max(live, version) AS live FROM events GROUP BY path)
-    WHERE live ORDER BY path"
-}
 
 # The live files from checkpoint $2 and the JSON entries after it, by DuckDB.
 checkpoint_live_files() { # $1 = table root directory, $2 = checkpoint version
@@ -181,7 +162,7 @@ sql "$db" -c "UPDATE items SET name = 'run 102' WHERE id = 1" -c "DELETE FROM it
 run_ok "$dir" r102
 [[ ! -e $root/_delta_log/00000000000000000101.checkpoint.parquet ]] || fail "a checkpoint at version 101"
 from_checkpoint=$(checkpoint_live_files "$root" 100)
-[[ -n $from_checkpoint && $from_checkpoint == "$(json_live_files "$root")" ]] ||
+[[ -n $from_checkpoint && $from_checkpoint == "$(live_files "$root")" ]] ||
   fail "the checkpoint and later entries give other live files than the JSON replay"
 check_rows "$root" "$from_checkpoint"
 
@@ -224,7 +205,7 @@ check_checkpoint "$local_s3/tables/public.items" 5 3
      "SELECT map_keys(metaData.configuration)[1] FROM read_parquet('$local_s3/tables/public.items/_delta_log/00000000000000000005.checkpoint.parquet') WHERE metaData IS NOT NULL") == delta.checkpointInterval ]] ||
   fail "the checkpoint's metaData lacks the configuration"
 from_checkpoint=$(checkpoint_live_files "$local_s3/tables/public.items" 5)
-[[ -n $from_checkpoint && $from_checkpoint == "$(json_live_files "$local_s3/tables/public.items")" ]] ||
+[[ -n $from_checkpoint && $from_checkpoint == "$(live_files "$local_s3/tables/public.items")" ]] ||
   fail "S3: the checkpoint gives other live files than the JSON replay"
 for v in 0 1 2 3 4; do aws_s3 s3 rm --only-show-errors "$(printf '%s/_delta_log/%020d.json' "$s3_root" "$v")"; done
 run_ok "$s3_url" s6

@@ -9,6 +9,7 @@
 # a second writer of the same version wins over pgexport (exit 20, nothing of the loser left),
 # conflicting options are refused (exit 2), and verify passes.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/delta_lib.sh"
 need_postgres
 need_s3
 node_dir=${PGEXPORT_NODE_DIR:-$PGEXPORT_SOURCE_DIR/tests/node}
@@ -27,28 +28,7 @@ SQL
 
 # DuckDB's answer to a query, one tab-separated line per row. read_parquet.mjs wants a file for
 # its view `t`; the queries here do not use it.
-duck() { # $1 = any Parquet file, $2 = SQL
-  node "$node_dir/parquet/read_parquet.mjs" "$1" --no-schema --query "$2" | jq -r '.rows[] | map(. // "") | @tsv'
-}
 
-# The live files of version $2 of the Delta table in local directory $1, by log replay alone.
-live_files() { # $1 = table root directory, $2 = version
-  local any
-  any=$(find "$1" -name '*.parquet' -print -quit)
-  duck "$any" "
-    WITH actions AS (
-      SELECT CAST(regexp_extract(filename, '([0-9]{20})\\.json\$', 1) AS BIGINT) AS version,
-             \"add\", \"remove\"
-      FROM read_json('$1/_delta_log/*.json', format = 'newline_delimited', filename = true,
-                     columns = {'add': 'STRUCT(path VARCHAR)', 'remove': 'STRUCT(path VARCHAR)'})),
-    events AS (
-      SELECT version, \"add\".path AS path, true AS live FROM actions WHERE \"add\" IS NOT NULL
-      UNION ALL
-      SELECT version, \"remove\".path, false FROM actions WHERE \"remove\" IS NOT NULL)
-    SELECT path FROM (SELECT path, arg_max(live, version) AS live FROM events
-                      WHERE version <= $2 GROUP BY path)
-    WHERE live ORDER BY path"
-}
 
 # Rows of `items` as PostgreSQL has them now, kept for run $1.
 keep_copy() { sql "$db" -c "COPY (SELECT id, name, amount, happened FROM items) TO STDOUT (FORMAT csv)" >"$WORK/items-$1.csv"; }
