@@ -3,7 +3,7 @@
 # 1,600 columns export in every format, to a directory and to S3, with --memory-limit 128MiB;
 # every value comes back byte-exact (PostgreSQL loads the CSV and parses the JSON lines, DuckDB
 # reads the Parquet files and hashes the values), and the peak RSS that GNU time reports stays
-# within the bound docs/output.md#memory states:
+# within the bound docs/memory.md states:
 #
 #   --memory-limit + 2 x the largest COPY row (+ 1 x the largest value for Parquet) + 64 MiB
 #
