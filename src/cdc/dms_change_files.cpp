@@ -442,18 +442,10 @@ pg::TableSchema DmsChangePublisher::dms_file_shape(const LoggedTable& table) con
   pg::TableSchema shape;
   shape.schema = table.schema;
   shape.name = table.name;
-  const auto add_text = [&](const std::string& name) {
-    pg::Column column;
-    column.name = name;
-    column.not_null = true;
-    column.type.oid = pg::oid::kText;
-    column.type.declared_oid = pg::oid::kText;
-    column.type.name = "text";
-    column.type.base_name = "text";
-    shape.columns.push_back(std::move(column));
-  };
-  add_text("Op");
-  if (base_.dms_timestamp_column) add_text(*base_.dms_timestamp_column);
+  shape.columns.push_back(exporter::dms_text_column("Op"));
+  if (base_.dms_timestamp_column) {
+    shape.columns.push_back(exporter::dms_text_column(*base_.dms_timestamp_column));
+  }
   const BaseTable* base_table = base_.find(table.schema, table.name);
   for (const LoggedColumn& logged : table.columns) {
     pg::Column column;

@@ -58,16 +58,20 @@ std::string dms_timestamp_text(std::chrono::system_clock::time_point time) {
                      t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, fraction);
 }
 
+pg::Column dms_text_column(const std::string& name) {
+  pg::Column column;
+  column.name = name;
+  column.not_null = true;
+  column.type.oid = pg::oid::kText;
+  column.type.declared_oid = pg::oid::kText;
+  column.type.name = "text";
+  column.type.base_name = "text";
+  return column;
+}
+
 pg::TableSchema with_timestamp_column(const pg::TableSchema& table, const std::string& column) {
   pg::TableSchema shaped = table;
-  pg::Column timestamp;
-  timestamp.name = column;
-  timestamp.not_null = true;
-  timestamp.type.oid = pg::oid::kText;
-  timestamp.type.declared_oid = pg::oid::kText;
-  timestamp.type.name = "text";
-  timestamp.type.base_name = "text";
-  shaped.columns.insert(shaped.columns.begin(), std::move(timestamp));
+  shaped.columns.insert(shaped.columns.begin(), dms_text_column(column));
   return shaped;
 }
 

@@ -50,6 +50,10 @@ inline constexpr std::string_view kDmsLoadClaimKey = "dms_load.json";
 // DMS's timestamp column text, "yyyy-MM-dd HH:mm:ss.SSSSSS" in UTC (TimestampColumnName).
 std::string dms_timestamp_text(std::chrono::system_clock::time_point time);
 
+// A NOT NULL text column named `name`: the columns the DMS layout adds before a table's own
+// (the timestamp column, and Op in change files).
+pg::Column dms_text_column(const std::string& name);
+
 // The shape of the files a table is written to with a timestamp column: `column` (type text)
 // first, then the table's columns, as DMS places it.
 pg::TableSchema with_timestamp_column(const pg::TableSchema& table, const std::string& column);
