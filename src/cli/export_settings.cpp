@@ -130,7 +130,8 @@ std::string job_busy_list(const exporter::ExportSummary& summary, std::string_vi
 PreparedExport prepare_export(const Settings& settings) {
   PreparedExport prepared;
   prepared.config = make_export_config(settings);
-  prepared.memory = plan_memory(settings, prepared.config.jobs);
+  prepared.memory = plan_memory(settings, prepared.config);
+  prepared.config.encoder_memory = prepared.memory.writers;
   prepared.format = make_format(settings, prepared.config, prepared.memory);
   prepared.storage = make_storage(settings, prepared.memory);
   return prepared;

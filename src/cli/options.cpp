@@ -222,8 +222,8 @@ const std::vector<OptionSpec>& export_options() {
        1,
        INT64_MAX},
       {"row-group-bytes", OptionType::size, "",
-       "parquet: bytes per row group at most; default: half of --memory-limit shared by the "
-       "jobs, at most 64MiB"},
+       "parquet: bytes per row group at most; default: the jobs' equal parts of half of "
+       "--memory-limit, at most 64MiB; a row group closes early when that half has no room"},
       {"parquet-profile",
        OptionType::choice,
        "portable",
@@ -242,8 +242,8 @@ const std::vector<OptionSpec>& export_options() {
        "(numeric NaN, a timestamp past 294247, a 2-D array) instead of writing that column of "
        "that table as PostgreSQL text"},
       {"memory-limit", OptionType::size, "512MiB",
-       "upper bound for the buffers of all workers together: upload parts, and for parquet "
-       "also row groups (half each)"},
+       "upper bound for the buffers of all workers together: compression contexts, parquet "
+       "pages and row groups (half of it for parquet), and upload parts (the rest)"},
       {"lock-timeout",
        OptionType::integer,
        "60",

@@ -25,6 +25,17 @@ void MemoryLease::release() noexcept {
   bytes_ = 0;
 }
 
+void MemoryLease::merge(MemoryLease&& more) {
+  if (!more) return;
+  if (budget_ == nullptr) {
+    *this = std::move(more);
+    return;
+  }
+  if (more.budget_ != budget_) fail(ErrorKind::internal, "memory leases of two budgets merged");
+  bytes_ += std::exchange(more.bytes_, 0);
+  more.budget_ = nullptr;
+}
+
 MemoryBudget::MemoryBudget(uint64_t total_bytes) : total_(total_bytes) {}
 
 MemoryLease MemoryBudget::acquire(uint64_t bytes) {

@@ -25,6 +25,9 @@ class MemoryLease {
   explicit operator bool() const { return budget_ != nullptr; }
   // Returns the bytes now; the lease becomes empty.
   void release() noexcept;
+  // Takes over `more`'s bytes, so one lease can grow piece by piece. Both must come from the
+  // same budget (or either be empty).
+  void merge(MemoryLease&& more);
 
  private:
   friend class MemoryBudget;

@@ -2,6 +2,8 @@
 
 #include <snappy.h>
 #include <zlib.h>
+// For ZSTD_estimateCCtxSize and ZSTD_estimateCStreamSize, which the shared library exports.
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include <climits>
@@ -128,6 +130,16 @@ class IgzipGzipCodec final : public BlockCodec {
   IgzipStream igzip_;
 };
 
+// The zstd level make_block_codec uses; throws usage for one the library lacks.
+int zstd_level(std::optional<int> level) {
+  const int chosen = level.value_or(ZSTD_defaultCLevel());
+  if (chosen < ZSTD_minCLevel() || chosen > ZSTD_maxCLevel()) {
+    fail(ErrorKind::usage, "zstd compression level {} is out of range ({} to {})", chosen,
+         ZSTD_minCLevel(), ZSTD_maxCLevel());
+  }
+  return chosen;
+}
+
 }  // namespace
 
 std::string_view block_codec_name(BlockCodecKind kind) {
@@ -150,18 +162,34 @@ std::unique_ptr<BlockCodec> make_block_codec(BlockCodecKind kind, std::optional<
       return std::make_unique<UncompressedCodec>();
     case BlockCodecKind::snappy:
       return std::make_unique<SnappyCodec>();
-    case BlockCodecKind::zstd: {
-      int chosen = level.value_or(ZSTD_defaultCLevel());
-      if (chosen < ZSTD_minCLevel() || chosen > ZSTD_maxCLevel()) {
-        fail(ErrorKind::usage, "zstd compression level {} is out of range ({} to {})", chosen,
-             ZSTD_minCLevel(), ZSTD_maxCLevel());
-      }
-      return std::make_unique<ZstdCodec>(chosen);
-    }
+    case BlockCodecKind::zstd:
+      return std::make_unique<ZstdCodec>(zstd_level(level));
     case BlockCodecKind::gzip: {
       const GzipSetting gzip = gzip_setting(level);
       if (gzip.library == DeflateLibrary::isal) return std::make_unique<IgzipGzipCodec>(gzip.level);
       return std::make_unique<ZlibGzipCodec>(gzip.level);
+    }
+  }
+  fail(ErrorKind::internal, "unknown block codec");
+}
+
+uint64_t block_codec_memory_bytes(BlockCodecKind kind, std::optional<int> level) {
+  switch (kind) {
+    case BlockCodecKind::uncompressed:
+    case BlockCodecKind::snappy:  // works in the output buffer it is given
+      return 0;
+    case BlockCodecKind::zstd: {
+      const int chosen = zstd_level(level);
+      // The estimate for inputs of every size: a page of one huge value gets the level's
+      // whole window and tables.
+      return kCodecAllocationSlack + ZSTD_estimateCCtxSize(chosen);
+    }
+    case BlockCodecKind::gzip: {
+      const GzipSetting gzip = gzip_setting(level);
+      if (gzip.library == DeflateLibrary::isal) {
+        return kCodecAllocationSlack + IgzipStream::memory_bytes(gzip.level);
+      }
+      return kCodecAllocationSlack + kZlibDeflateBytes;
     }
   }
   fail(ErrorKind::internal, "unknown block codec");

@@ -2,6 +2,7 @@
 // compresses each page. (Whole-file stream compression is stream_compressor.hpp.)
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,5 +34,15 @@ class BlockCodec {
 // it. Throws pgexport::Error (usage) for a level out of range.
 std::unique_ptr<BlockCodec> make_block_codec(BlockCodecKind kind,
                                              std::optional<int> level = std::nullopt);
+
+// What an estimate of a codec's memory adds for the codec object itself and the allocator's
+// headers on the library's blocks.
+inline constexpr uint64_t kCodecAllocationSlack = 16u << 10;
+
+// The most memory a codec of make_block_codec(kind, level) holds for its working state, for
+// blocks of any size (zstd's context grows with the block up to its level's window): what a
+// writer leases from --memory-limit for it. Output buffers are the caller's and not included.
+// Throws as make_block_codec does for a level out of range.
+uint64_t block_codec_memory_bytes(BlockCodecKind kind, std::optional<int> level = std::nullopt);
 
 }  // namespace pgexport::compress

@@ -11,6 +11,7 @@
 // Measured on pgbench and the sample database (docs/output.md, "Compression").
 #pragma once
 
+#include <cstdint>
 #include <optional>
 
 namespace pgexport::compress {
@@ -24,6 +25,11 @@ struct GzipSetting {
 
 // The level used when none is asked for: igzip's level 1.
 inline constexpr int kDefaultGzipLevel = 1;
+
+// What zlib's deflate state costs with windowBits 15 and memLevel 8, the settings pgexport
+// uses: (1 << (windowBits + 2)) + (1 << (memLevel + 9)) as zlib's zconf.h gives it, plus the
+// state structure itself (rounded up to 8 KiB).
+inline constexpr uint64_t kZlibDeflateBytes = (1u << 17) + (1u << 17) + (8u << 10);
 
 // The library and its level for a pgexport gzip level (nullopt: the default). Throws
 // pgexport::Error (usage) for a level outside 0-9.

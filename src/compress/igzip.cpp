@@ -20,6 +20,10 @@ size_t level_buffer_size(int level) {
 }
 }  // namespace
 
+uint64_t IgzipStream::memory_bytes(int level) {
+  return sizeof(IgzipStream) + level_buffer_size(level);
+}
+
 IgzipStream::IgzipStream(int level) : level_(level), level_buffer_(level_buffer_size(level)) {}
 
 isal_zstream& IgzipStream::begin_member(Mode mode) {

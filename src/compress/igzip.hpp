@@ -26,6 +26,8 @@ class IgzipStream {
   isal_zstream& begin_member(Mode mode);
   // The stream of the member begun last.
   isal_zstream& stream() { return stream_; }
+  // What one IgzipStream of igzip level `level` holds: the stream and its level's buffer.
+  static uint64_t memory_bytes(int level);
 
  private:
   int level_;

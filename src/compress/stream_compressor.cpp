@@ -1,11 +1,14 @@
 #include "compress/stream_compressor.hpp"
 
 #include <zlib.h>
+// For ZSTD_estimateCCtxSize and ZSTD_estimateCStreamSize, which the shared library exports.
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include <algorithm>
 
 #include "common/error.hpp"
+#include "compress/block_codec.hpp"
 #include "compress/gzip_level.hpp"
 #include "compress/igzip.hpp"
 
@@ -186,6 +189,24 @@ std::unique_ptr<StreamCompressor> make_stream_compressor(StreamCodec codec,
         return std::make_unique<IgzipCompressor>(gzip.level, downstream);
       }
       return std::make_unique<ZlibGzipCompressor>(gzip.level, downstream);
+    }
+  }
+  fail(ErrorKind::internal, "unknown stream codec");
+}
+
+uint64_t stream_compressor_memory_bytes(StreamCodec codec, std::optional<int> level) {
+  switch (codec) {
+    case StreamCodec::none:
+      return 0;
+    case StreamCodec::zstd:
+      return kCodecAllocationSlack + kOutputChunk + ZSTD_estimateCStreamSize(level.value_or(1));
+    case StreamCodec::gzip: {
+      const GzipSetting gzip = gzip_setting(level);
+      if (gzip.library == DeflateLibrary::isal) {
+        return kCodecAllocationSlack + kOutputChunk + kIgzipInputChunk +
+               IgzipStream::memory_bytes(gzip.level);
+      }
+      return kCodecAllocationSlack + kOutputChunk + kZlibDeflateBytes;
     }
   }
   fail(ErrorKind::internal, "unknown stream codec");

@@ -286,8 +286,9 @@ ExportSummary run_export(const ExportConfig& config, const format::Format& forma
   ResultCollector results(tables.size());
   std::vector<double> job_busy_seconds;
   try {
-    TaskOutput output{config.run_id,         attempt,        config.codec, config.compression_level,
-                      config.max_file_bytes, config.hash_key};
+    TaskOutput output{
+        config.run_id,         attempt,         config.codec,         config.compression_level,
+        config.max_file_bytes, config.hash_key, config.encoder_memory};
     output.delta_layout = delta;
     if (dms) {
       output.layout = DataLayout::dms;

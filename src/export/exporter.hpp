@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/encoder_memory.hpp"
 #include "compress/stream_compressor.hpp"
 #include "export/dms_load.hpp"
 #include "export/export_progress.hpp"
@@ -53,6 +55,9 @@ struct ExportConfig {
   uint64_t max_file_bytes = 0;  // 0 = one file per task
   compress::StreamCodec codec = compress::StreamCodec::zstd;
   std::optional<int> compression_level;
+  // The writers' share of --memory-limit that each file's compressor is leased from (Parquet
+  // writers lease through their format's options instead); none: nothing is leased.
+  std::shared_ptr<EncoderMemory> encoder_memory;
   std::string format_name;       // for the manifest: "csv", "jsonl", "parquet"
   std::string compression_name;  // for the manifest: "zstd", ...
   std::chrono::seconds lock_timeout{60};

@@ -79,6 +79,7 @@ class ProgressBatch {
 
 // One output file in progress: encoder -> compressor -> counter -> storage object.
 struct TaskRunner::OpenFile {
+  MemoryLease compressor_lease;  // released after the compressor (declared first, freed last)
   std::unique_ptr<storage::ObjectWriter> object;
   std::unique_ptr<CountingSink> counter;
   std::unique_ptr<compress::StreamCompressor> compressor;
@@ -98,6 +99,12 @@ TaskRunner::OpenFile TaskRunner::open_file(const pg::CatalogTable& table, const 
   auto codec = format_.compresses_internally() ? compress::StreamCodec::none : output_.codec;
   std::string extension = format_.extension() + std::string(compress::stream_codec_suffix(codec));
   OpenFile file;
+  // Leased before anything of the file exists, while this task holds no other lease: waiting
+  // here cannot hold up anyone (common/encoder_memory.hpp).
+  if (output_.compressor_memory && codec != compress::StreamCodec::none) {
+    file.compressor_lease = output_.compressor_memory->hold(
+        compress::stream_compressor_memory_bytes(codec, output_.compression_level));
+  }
   const auto& names = table.schema;
   if (output_.layout == DataLayout::dms) {
     file.object = storage_.create(dms_load_file_key(
@@ -193,6 +200,7 @@ TaskResult TaskRunner::run_into(pg::Connection& connection, const pg::CatalogTab
       } else if (roll_bytes > 0 && file->rows > 0 && file->counter->count() >= roll_bytes) {
         result.files.push_back(close_file(*file, *encoder));
         closed_bytes += result.files.back().object.size;
+        file.reset();  // its leases go back before the next file leases its own
         file = open_file(table, task, ++file_index, *encoder);
       }
       encoder->write_row(row);

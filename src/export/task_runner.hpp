@@ -3,11 +3,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/encoder_memory.hpp"
 #include "compress/stream_compressor.hpp"
 #include "export/dms_load.hpp"
 #include "export/export_progress.hpp"
@@ -28,6 +30,8 @@ struct TaskOutput {
   std::optional<int> compression_level;
   uint64_t max_file_bytes = 0;  // 0 = one file per task
   std::string hash_key;         // for the tables' hashed columns (format/hashed_columns.hpp)
+  // Where each file's compressor is leased from (ExportConfig::encoder_memory).
+  std::shared_ptr<EncoderMemory> compressor_memory;
   DataLayout layout = DataLayout::runs;
   // The DMS layout's numbering of the run's files, shared by every task (dms only). A table
   // chunk with no rows writes no file there, as DMS writes none for an empty table.

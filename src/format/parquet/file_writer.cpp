@@ -40,6 +40,11 @@ class OffsetSink final : public ByteSink {
 
 }  // namespace
 
+uint64_t fixed_memory_bytes(const FileWriterOptions& options) {
+  return compress::block_codec_memory_bytes(options.codec, options.compression_level) +
+         2 * 2 * options.page_bytes + kRowGroupLeaseStep;
+}
+
 FileWriter::FileWriter(FileWriterOptions options)
     : options_(options),
       codec_(compress::make_block_codec(options.codec, options.compression_level)) {
@@ -73,6 +78,9 @@ void FileWriter::write(std::string_view bytes) {
 
 void FileWriter::start(ByteSink& out) {
   if (out_ != nullptr) fail(ErrorKind::internal, "parquet: start() before finish()");
+  // Leased before the file's first byte, while this writer holds no other lease: waiting
+  // here cannot hold up anyone (common/encoder_memory.hpp).
+  if (options_.memory) fixed_lease_ = options_.memory->hold(fixed_memory_bytes(options_));
   out_ = &out;
   bytes_written_ = rows_written_ = rows_in_group_ = 0;
   row_groups_.clear();
@@ -90,9 +98,19 @@ void FileWriter::end_row_deferred() {
 }
 
 void FileWriter::flush_if_full() {
-  if (rows_in_group_ >= options_.row_group_rows || buffered_bytes_ >= options_.row_group_bytes) {
+  if (rows_in_group_ >= options_.row_group_rows || buffered_bytes_ >= options_.row_group_bytes ||
+      !row_group_leased()) {
     flush_row_group();
   }
+}
+
+bool FileWriter::row_group_leased() {
+  if (!options_.memory) return true;
+  const uint64_t leased = kRowGroupLeaseStep + growth_lease_.bytes();
+  if (buffered_bytes_ <= leased) return true;
+  const uint64_t missing = buffered_bytes_ - leased;
+  const uint64_t steps = (missing + kRowGroupLeaseStep - 1) / kRowGroupLeaseStep;
+  return options_.memory->try_grow(growth_lease_, steps * kRowGroupLeaseStep);
 }
 
 void FileWriter::flush_row_group() {
@@ -115,6 +133,7 @@ void FileWriter::flush_row_group() {
   row_groups_.push_back(std::move(group));
   rows_in_group_ = 0;
   buffered_bytes_ = 0;
+  growth_lease_.release();
 }
 
 void FileWriter::finish() {
@@ -145,6 +164,7 @@ void FileWriter::finish() {
 
   row_groups_ = std::move(metadata.row_groups);  // keep row_groups_written() meaningful
   out_ = nullptr;
+  fixed_lease_.release();
 }
 
 }  // namespace pgexport::format::parquet

@@ -1,7 +1,9 @@
 // Writes Parquet files: "PAR1", row groups of column chunks, the FileMetaData footer, its
 // length and "PAR1" again. Row groups are buffered in memory (compressed, page by page) and
 // closed by a row cap or a byte cap, whichever comes first, so memory does not grow with the
-// table.
+// table. With an EncoderMemory, the writer leases what it holds from the writers' share of
+// --memory-limit: a fixed lease while a file is open, and the row group's growth, which closes
+// the row group early when the share has no room left (common/encoder_memory.hpp).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "common/byte_sink.hpp"
+#include "common/encoder_memory.hpp"
 #include "compress/block_codec.hpp"
 #include "format/parquet/column_writer.hpp"
 #include "format/parquet/metadata.hpp"
@@ -30,7 +33,20 @@ struct FileWriterOptions {
   uint64_t page_bytes = 1u << 20;
   // A column chunk's dictionary stops at this many bytes of entries (then PLAIN). 0: none.
   uint64_t dictionary_bytes = 1u << 20;
+  // Where the writer leases its memory from; none: it leases nothing (change data capture
+  // and materialize, whose memory their own plans bound).
+  std::shared_ptr<EncoderMemory> memory;
 };
+
+// The part of a row group every file's fixed lease covers; beyond it a row group grows by
+// leases of this size too.
+inline constexpr uint64_t kRowGroupLeaseStep = uint64_t{1} << 20;
+
+// What a writer with these options leases for as long as a file is open: its codec's working
+// state, the page being built before and after compression (each up to twice a page, as a
+// string grows), and the first kRowGroupLeaseStep of the row group. Buffers that grow for a
+// value larger than a page are not in it (docs/memory.md, the V term).
+uint64_t fixed_memory_bytes(const FileWriterOptions& options);
 
 class FileWriter {
  public:
@@ -57,7 +73,7 @@ class FileWriter {
   // before the next row (a COPY message) so has that buffer gone while the row group is
   // compressed: a huge value is then held once less at the peak.
   void end_row_deferred();
-  // Writes the row group if it has reached its cap.
+  // Writes the row group if it has reached its cap, or has outgrown what it could lease.
   void flush_if_full();
   // Writes the last row group and the footer. start() may follow for a new file.
   void finish();
@@ -71,6 +87,9 @@ class FileWriter {
 
  private:
   void flush_row_group();
+  // Whether the row group's buffered bytes are leased, leasing more if they have grown past
+  // the lease and the budget has room now. Always true without an EncoderMemory.
+  bool row_group_leased();
   void write(std::string_view bytes);
 
   FileWriterOptions options_;
@@ -87,6 +106,9 @@ class FileWriter {
   uint64_t rows_written_ = 0;
   uint64_t rows_in_group_ = 0;
   std::vector<RowGroup> row_groups_;
+
+  MemoryLease fixed_lease_;   // held from start() to finish()
+  GrowthLease growth_lease_;  // the row group beyond kRowGroupLeaseStep, until it is written
 };
 
 }  // namespace pgexport::format::parquet

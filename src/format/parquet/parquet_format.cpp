@@ -39,7 +39,8 @@ FileWriterOptions file_writer_options(const ParquetOptions& options) {
           .row_group_rows = options.row_group_rows,
           .row_group_bytes = options.row_group_bytes,
           .page_bytes = options.page_bytes,
-          .dictionary_bytes = options.dictionary_bytes};
+          .dictionary_bytes = options.dictionary_bytes,
+          .memory = options.memory};
 }
 
 // The column's representation, and when it fell back to text, why (the manifest and the
@@ -94,6 +95,10 @@ std::optional<MappingOptions> mapping_from_description(const nlohmann::json& des
                         .numeric_as_text = *numeric,
                         .arrays_as_text = *arrays,
                         .timestamps_as_text = *timestamps};
+}
+
+uint64_t writer_fixed_memory_bytes(const ParquetOptions& options) {
+  return fixed_memory_bytes(file_writer_options(options));
 }
 
 compress::BlockCodecKind block_codec_kind(Compression compression) {

@@ -24,6 +24,8 @@ struct ParquetOptions {
   uint64_t row_group_bytes = FileWriterOptions{}.row_group_bytes;  // see FileWriterOptions
   uint64_t page_bytes = FileWriterOptions{}.page_bytes;
   uint64_t dictionary_bytes = FileWriterOptions{}.dictionary_bytes;
+  // The writers' share of --memory-limit every file writer leases from (FileWriterOptions).
+  std::shared_ptr<EncoderMemory> memory;
   // Which readers the files are for (--parquet-profile; see ParquetProfile).
   ParquetProfile profile = ParquetProfile::portable;
   // Representation switches for data that the default mapping refuses (see MappingOptions).
@@ -45,6 +47,10 @@ inline constexpr std::string_view kNoColumnsPlaceholder = "_pgexport_no_columns"
 // "portable" or "exact"). A description without "profile" was written before profiles existed,
 // with what is now the exact profile.
 std::optional<MappingOptions> mapping_from_description(const nlohmann::json& description);
+
+// What one file writer with these options leases for as long as a file is open
+// (fixed_memory_bytes of file_writer.hpp), for planning the writers' share.
+uint64_t writer_fixed_memory_bytes(const ParquetOptions& options);
 
 // The Compression of format.hpp as a block codec.
 compress::BlockCodecKind block_codec_kind(Compression compression);

@@ -42,6 +42,27 @@ TEST(MemoryBudget, MovedLeaseReleasesOnce) {
   EXPECT_EQ(budget.in_use(), 0u);
 }
 
+TEST(MemoryBudget, MergedLeasesReturnTheirBytesTogether) {
+  MemoryBudget budget(100);
+  MemoryLease lease;
+  lease.merge(budget.acquire(10));  // into an empty lease
+  lease.merge(budget.acquire(25));
+  lease.merge(MemoryLease());  // an empty one adds nothing
+  EXPECT_EQ(lease.bytes(), 35u);
+  EXPECT_EQ(budget.in_use(), 35u);
+  lease.release();
+  EXPECT_EQ(budget.in_use(), 0u);
+}
+
+TEST(MemoryBudget, LeasesOfTwoBudgetsDoNotMerge) {
+  MemoryBudget first(100);
+  MemoryBudget second(100);
+  MemoryLease lease = first.acquire(10);
+  EXPECT_THROW(lease.merge(second.acquire(10)), Error);
+  EXPECT_EQ(lease.bytes(), 10u);
+  EXPECT_EQ(second.in_use(), 0u);  // the refused lease went back to its own budget
+}
+
 TEST(MemoryBudget, RequestLargerThanTheBudgetThrows) {
   MemoryBudget budget(100);
   try {
