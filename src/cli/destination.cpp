@@ -68,12 +68,15 @@ MemoryPlan plan_memory(const Settings& settings, const exporter::ExportConfig& c
   if (jobs * fixed > share || share >= limit || limit - share < part) {
     const uint64_t needed = parquet ? std::max(2 * (jobs * fixed + kSmallestRowGroup), 2 * part)
                                     : jobs * fixed + std::max(part, kSmallestRowGroup);
+    const std::string codec =
+        config.compression_name +
+        (config.compression_level ? fmt::format(" level {}", *config.compression_level) : "");
     fail(ErrorKind::usage,
-         "--memory-limit {} cannot hold {} writers of {} each (the {}{} compression context and, "
-         "for Parquet, page buffers and a row group's first MiB){}: raise --memory-limit to at "
+         "--memory-limit {} cannot hold {} writers of {} each ({}){}: raise --memory-limit to at "
          "least {}, or lower --jobs or --compression-level",
-         size_text(limit), jobs, short_bytes(fixed), config.compression_name,
-         config.compression_level ? fmt::format(" level {}", *config.compression_level) : "",
+         size_text(limit), jobs, short_bytes(fixed),
+         parquet ? fmt::format("the {} page codec, page buffers and a row group's first MiB", codec)
+                 : fmt::format("the {} compressor", codec),
          s3 ? fmt::format(" and a {} upload part", size_text(part)) : "", mebibytes_text(needed));
   }
   MemoryPlan plan;

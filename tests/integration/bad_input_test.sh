@@ -42,6 +42,11 @@ expect 2 "must be at least 8KiB, not '0'" --chunk-size 0
 expect 2 "must be at least 5MiB" --part-size 1MiB
 expect 2 "compression-level .* must be between -7 and 22, not 99" --compression-level 99
 expect 2 "'5parsecs' is not a duration" --progress-interval 5parsecs
+# A limit that cannot hold the jobs' writers (here eight zstd level 19 contexts of about 90 MiB)
+# is refused before anything is read, with a limit that would do.
+expect 2 "memory-limit 512MiB cannot hold 8 writers .* raise --memory-limit to at least [0-9]+MiB" \
+  --jobs 8 --compression-level 19 --memory-limit 512MiB
+expect 2 "memory-limit 16MiB cannot hold 4 writers" --format parquet --jobs 4 --memory-limit 16MiB
 expect 2 "must be a whole number" --lock-timeout soon
 expect 2 "not expected: --frobnicate" --frobnicate
 expect 2 "must be one of portable, exact" --parquet-profile fast
