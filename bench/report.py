@@ -239,10 +239,9 @@ def why(contender, figure, c, p, pname="pgexport-csv-zstd-j2-s3", generic=False)
                 "flatters it")
         if fmt_ == "parquet":
             return (base + f"; pgexport's Parquet writer holds a whole row group per worker in memory "
-                    f"(up to `--row-group-bytes`, 64 MiB by default, plus dictionaries and "
-                    f"compressed pages) and, to S3, up to 4 × 8 MiB parts in flight per worker. "
-                    f"A smaller `--row-group-bytes` or "
-                    f"`--memory-limit` lowers it (see the memory-bound run)")
+                    f"(leased from half of `--memory-limit`: each job's equal part of it, at most "
+                    f"64 MiB) and, to S3, up to 4 × 8 MiB parts in flight per worker. "
+                    f"A smaller `--memory-limit` lowers it (see the memory-bound run)")
         return (base + "; pgexport's peak is mostly S3 part buffers (8 MiB "
                 "parts, up to 4 in flight per worker, bounded by `--memory-limit`); a smaller "
                 "`--part-size` or `--memory-limit` lowers it")
@@ -674,9 +673,10 @@ def main():
         mm = dict(read_tsv(os.path.join(meta, "memory-machine.tsv"), 2))
         if mm:
             w(f"Run {mm.get('started', '?')} – {mm.get('finished', '?')} on the same machine and "
-              f"servers, pgexport {mm.get('pgexport', '?')}. `--memory-limit` bounds the S3 upload "
-              "buffers of all workers together; the Parquet writer's row groups (`--row-group-bytes`, "
-              "64 MiB per worker by default) come on top.\n")
+              f"servers, pgexport {mm.get('pgexport', '?')}. `--memory-limit` bounds the buffers of all "
+              "workers together: compression contexts, Parquet pages and row groups lease half of it "
+              "for Parquet (one compressor per job otherwise), S3 upload parts the rest "
+              "([docs/memory.md](../docs/memory.md)).\n")
         for d in mem_meta:
             w(f"Export data: `{d[0]}` ({d[1]}): {int(d[2])} tables, {int(d[3]):,} rows, "
               f"{int(d[4]) / 1e6:,.0f} MB COPY text (pgbench_accounts is nearly all of it), "
