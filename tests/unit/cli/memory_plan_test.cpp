@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/destination.hpp"
 #include "cli/export_settings.hpp"
+#include "cli/memory_plan.hpp"
 #include "common/error.hpp"
 #include "compress/stream_compressor.hpp"
 
