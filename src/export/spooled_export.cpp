@@ -166,7 +166,9 @@ ExportSummary summary_from_manifest(const std::string& run_id, const std::string
 ExportSummary run_spooled_export(const ExportConfig& config, const format::Format& format,
                                  const fs::path& spool_directory, storage::Storage& destination) {
   auto started = std::chrono::steady_clock::now();
-  storage::LocalStorage spool(spool_directory, "--spool");
+  // The spool reports the destination's largest object, so the export rolls its files there
+  // (file_roll.hpp) and each spooled file uploads as one object.
+  storage::LocalStorage spool(spool_directory, "--spool", destination.largest_object_bytes());
   spool.check_writable();
   destination.check_writable();
 
