@@ -99,10 +99,23 @@ bool publish(storage::LocalStorage& spool, storage::Storage& destination, const 
     auto present_keys = destination.list(attempt_prefix(run_id, attempt));
     std::set<std::string> present(present_keys.begin(), present_keys.end());
     std::vector<std::pair<std::string, std::string>> pending;
+    const std::optional<uint64_t> largest_object = destination.largest_object_bytes();
     for (const auto& table : manifest["tables"]) {
       for (const auto& file : table["files"]) {
         std::string key = file["key"];
-        if (!present.count(key)) pending.emplace_back(key, file["sha256"]);
+        if (present.count(key)) continue;
+        // The export rolled its files at the destination's largest object, but a resumed
+        // upload may run with settings that make it smaller (a lower --memory-limit leases
+        // fewer part buffers): refuse before uploading anything rather than fail mid-way.
+        const uint64_t bytes = file["bytes"];
+        if (largest_object && bytes > *largest_object) {
+          fail(ErrorKind::usage,
+               "spooled file {} is {} bytes, more than the {} bytes {} can store as one object "
+               "with these settings; run again with the --memory-limit and --part-size the export "
+               "ran with, or remove the spool {} and run again",
+               key, bytes, *largest_object, destination.describe(), spool.root().string());
+        }
+        pending.emplace_back(key, file["sha256"]);
       }
     }
     log::info("uploading spooled run", {{"run_id", run_id},
@@ -166,7 +179,9 @@ ExportSummary summary_from_manifest(const std::string& run_id, const std::string
 ExportSummary run_spooled_export(const ExportConfig& config, const format::Format& format,
                                  const fs::path& spool_directory, storage::Storage& destination) {
   auto started = std::chrono::steady_clock::now();
-  storage::LocalStorage spool(spool_directory, "--spool");
+  // The spool reports the destination's largest object, so the export rolls its files there
+  // (file_roll.hpp) and each spooled file uploads as one object.
+  storage::LocalStorage spool(spool_directory, "--spool", destination.largest_object_bytes());
   spool.check_writable();
   destination.check_writable();
 

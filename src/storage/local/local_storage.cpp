@@ -266,8 +266,13 @@ void walk_prefix(const fs::path& root, const std::string& prefix, const Visit& v
 
 class LocalObjectWriter final : public ObjectWriter {
  public:
-  LocalObjectWriter(fs::path final_path, std::string key)
-      : final_(std::move(final_path)), temporary_(temporary_path(final_)), key_(std::move(key)) {
+  LocalObjectWriter(fs::path final_path, std::string key, std::optional<uint64_t> largest_object,
+                    const std::string& option)
+      : final_(std::move(final_path)),
+        temporary_(temporary_path(final_)),
+        key_(std::move(key)),
+        largest_object_(largest_object),
+        option_(option) {
     std::error_code error;
     fs::create_directories(final_.parent_path(), error);
     fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -281,6 +286,12 @@ class LocalObjectWriter final : public ObjectWriter {
   ~LocalObjectWriter() override { abort(); }
 
   void write(std::string_view bytes) override {
+    if (largest_object_ && size_ + bytes.size() > *largest_object_) {
+      fail(ErrorKind::storage_error,
+           "{} would grow past {} bytes, the largest object this {} may hold (for a --spool: "
+           "the largest object its destination stores)",
+           final_.string(), *largest_object_, option_);
+    }
     hash_.update(bytes);
     size_ += bytes.size();
     if (buffer_.size() + bytes.size() > kWriteBuffer) flush();
@@ -317,6 +328,8 @@ class LocalObjectWriter final : public ObjectWriter {
   fs::path final_;
   fs::path temporary_;
   std::string key_;
+  std::optional<uint64_t> largest_object_;
+  std::string option_;
   int fd_ = -1;
   std::string buffer_;
   Sha256 hash_;
@@ -326,8 +339,9 @@ class LocalObjectWriter final : public ObjectWriter {
 
 }  // namespace
 
-LocalStorage::LocalStorage(fs::path root, std::string option)
-    : root_(std::move(root)), option_(std::move(option)) {}
+LocalStorage::LocalStorage(fs::path root, std::string option,
+                           std::optional<uint64_t> largest_object)
+    : root_(std::move(root)), option_(std::move(option)), largest_object_(largest_object) {}
 
 void LocalStorage::check_writable() {
   std::error_code error;
@@ -361,7 +375,7 @@ void LocalStorage::check_writable() {
 }
 
 std::unique_ptr<ObjectWriter> LocalStorage::create(const std::string& key) {
-  return std::make_unique<LocalObjectWriter>(root_ / key, key);
+  return std::make_unique<LocalObjectWriter>(root_ / key, key, largest_object_, option_);
 }
 
 ConditionalWrite LocalStorage::create_if_absent(const std::string& key, std::string_view bytes) {

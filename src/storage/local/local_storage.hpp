@@ -9,7 +9,9 @@
 // "<inode>-<mtime ns>-<size>" (see version_of in the .cpp).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 
 #include "storage/storage.hpp"
 
@@ -17,8 +19,13 @@ namespace pgexport::storage {
 
 class LocalStorage final : public Storage {
  public:
-  // `option` names the setting that chose the directory, for error messages.
-  explicit LocalStorage(std::filesystem::path root, std::string option = "--destination");
+  // `option` names the setting that chose the directory, for error messages. A directory
+  // bounds no object itself; `largest_object` is for one that stands in for a destination
+  // that does: a --spool reports its destination's largest object, so the export rolls its
+  // files at that destination's limit and each spooled file uploads as one object. A writer
+  // of create() fails, with storage_error, rather than grow past it.
+  explicit LocalStorage(std::filesystem::path root, std::string option = "--destination",
+                        std::optional<uint64_t> largest_object = std::nullopt);
 
   std::string describe() const override { return root_.string(); }
   // Creates the directory and writes, hard-links and removes a probe file: create_if_absent()
@@ -26,6 +33,7 @@ class LocalStorage final : public Storage {
   void check_writable() override;
   bool supports_conditional_writes() const override { return true; }
   std::unique_ptr<ObjectWriter> create(const std::string& key) override;
+  std::optional<uint64_t> largest_object_bytes() const override { return largest_object_; }
   ConditionalWrite create_if_absent(const std::string& key, std::string_view bytes) override;
   ConditionalWrite replace_if_unchanged(const std::string& key, std::string_view bytes,
                                         const std::string& expected_version) override;
@@ -52,6 +60,7 @@ class LocalStorage final : public Storage {
  private:
   std::filesystem::path root_;
   std::string option_;
+  std::optional<uint64_t> largest_object_;
 };
 
 // Marks temporary files so list() can skip them and a cleanup can find them.

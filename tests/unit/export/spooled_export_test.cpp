@@ -123,6 +123,22 @@ TEST_F(SpoolResume, ADamagedSpoolFileIsNeverPublished) {
   EXPECT_FALSE(destination_->stat(manifest_key(kRun)));
 }
 
+TEST_F(SpoolResume, AFileLargerThanTheDestinationStoresIsRefusedBeforeAnyUpload) {
+  // Resumed with settings under which the destination stores less than the export rolled at.
+  const uint64_t spooled_bytes = spool_->stat(keys_[0])->size;
+  destination_ = std::make_unique<storage::LocalStorage>(base_ / "destination", "--destination",
+                                                         spooled_bytes - 1);
+  try {
+    resume();
+    FAIL() << "a spooled file the destination cannot store was uploaded";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::usage);
+    EXPECT_NE(std::string(error.what()).find(keys_[0]), std::string::npos) << error.what();
+  }
+  EXPECT_TRUE(destination_->list("runs/").empty()) << "some files were uploaded";
+  EXPECT_EQ(spool_->read(manifest_key(kRun)), manifest_) << "the spool must still hold the run";
+}
+
 TEST_F(SpoolResume, AnotherRunUnderTheSameIdIsNotOverwritten) {
   ASSERT_EQ(destination_->create_if_absent(manifest_key(kRun), "{\"other\": true}\n"),
             storage::ConditionalWrite::written);

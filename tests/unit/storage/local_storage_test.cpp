@@ -93,6 +93,24 @@ TEST_F(LocalStorageTest, DestroyedWriterLeavesNothing) {
   EXPECT_TRUE(fs::is_empty(root_ / "a"));
 }
 
+TEST_F(LocalStorageTest, AWriterStopsAtTheLargestObjectItWasGiven) {
+  EXPECT_EQ(LocalStorage(root_).largest_object_bytes(), std::nullopt);
+  LocalStorage storage(root_, "--spool", 10);
+  EXPECT_EQ(storage.largest_object_bytes(), 10u);
+  auto writer = storage.create("a/b.csv");
+  writer->write("0123456789");  // exactly the limit fits
+  try {
+    writer->write("x");
+    FAIL() << "the object grew past its limit";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::storage_error);
+    EXPECT_NE(std::string(error.what()).find("past 10 bytes"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("--spool"), std::string::npos) << error.what();
+  }
+  writer->abort();
+  EXPECT_TRUE(storage.list("").empty());
+}
+
 TEST_F(LocalStorageTest, ListFiltersByPrefixTextAndRemovePrefixDeletes) {
   LocalStorage storage(root_);
   put_object(storage, "runs/2026a/x", "1");
