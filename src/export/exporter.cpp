@@ -89,6 +89,7 @@ void run_round(const ExportConfig& config, const format::Format& format, storage
       config.progress);
   WorkerPool pool(
       config.jobs,
+      // Every connection of a worker, the first and each renewed one, is set up here.
       [&](int id) {
         auto connection = pg::Connection::open(config.source, fmt::format("worker {}", id));
         pg::apply_export_session_settings(connection);
@@ -110,7 +111,8 @@ void run_round(const ExportConfig& config, const format::Format& format, storage
                                          result.seconds);
         }
         task_results[task_index] = std::move(result);
-      });
+      },
+      config.renew_connection_above_bytes);
   pool_view = &pool;
   pool.run(
       pending.size(), [&] { check_coordinator(coordinator); }, config.coordinator_check_interval);

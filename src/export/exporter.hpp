@@ -16,6 +16,7 @@
 #include "export/export_progress.hpp"
 #include "export/personal_data.hpp"
 #include "export/plan.hpp"
+#include "export/worker_pool.hpp"
 #include "format/format.hpp"
 #include "pg/catalog.hpp"
 #include "pg/connection_source.hpp"
@@ -67,6 +68,10 @@ struct ExportConfig {
   // How often the coordinator (which holds the snapshot and the locks) is checked while the
   // workers run: a lost coordinator fails the export within about this long.
   std::chrono::milliseconds coordinator_check_interval{2000};
+  // A worker whose connection has received a row larger than this reopens it, importing the
+  // same snapshot, before its next task: libpq keeps the buffer of its largest row until the
+  // connection closes (worker_pool.hpp says why this size).
+  uint64_t renew_connection_above_bytes = kRenewConnectionAboveBytes;
   // A value that its column's typed form cannot hold ends the export with data_error
   // (--strict-types); otherwise that column of that table is written as PostgreSQL's text and
   // the table's files are written again (docs/types.md, "When a value has no typed form").

@@ -5,13 +5,21 @@
 
 #include "common/cancellation.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
+#include "common/resident_memory.hpp"
 
 namespace pgexport::exporter {
 
-WorkerPool::WorkerPool(int workers, OpenConnection open_connection, RunItem run_item)
+bool should_renew_connection(uint64_t largest_message_bytes, uint64_t renew_above_bytes) {
+  return largest_message_bytes > renew_above_bytes;
+}
+
+WorkerPool::WorkerPool(int workers, OpenConnection open_connection, RunItem run_item,
+                       uint64_t renew_above_bytes)
     : workers_(std::max(1, workers)),
       open_connection_(std::move(open_connection)),
       run_item_(std::move(run_item)),
+      renew_above_bytes_(renew_above_bytes),
       cancel_handles_(static_cast<size_t>(workers_)),
       busy_seconds_(static_cast<size_t>(workers_), 0.0) {}
 
@@ -39,27 +47,60 @@ void WorkerPool::cancel_all() {
   }
 }
 
+pg::Connection WorkerPool::open(int id) {
+  auto connection = open_connection_(id);
+  std::lock_guard lock(mutex_);
+  cancel_handles_[static_cast<size_t>(id)] = std::make_unique<pg::CancelHandle>(connection);
+  return connection;
+}
+
+void WorkerPool::forget_cancel_handle(int id) {
+  // The handle must not outlive the connection it cancels.
+  std::lock_guard lock(mutex_);
+  cancel_handles_[static_cast<size_t>(id)].reset();
+}
+
+void WorkerPool::renew(int id, pg::Connection& connection) {
+  const uint64_t largest = connection.largest_message_bytes();
+  forget_cancel_handle(id);
+  const auto resident_before = resident_bytes();
+  {
+    // Closed before the new one opens, so that the two buffers are never held at once.
+    pg::Connection closing = std::move(connection);
+  }
+  const auto resident_after = resident_bytes();
+  try {
+    connection = open(id);
+  } catch (const Error& error) {
+    // The same failure as at the worker's start, saying why a connection was being opened.
+    fail(error.kind(), "reopening the worker {} connection after a row of {} bytes: {}", id,
+         largest, error.what());
+  }
+  log::Fields fields = {log::field("worker", id), log::field("largest_row_bytes", largest)};
+  if (resident_before && resident_after) {
+    fields.push_back(log::field("rss_before_bytes", *resident_before));
+    fields.push_back(log::field("rss_after_bytes", *resident_after));
+  }
+  log::info("worker connection reopened to give back the buffer libpq kept for a large row",
+            fields);
+}
+
 void WorkerPool::worker(int id, size_t count) {
   try {
-    auto connection = open_connection_(id);
-    {
-      std::lock_guard lock(mutex_);
-      cancel_handles_[static_cast<size_t>(id)] = std::make_unique<pg::CancelHandle>(connection);
-    }
+    auto connection = open(id);
     auto& busy = busy_seconds_[static_cast<size_t>(id)];
     for (size_t index = next_item_++; index < count && !stopping(); index = next_item_++) {
+      // Here, once the worker has its next item: after its last, the connection closes anyway.
+      if (should_renew_connection(connection.largest_message_bytes(), renew_above_bytes_)) {
+        renew(id, connection);
+      }
       const auto started = std::chrono::steady_clock::now();
       run_item_(connection, index);
       busy += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }
-    // The handle must not outlive the connection it cancels.
-    std::lock_guard lock(mutex_);
-    cancel_handles_[static_cast<size_t>(id)].reset();
+    forget_cancel_handle(id);
   } catch (...) {
-    {
-      std::lock_guard lock(mutex_);
-      cancel_handles_[static_cast<size_t>(id)].reset();
-    }
+    forget_cancel_handle(id);
     if (!stop_requested() || failed_) {
       record_failure(std::current_exception());
     } else {

@@ -4,6 +4,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,10 +86,21 @@ class Connection {
   // The server's message for the last failure, one line, never containing a password.
   std::string last_error() const;
 
+  // libpq receives each message whole into the connection's input buffer, which grows to the
+  // largest message and is never made smaller: only closing the connection gives it back.
+  // Readers of large messages (CopyStream: one COPY row each) record their sizes here, so the
+  // owner can tell what the connection holds.
+  void record_message(uint64_t bytes) noexcept {
+    largest_message_bytes_ = std::max(largest_message_bytes_, bytes);
+  }
+  // The largest message recorded since the connection was opened.
+  uint64_t largest_message_bytes() const noexcept { return largest_message_bytes_; }
+
  private:
   Connection(PGconn* conn, std::string purpose);
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   std::string purpose_;
+  uint64_t largest_message_bytes_ = 0;
 };
 
 // What to do when row-level security would hide rows from the export's role.

@@ -90,6 +90,7 @@ bool CopyStream::next(std::string_view& row) {
       fail(ErrorKind::database_error, "COPY failed on the {} connection: {}", connection_.purpose(),
            connection_.last_error());
     }
+    connection_.record_message(static_cast<uint64_t>(length));
     std::string_view message(buffer_, static_cast<size_t>(length));
     if (binary_) {
       if (header_pending_) {

@@ -7,6 +7,10 @@
 #
 #   --memory-limit + 2 x the largest COPY row (+ 1 x the largest value for Parquet) + 64 MiB
 #
+# The one job reads the huge tables one after the other: before the second, its connection,
+# whose input buffer libpq grew for the first one's row, is reopened, and the process's
+# resident memory drops by at least that row.
+#
 # The 1 GB figures are measured by bench/memory.sh --huge, not here (they need about 4 GB of
 # memory and minutes per format).
 source "$(dirname "$0")/lib.sh"
@@ -59,19 +63,36 @@ bound_kib() { # $1 = format
   echo $(((limit_mib << 10) + (rows + value) / 1024 + (64 << 10)))
 }
 
+# A field of the one log line that says the worker's connection was reopened.
+renewal_field() { # $1 = log, $2 = key
+  grep 'worker connection reopened' "$1" | sed -n "s/.* $2=\([0-9]*\).*/\1/p"
+}
+
 # Runs one export under GNU time and checks its peak RSS. One job: the bound is per job reading
 # a huge row (two jobs reading the text and the bytea at once hold both, as docs/memory.md says). $1 = name, $2 = format, $3 = codec,
 # $4 = destination.
 run_export() {
-  local name=$1 format=$2 codec=$3 destination=$4 peak bound
+  local name=$1 format=$2 codec=$3 destination=$4 peak bound renewals row before after
   /usr/bin/time -f '%M' -o "$WORK/$name.rss" "$PGEXPORT_BIN" export --source "dbname=$db" \
     --destination "$destination" --run-id "$name" --format "$format" --compression "$codec" \
-    --memory-limit ${limit_mib}MiB --jobs 1 >"$WORK/$name.out" 2>"$WORK/$name.log" ||
+    --memory-limit ${limit_mib}MiB --jobs 1 --log-level info >"$WORK/$name.out" 2>"$WORK/$name.log" ||
     fail "$name: the export failed: $(tail -3 "$WORK/$name.log")"
   peak=$(tail -1 "$WORK/$name.rss")
   bound=$(bound_kib "$format")
   ((peak <= bound)) || fail "$name: peak RSS $((peak >> 10)) MiB is above the bound of $((bound >> 10)) MiB"
   pass "$name: peak RSS $((peak >> 10)) MiB, within the bound of $((bound >> 10)) MiB"
+  # The wide table goes first (it has the most pages), then the two huge ones: one renewal,
+  # between them, and none after the last task.
+  renewals=$(grep -c 'worker connection reopened' "$WORK/$name.log" || true)
+  [[ $renewals == 1 ]] || fail "$name: $renewals connection renewals logged, want 1 (between the huge tables)"
+  row=$(renewal_field "$WORK/$name.log" largest_row_bytes)
+  before=$(renewal_field "$WORK/$name.log" rss_before_bytes)
+  after=$(renewal_field "$WORK/$name.log" rss_after_bytes)
+  ((row > bytea_bytes)) || fail "$name: the renewed connection's largest row was $row bytes, want a huge one"
+  # libpq's input buffer held the whole row (the pages it received into); closing frees it.
+  ((before - after >= row)) ||
+    fail "$name: reopening the connection gave back $(((before - after) >> 20)) MiB, less than its largest row ($((row >> 20)) MiB)"
+  pass "$name: reopening the connection after a $((row >> 20)) MiB row gave back $(((before - after) >> 20)) MiB (RSS $((before >> 20)) -> $((after >> 20)) MiB)"
 }
 
 # The one file of a table in a run's manifest, or all of them (DuckDB reads a list).
